@@ -1,0 +1,3 @@
+from helsebro.cli import app
+
+app()

@@ -1,0 +1,95 @@
+"""API clients as data: who may ask for tokens, with which keys or secret, for which scopes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from joserfc.jwk import KeySet
+
+from helsebro.auth.scopes import canonical
+from helsebro.auth.tables import api_clients
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+
+
+@dataclass(frozen=True)
+class ApiClient:
+    client_id: str
+    name: str
+    orgnr: str
+    scopes: tuple[str, ...]
+    jwks: dict = field(default_factory=lambda: {"keys": []})
+    secret_hash: str | None = None
+    orgnr_child: str | None = None
+    pvk_parts: tuple[str, ...] = ()
+    description: str = ""
+    enabled: bool = True
+
+    def key_set(self) -> KeySet:
+        return KeySet.import_key_set(self.jwks)
+
+    def grants(self, scope: str) -> bool:
+        return canonical(scope) in {canonical(s) for s in self.scopes}
+
+
+def hash_secret(secret: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(secret.encode(), salt=salt, **_SCRYPT)
+    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
+
+
+def verify_secret(secret: str, stored: str | None) -> bool:
+    if not stored or not stored.startswith("scrypt$"):
+        return False
+    _, salt_b64, digest_b64 = stored.split("$")
+    digest = hashlib.scrypt(secret.encode(), salt=base64.b64decode(salt_b64), **_SCRYPT)
+    return hmac.compare_digest(digest, base64.b64decode(digest_b64))
+
+
+def _from_row(row) -> ApiClient:  # noqa: ANN001
+    return ApiClient(
+        client_id=row.client_id,
+        name=row.name,
+        orgnr=row.orgnr,
+        orgnr_child=row.orgnr_child,
+        scopes=tuple(row.scopes or ()),
+        jwks=row.jwks or {"keys": []},
+        secret_hash=row.secret_hash,
+        pvk_parts=tuple(row.pvk_parts or ()),
+        description=row.description or "",
+        enabled=row.enabled,
+    )
+
+
+def get_client(conn: sa.Connection, client_id: str) -> ApiClient | None:
+    row = conn.execute(sa.select(api_clients).where(api_clients.c.client_id == client_id)).first()
+    return _from_row(row) if row else None
+
+
+def list_clients(conn: sa.Connection) -> list[ApiClient]:
+    return [_from_row(r) for r in conn.execute(sa.select(api_clients).order_by(api_clients.c.client_id))]
+
+
+def save_client(conn: sa.Connection, client: ApiClient) -> None:
+    """Insert or replace a client (by client_id)."""
+    values = {
+        "name": client.name,
+        "orgnr": client.orgnr,
+        "orgnr_child": client.orgnr_child,
+        "jwks": client.jwks,
+        "secret_hash": client.secret_hash,
+        "scopes": list(client.scopes),
+        "pvk_parts": list(client.pvk_parts),
+        "description": client.description,
+        "enabled": client.enabled,
+    }
+    updated = conn.execute(
+        sa.update(api_clients).where(api_clients.c.client_id == client.client_id).values(**values)
+    ).rowcount
+    if not updated:
+        conn.execute(sa.insert(api_clients).values(client_id=client.client_id, **values))

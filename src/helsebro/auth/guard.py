@@ -1,0 +1,186 @@
+"""The resource-side guard: one place that decides whether a request's access token is good enough.
+
+Every protected endpoint calls ``Guard.authenticate`` with the audience it serves and the scope it needs.
+It accepts Bearer tokens and DPoP-bound tokens (RFC 9449) from helsebro's own issuers and from configured
+external issuers, and raises ``AuthFailure`` (401 or 403), which each family renders in its own error body.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from helsebro.auth.dpop import NonceSource, verify_proof
+from helsebro.auth.external import ExternalKeys
+from helsebro.auth.jwts import InvalidToken, audiences, check_alg, check_times, unverified_parts, verify_signature
+from helsebro.auth.keys import KeyStore
+from helsebro.auth.replay import ReplayCache
+from helsebro.auth.scopes import canonical, scope_list
+from helsebro.casing import RAW_PATH_KEY
+from helsebro.settings import Settings
+
+
+class AuthFailure(Exception):
+    def __init__(self, status: int, error: str, description: str, *, scheme: str = "Bearer", scope: str = ""):
+        super().__init__(description)
+        self.status = status
+        self.error = error
+        self.description = description
+        self.scheme = scheme
+        self.scope = scope
+        self.headers: dict[str, str] = {}
+
+    def www_authenticate(self) -> str:
+        description = self.description.replace('"', "'")
+        value = f'{self.scheme} error="{self.error}", error_description="{description}"'
+        if self.scope:
+            value += f', scope="{self.scope}"'
+        return value
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as the validated access token says."""
+
+    claims: dict[str, Any]
+    scopes: frozenset[str]
+    token_type: str
+
+    @property
+    def client_id(self) -> str | None:
+        return self.claims.get("client_id")
+
+    @property
+    def orgnr_parent(self) -> str | None:
+        return self.claims.get("helseid://claims/client/claims/orgnr_parent")
+
+    def has_scope(self, scope: str) -> bool:
+        return canonical(scope) in self.scopes
+
+
+class Guard:
+    cache_limit = 20_000
+
+    def __init__(
+        self,
+        settings: Settings,
+        keys: KeyStore,
+        replay: ReplayCache,
+        external: ExternalKeys,
+        nonces: NonceSource,
+        own_issuers: set[str],
+    ):
+        self.settings = settings
+        self.keys = keys
+        self.replay = replay
+        self.external = external
+        self.nonces = nonces
+        self.own_issuers = own_issuers
+        # token -> (claims, cache-until). Validation is pure, so a token checked once is good until it expires.
+        self._validated: dict[str, tuple[dict[str, Any], float]] = {}
+
+    async def authenticate(
+        self, request: Request, *, audience: str, scope: str | None, require_dpop: bool = False
+    ) -> Principal:
+        scheme, token = _credentials(request)
+        claims = await self._validate(token)
+        if audience not in audiences(claims):
+            raise AuthFailure(401, "invalid_token", f"token audience must include {audience}")
+        bound_to = (claims.get("cnf") or {}).get("jkt") if isinstance(claims.get("cnf"), dict) else None
+        if bound_to:
+            if scheme != "dpop":
+                raise AuthFailure(401, "invalid_token", "DPoP-bound token must be sent as 'Authorization: DPoP'", scheme="DPoP")
+            await self._check_proof(request, token, bound_to)
+        elif scheme == "dpop":
+            raise AuthFailure(401, "invalid_token", "token is not DPoP-bound; send it as Bearer", scheme="DPoP")
+        elif require_dpop:
+            raise AuthFailure(401, "invalid_token", "this API requires a DPoP-bound token", scheme="DPoP")
+        granted = frozenset(canonical(s) for s in scope_list(claims.get("scope")))
+        principal = Principal(claims=claims, scopes=granted, token_type="DPoP" if bound_to else "Bearer")
+        if scope is not None and not principal.has_scope(scope):
+            raise AuthFailure(403, "insufficient_scope", f"token lacks scope {scope}", scope=scope)
+        return principal
+
+    async def _validate(self, token: str) -> dict[str, Any]:
+        now = time.time()
+        cached = self._validated.get(token)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        try:
+            header, unverified = unverified_parts(token)
+            alg = check_alg(header)
+            issuer = unverified.get("iss")
+            if not isinstance(issuer, str):
+                raise InvalidToken("iss is missing")
+            key = await self._key_for(issuer, header.get("kid"))
+            claims = verify_signature(token, key, alg)
+            check_times(claims, int(now), self.settings.clock_skew_seconds)
+        except InvalidToken as exc:
+            raise AuthFailure(401, "invalid_token", str(exc)) from exc
+        if len(self._validated) >= self.cache_limit:
+            self._validated.clear()
+        self._validated[token] = (claims, min(float(claims["exp"]), now + 300))
+        return claims
+
+    async def _key_for(self, issuer: str, kid: object):  # noqa: ANN202
+        if not isinstance(kid, (str, type(None))):
+            raise InvalidToken("kid must be a string")
+        if issuer in self.own_issuers:
+            key = self.keys.verification_key(kid) if kid else None
+        elif self.external.trusts(issuer):
+            key = await self.external.key(issuer, kid)
+        else:
+            raise InvalidToken(f"issuer {issuer!r} is not trusted")
+        if key is None:
+            raise InvalidToken(f"unknown kid {kid!r} for issuer {issuer}")
+        return key
+
+    async def _check_proof(self, request: Request, token: str, bound_to: str) -> None:
+        proof_header = request.headers.get("dpop")
+        if not proof_header:
+            raise AuthFailure(401, "invalid_dpop_proof", "DPoP header with a proof is required", scheme="DPoP")
+        now = int(time.time())
+        try:
+            proof = verify_proof(
+                proof_header,
+                method=request.method,
+                urls=request_urls(request, self.settings.base_url()),
+                now=now,
+                max_age=self.settings.dpop_proof_max_age_seconds,
+                skew=self.settings.clock_skew_seconds,
+                access_token=token,
+            )
+        except InvalidToken as exc:
+            raise AuthFailure(401, "invalid_dpop_proof", str(exc), scheme="DPoP") from exc
+        if proof.jkt != bound_to:
+            raise AuthFailure(401, "invalid_dpop_proof", "DPoP proof key does not match the token's cnf.jkt", scheme="DPoP")
+        if self.settings.dpop_nonce == "all" and not self.nonces.is_valid(proof.claims.get("nonce"), now):
+            failure = AuthFailure(401, "use_dpop_nonce", "DPoP proof must carry the server nonce", scheme="DPoP")
+            failure.headers["DPoP-Nonce"] = self.nonces.current(now)
+            raise failure
+        expires = dt.datetime.fromtimestamp(proof.iat + self.settings.dpop_proof_max_age_seconds + 60, dt.timezone.utc)
+        fresh = await run_in_threadpool(self.replay.first_use, "dpop", proof.jkt, proof.jti, expires)
+        if not fresh:
+            raise AuthFailure(401, "invalid_dpop_proof", "DPoP proof jti has been used before (replay)", scheme="DPoP")
+
+
+def _credentials(request: Request) -> tuple[str, str]:
+    header = request.headers.get("authorization")
+    if not header:
+        raise AuthFailure(401, "invalid_token", "Authorization header with an access token is required")
+    scheme, _, token = header.strip().partition(" ")
+    scheme = scheme.lower()
+    if scheme not in ("bearer", "dpop") or not token.strip():
+        raise AuthFailure(401, "invalid_token", "Authorization must be 'Bearer <token>' or 'DPoP <token>'")
+    return scheme, token.strip()
+
+
+def request_urls(request: Request, base_url: str) -> list[str]:
+    """The URLs a DPoP proof's htu may name: the public URL, and the URL as this request arrived."""
+    path = request.scope.get(RAW_PATH_KEY, request.url.path)
+    return [base_url + path, f"{request.url.scheme}://{request.url.netloc}{path}"]

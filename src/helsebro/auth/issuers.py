@@ -1,0 +1,26 @@
+"""The token services helsebro runs, as data: where each lives and what its issuer URL is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Issuer:
+    name: str
+    base_path: str
+    token_path: str
+    jwks_path: str
+
+    def url(self, base_url: str) -> str:
+        return base_url + self.base_path
+
+    def token_endpoint(self, base_url: str) -> str:
+        return base_url + self.base_path + self.token_path
+
+    def jwks_uri(self, base_url: str) -> str:
+        return base_url + self.base_path + self.jwks_path
+
+
+# HelseID is Duende IdentityServer: its endpoints live under /connect and the JWKS beside the discovery document.
+HELSEID = Issuer("helseid", "/helseid", "/connect/token", "/.well-known/openid-configuration/jwks")

@@ -1,0 +1,36 @@
+"""One-time identifiers (client assertion and DPoP proof ``jti``): the database remembers each until it
+expires, so a replay is refused by every process that shares the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+
+from helsebro import db
+from helsebro._time import utcnow
+from helsebro.auth.tables import used_jtis
+
+
+class ReplayCache:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._insert = (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(used_jtis)
+        self._purged_at = utcnow()
+
+    def first_use(self, kind: str, issuer: str, jti: str, expires_at: dt.datetime) -> bool:
+        """True the first time (kind, issuer, jti) is seen; False for a replay."""
+        statement = self._insert.values(kind=kind, issuer=issuer, jti=jti, expires_at=expires_at)
+        with db.write(self.engine) as conn:
+            fresh = conn.execute(statement.on_conflict_do_nothing()).rowcount == 1
+            self._purge_now_and_then(conn)
+        return fresh
+
+    def _purge_now_and_then(self, conn: sa.Connection) -> None:
+        now = utcnow()
+        if (now - self._purged_at).total_seconds() < 60:
+            return
+        self._purged_at = now
+        conn.execute(sa.delete(used_jtis).where(used_jtis.c.expires_at < now))

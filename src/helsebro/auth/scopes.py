@@ -1,0 +1,51 @@
+"""Scopes and audiences as HelseID issues them for the APIs helsebro serves."""
+
+from __future__ import annotations
+
+HELSENORGE_AUDIENCE = "nhn:helsenorge.eksternapi"
+PTS_AUDIENCE = "nhn:pts"
+HELSENORGE_PREFIX = HELSENORGE_AUDIENCE + "/"
+
+# Bare Helsenorge scopes (seed 000, SPEC sections 3 and 4).
+HELSENORGE_SCOPES = (
+    "verktoysendtilinnbygger",
+    "verktoykatalog_read",
+    "verktoyadminveiledning",
+    "digitaltaktiv",
+    "helsenorgeaktivsjekken",
+    "Personverninnstillinger_skriv",
+    "Personverninnstillinger_les",
+)
+PTS_SCOPE = "nhn:pts/api"
+
+# Names real PVK clients are seen using for the same permissions (SPEC section 4).
+_ALIASES = {
+    "personverninnstilling_write": "personverninnstillinger_skriv",
+    "personverninnstilling_read": "personverninnstillinger_les",
+}
+
+
+def canonical(scope: str) -> str:
+    """One spelling per permission: prefix dropped, lower case, known aliases folded."""
+    lowered = scope.lower()
+    if lowered.startswith(HELSENORGE_PREFIX):
+        lowered = lowered[len(HELSENORGE_PREFIX) :]
+    return _ALIASES.get(lowered, lowered)
+
+
+def audience_of(scope: str) -> str | None:
+    """The API audience a scope belongs to, or None for plain OpenID scopes."""
+    if canonical(scope) == PTS_SCOPE:
+        return PTS_AUDIENCE
+    if canonical(scope) in {canonical(s) for s in HELSENORGE_SCOPES}:
+        return HELSENORGE_AUDIENCE
+    return None
+
+
+def scope_list(value: object) -> list[str]:
+    """The ``scope`` claim as a list, whether issued as a JSON array or a space-separated string."""
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return []

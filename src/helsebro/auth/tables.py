@@ -1,0 +1,56 @@
+"""Tables of the token services: signing keys, API clients, used one-time ids."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from helsebro._columns import timestamps
+from helsebro.db import metadata
+
+signing_keys = sa.Table(
+    "signing_keys",
+    metadata,
+    sa.Column("kid", sa.String(64), primary_key=True),
+    sa.Column("alg", sa.String(10), nullable=False),
+    sa.Column("private_jwk", sa.JSON, nullable=False),
+    # A retired key signs nothing new but stays in the JWKS until tokens it signed have expired.
+    sa.Column("retired_at", sa.DateTime(timezone=True), nullable=True),
+    *timestamps(),
+)
+
+api_clients = sa.Table(
+    "api_clients",
+    metadata,
+    sa.Column("client_id", sa.String(200), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("orgnr", sa.String(9), nullable=False),
+    sa.Column("orgnr_child", sa.String(9), nullable=True),
+    # Public keys for private_key_jwt, as a JWK set {"keys": [...]}.
+    sa.Column("jwks", sa.JSON, nullable=False, default=lambda: {"keys": []}),
+    # scrypt hash of the client secret, if the client may use one (dev convenience).
+    sa.Column("secret_hash", sa.String(300), nullable=True),
+    sa.Column("scopes", sa.JSON, nullable=False, default=list),
+    sa.Column("pvk_parts", sa.JSON, nullable=False, default=list),
+    sa.Column("description", sa.Text, nullable=False, default=""),
+    sa.Column("enabled", sa.Boolean, nullable=False, default=True),
+    *timestamps(),
+)
+
+# One-time identifiers already seen: client assertion jti and DPoP proof jti. The primary key makes a
+# replay fail on insert in every process sharing the database.
+used_jtis = sa.Table(
+    "used_jtis",
+    metadata,
+    sa.Column("kind", sa.String(20), primary_key=True),
+    sa.Column("issuer", sa.String(300), primary_key=True),
+    sa.Column("jti", sa.String(300), primary_key=True),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+server_secrets = sa.Table(
+    "server_secrets",
+    metadata,
+    sa.Column("name", sa.String(50), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
+    *timestamps(),
+)

@@ -1,0 +1,66 @@
+"""ASP.NET-style case-insensitive binding for the Helsenorge families.
+
+The real Helsenorge services are ASP.NET: route segments, query parameter names and JSON property names
+bind regardless of case. Clients written against them (``/DigitaltAktiv/...`` vs ``/digitaltaktiv/...``,
+``sidereferanse`` vs ``Sidereferanse``) must work here unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+RAW_PATH_KEY = "helsebro.raw_path"
+
+
+class CaseInsensitivePaths:
+    """Rewrites a request path to the spelling of the route template it matches case-insensitively.
+
+    Only paths under ``prefixes`` are touched. The path as the client sent it stays in the scope under
+    ``RAW_PATH_KEY``: a DPoP proof's ``htu`` names that one.
+    """
+
+    def __init__(self, app: ASGIApp, prefixes: Iterable[str], templates: Iterable[str]):
+        self.app = app
+        self.prefixes = tuple(p.lower() for p in prefixes)
+        matching = [t.split("/") for t in templates if t.lower().startswith(self.prefixes)]
+        # Literal routes win over parameterised ones (SokSelvstendigVerktoy before {id}).
+        self.templates = sorted(matching, key=lambda parts: sum(p.startswith("{") for p in parts))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            if path.lower().startswith(self.prefixes):
+                rewritten = self.canonical(path)
+                if rewritten != path:
+                    scope = dict(scope, path=rewritten, raw_path=rewritten.encode())
+            scope[RAW_PATH_KEY] = path
+        await self.app(scope, receive, send)
+
+    def canonical(self, path: str) -> str:
+        parts = path.split("/")
+        for template in self.templates:
+            if len(template) == len(parts) and all(
+                t.startswith("{") or t.lower() == p.lower() for t, p in zip(template, parts)
+            ):
+                return "/".join(p if t.startswith("{") else t for t, p in zip(template, parts))
+        return path
+
+
+def query_lists(items: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """Query parameters keyed by lower-cased name; repeated keys form a list, as ASP.NET binds list<...>."""
+    result: dict[str, list[str]] = {}
+    for key, value in items:
+        result.setdefault(key.lower(), []).append(value)
+    return result
+
+
+def lower_keys(value: Any) -> Any:
+    """A JSON object with its property names lower-cased, recursively, for case-insensitive binding."""
+    if isinstance(value, Mapping):
+        return {str(k).lower(): lower_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [lower_keys(v) for v in value]
+    return value

@@ -1,0 +1,70 @@
+"""``helsebro clients add``: register an API client from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import sqlalchemy as sa
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey, KeySet, import_key
+from stdnum.no import orgnr as orgnr_check
+
+from helsebro import db
+from helsebro.auth.clients import ApiClient, hash_secret, save_client
+from helsebro.auth.scopes import audience_of
+
+
+class ClientCommandError(Exception):
+    pass
+
+
+def add(
+    engine: sa.Engine,
+    client_id: str,
+    name: str,
+    orgnr: str,
+    scopes: list[str],
+    jwk_file: Path | None,
+    generate_key: Path | None,
+    secret: str | None,
+    pvk_parts: list[str],
+) -> str:
+    if not orgnr_check.is_valid(orgnr):
+        raise ClientCommandError(f"{orgnr!r} is not a valid organisasjonsnummer (9 digits, mod-11 check digit)")
+    unknown = [s for s in scopes if audience_of(s) is None]
+    if unknown:
+        raise ClientCommandError(f"unknown scope(s): {' '.join(unknown)}")
+    public_keys: list[dict] = []
+    if jwk_file:
+        public_keys.extend(_public_keys(jwk_file))
+    message = f"Client {client_id} saved."
+    if generate_key:
+        key = ECKey.generate_key("P-256", parameters={"kid": f"{client_id}-1"}, private=True)
+        generate_key.write_text(json.dumps(key.as_dict(private=True), indent=1))
+        generate_key.chmod(0o600)
+        public_keys.append(key.as_dict(private=False))
+        message += f" Private key (ES256) written to {generate_key}."
+    if not public_keys and not secret:
+        raise ClientCommandError("give the client a key (--jwk or --generate-key) or a secret (--secret)")
+    client = ApiClient(
+        client_id=client_id,
+        name=name,
+        orgnr=orgnr,
+        scopes=tuple(scopes),
+        jwks={"keys": public_keys},
+        secret_hash=hash_secret(secret) if secret else None,
+        pvk_parts=tuple(pvk_parts),
+    )
+    with db.write(engine) as conn:
+        save_client(conn, client)
+    return message
+
+
+def _public_keys(path: Path) -> list[dict]:
+    try:
+        data = json.loads(path.read_text())
+        keys = KeySet.import_key_set(data).keys if "keys" in data else [import_key(data)]
+    except (OSError, ValueError, JoseError) as exc:
+        raise ClientCommandError(f"cannot read a JWK or JWKS from {path}: {exc}") from exc
+    return [{**k.as_dict(private=False), **({"kid": k.kid} if k.kid else {})} for k in keys]

@@ -1,0 +1,67 @@
+"""Settings from the environment (prefix ``HELSEBRO_``)."""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ExternalIssuer(BaseModel):
+    """A token issuer outside helsebro whose tokens we accept (e.g. the real HelseID test STS)."""
+
+    issuer: str
+    jwks_uri: str
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HELSEBRO_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # Base of every issuer and link. Empty: http://<host>:<port>.
+    public_url: str = ""
+    data_dir: Path = Path("helsebro-data")
+    # Empty: a SQLite file in data_dir. postgresql://... to scale out.
+    database_url: str = ""
+    # Server secret for pseudonyms, DPoP nonces and log hashing. Empty: generated once into data_dir.
+    secret: str = ""
+
+    access_token_seconds: int = 3600
+    # How far ahead a client assertion's exp may lie, and the clock skew we forgive.
+    client_assertion_max_seconds: int = 60
+    clock_skew_seconds: int = 5
+    # A DPoP proof is fresh this long after its iat.
+    dpop_proof_max_age_seconds: int = 60
+    # "off": no nonce; "token": the token endpoint demands one (as HelseID does); "all": resources too.
+    dpop_nonce: str = "off"
+    # Strict mode turns off developer conveniences (client secrets).
+    strict: bool = False
+    # Catalog cache: how often a process checks the database for a changed catalog.
+    catalog_refresh_seconds: float = 1.0
+
+    external_issuers_json: str = Field(default="[]", alias="HELSEBRO_EXTERNAL_ISSUERS")
+    log_level: str = "info"
+    log_json: bool = False
+
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "localhost" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'helsebro.sqlite').as_posix()}"
+
+    @cached_property
+    def external_issuers(self) -> list[ExternalIssuer]:
+        return [ExternalIssuer.model_validate(item) for item in json.loads(self.external_issuers_json)]
+
+
+def get_settings(**overrides) -> Settings:
+    return Settings(**overrides)

@@ -1,0 +1,4 @@
+"""Imports every family's tables so that the shared metadata knows them all (for Alembic and tests)."""
+
+from helsebro.auth import tables as auth_tables  # noqa: F401
+from helsebro.verktoy import tables as verktoy_tables  # noqa: F401

@@ -1,0 +1,1 @@
+"""The default synthetic data set that ships with helsebro, and its loader."""

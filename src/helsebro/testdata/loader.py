@@ -1,0 +1,99 @@
+"""Loads the default data set into an empty database, and restores it on ``reset``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from joserfc.jwk import import_key
+
+from helsebro import db
+from helsebro.auth.clients import ApiClient, hash_secret, save_client
+from helsebro.auth.tables import api_clients, used_jtis
+from helsebro.verktoy import store
+from helsebro.verktoy.tables import (
+    grafisk_element,
+    kodeverk,
+    verktoy,
+    verktoy_egenskap,
+    verktoy_klassifisering,
+    verktoy_sokeord,
+)
+
+HERE = Path(__file__).parent
+
+# Tables the default data fills, children first (the order to empty them in). Signing keys and the server
+# secret are not data: they survive a reset so issued tokens and pseudonyms stay valid.
+DATA_TABLES = (
+    verktoy_sokeord,
+    verktoy_klassifisering,
+    verktoy_egenskap,
+    verktoy,
+    grafisk_element,
+    kodeverk,
+    used_jtis,
+    api_clients,
+)
+
+
+def read_json(name: str) -> dict[str, Any]:
+    return json.loads((HERE / name).read_text(encoding="utf-8"))
+
+
+def demo_private_key(client_id: str) -> dict[str, Any]:
+    """The TEST ONLY private key of a demo client (for `helsebro token` and tests)."""
+    return json.loads((HERE / "demo_keys" / f"{client_id}.jwk.json").read_text())
+
+
+def is_empty(engine: sa.Engine) -> bool:
+    with db.read(engine) as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(api_clients)).scalar() == 0
+
+
+def load_defaults(engine: sa.Engine) -> dict[str, int]:
+    """Fill the database with the default data in one transaction. Returns counts per kind."""
+    with db.write(engine) as conn:
+        return _load(conn)
+
+
+def reset(engine: sa.Engine) -> dict[str, int]:
+    """Empty every data table and load the default data again, atomically."""
+    with db.write(engine) as conn:
+        for table in DATA_TABLES:
+            conn.execute(sa.delete(table))
+        return _load(conn)
+
+
+def _load(conn: sa.Connection) -> dict[str, int]:
+    clients = read_json("clients.json")["clients"]
+    for entry in clients:
+        save_client(conn, _client(entry))
+    catalog = read_json("catalog.json")
+    for table, codes in catalog["kodeverk"].items():
+        for code in codes:
+            store.save_code(conn, table, code["id"], code["navn"], code.get("kode"))
+    for image in catalog["grafiske_elementer"]:
+        path = HERE / image["fil"]
+        store.save_image(conn, image["id"], image["type"], store.CONTENT_TYPES[path.suffix.lower()], path.read_bytes())
+    for tool in catalog["verktoy"]:
+        store.save_tool(conn, tool)
+    return {"clients": len(clients), "tools": len(catalog["verktoy"]), "images": len(catalog["grafiske_elementer"])}
+
+
+def _client(entry: dict[str, Any]) -> ApiClient:
+    jwks: dict[str, Any] = {"keys": []}
+    if entry.get("key_file"):
+        private = json.loads((HERE / entry["key_file"]).read_text())
+        jwks["keys"].append({**import_key(private).as_dict(private=False), "kid": private["kid"]})
+    return ApiClient(
+        client_id=entry["client_id"],
+        name=entry["name"],
+        orgnr=entry["orgnr"],
+        scopes=tuple(entry["scopes"]),
+        jwks=jwks,
+        secret_hash=hash_secret(entry["secret"]) if entry.get("secret") else None,
+        pvk_parts=tuple(entry.get("pvk_parts", [])),
+        description=entry.get("description", ""),
+    )

@@ -1,0 +1,77 @@
+"""``helsebro token``: a token from the built-in HelseID through the same grant code the endpoint runs."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from helsebro import db
+from helsebro.auth import client_auth, grants
+from helsebro.auth.client_side import client_assertion, dpop_proof, load_private_key
+from helsebro.auth.clients import get_client
+from helsebro.auth.dpop import NonceSource
+from helsebro.auth.issuers import HELSEID
+from helsebro.auth.keys import KeyStore
+from helsebro.auth.replay import ReplayCache
+from helsebro.auth.scopes import canonical
+from helsebro.errors import OAuthError
+from helsebro.services import server_secret
+from helsebro.settings import Settings
+from helsebro.testdata import loader
+
+
+class TokenCommandError(Exception):
+    pass
+
+
+def default_client_for(scopes: list[str]) -> str:
+    """The first demo client (with a key in the package) granted every scope asked for."""
+    wanted = {canonical(s) for s in scopes}
+    for entry in loader.read_json("clients.json")["clients"]:
+        if entry.get("key_file") and wanted <= {canonical(s) for s in entry["scopes"]}:
+            return entry["client_id"]
+    raise TokenCommandError(f"no demo client holds all of {' '.join(scopes)}; name one with --client")
+
+
+def fetch(
+    settings: Settings, engine: sa.Engine, scopes: list[str], client_id: str | None, key_file: Path | None, dpop_key_file: Path | None
+) -> dict:
+    client_id = client_id or default_client_for(scopes)
+    with db.read(engine) as conn:
+        if get_client(conn, client_id) is None:
+            raise TokenCommandError(f"unknown client {client_id!r} (see: helsebro clients list)")
+    try:
+        jwk = json.loads(key_file.read_text()) if key_file else loader.demo_private_key(client_id)
+    except FileNotFoundError as exc:
+        raise TokenCommandError(f"no private key for {client_id!r}: pass --key FILE") from exc
+    base = settings.base_url()
+    endpoint = HELSEID.token_endpoint(base)
+    secret = settings.secret or server_secret(engine)
+    nonces = NonceSource(lambda: secret)
+    now = int(time.time())
+    proof = None
+    if dpop_key_file:
+        nonce = nonces.current(now) if settings.dpop_nonce != "off" else None
+        proof = dpop_proof(load_private_key(json.loads(dpop_key_file.read_text())), "POST", endpoint, nonce=nonce)
+    form = {
+        "grant_type": "client_credentials",
+        "client_assertion_type": client_auth.ASSERTION_TYPE,
+        "client_assertion": client_assertion(client_id, load_private_key(jwk), HELSEID.url(base)),
+        "scope": " ".join(scopes),
+    }
+    context = grants.TokenContext(
+        settings=settings,
+        engine=engine,
+        keys=KeyStore(engine, settings.access_token_seconds),
+        replay=ReplayCache(engine),
+        nonces=nonces,
+        issuer=HELSEID.url(base),
+        token_endpoint=endpoint,
+    )
+    try:
+        return grants.handle(context, grants.TokenRequest(form, None, proof, [endpoint], now))
+    except OAuthError as exc:
+        raise TokenCommandError(f"{exc.error}: {exc.description}") from exc

@@ -1,0 +1,110 @@
+"""HTTP face of the Verktøykatalog read API. Rules live in ``service``; this module only translates."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from helsebro import services
+from helsebro.auth.guard import Principal
+from helsebro.auth.scopes import HELSENORGE_AUDIENCE
+from helsebro.casing import query_lists
+from helsebro.verktoy import errors, service
+
+router = APIRouter(tags=["Verktøy"])
+
+CATALOG_SCOPE = "verktoykatalog_read"
+_JSON = "application/json; charset=utf-8"
+
+
+async def authorize(request: Request, scope: str) -> Principal:
+    return await services.of(request).guard.authenticate(request, audience=HELSENORGE_AUDIENCE, scope=scope)
+
+
+def _query_doc(*parameters: tuple[str, str, str]) -> dict:
+    return {
+        "parameters": [
+            {"name": name, "in": "query", "required": False, "schema": {"type": kind}, "description": text}
+            for name, kind, text in parameters
+        ]
+    }
+
+
+def _list_doc() -> dict:
+    doc = _query_doc(
+        ("Klassifiseringer", "string", "SNOMED CT-kode; gjentas for flere"),
+        ("KanLeggesTilAvInnbygger", "boolean", "Kan legges til av innbygger"),
+        ("KunAnonymTilgang", "boolean", "Krever ikke innlogging"),
+        ("Sidereferanse", "integer", "Side, fra 1 (også stavet Siderefereanse)"),
+        ("AntallVerktoy", "integer", "Verktøy per side, 1-50 (standard 10)"),
+    )
+    for name in ("Fagomrader", "Malgrupper", "Sprak"):
+        doc["parameters"].insert(
+            0,
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "schema": {"type": "array", "items": {"type": "integer"}},
+                "style": "form",
+                "explode": True,
+            },
+        )
+    return doc
+
+
+@router.get(
+    "/verktoy/v1/SelvstendigVerktoy",
+    summary="Verktøymetadataliste: filtrert, sidedelt liste over verktøy",
+    openapi_extra=_list_doc(),
+)
+async def list_tools(request: Request) -> Response:
+    await authorize(request, CATALOG_SCOPE)
+    snapshot = await services.of(request).catalog.current()
+    query = service.parse_list_query(query_lists(request.query_params.multi_items()), snapshot)
+    page = service.list_tools(snapshot, query)
+    return Response(b"[" + b",".join(t.json for t in page) + b"]", media_type=_JSON)
+
+
+@router.get(
+    "/verktoy/v1/SelvstendigVerktoy/SokSelvstendigVerktoy",
+    summary="Verktøysøk: verktøy med navn eller søkeord som begynner med søkeordet",
+    openapi_extra=_query_doc(("SokeOrd", "string", "3-256 tegn"), ("RowCount", "integer", "1-50 (standard 50)")),
+)
+async def search_tools(request: Request) -> Response:
+    await authorize(request, CATALOG_SCOPE)
+    snapshot = await services.of(request).catalog.current()
+    term, row_count = service.parse_search(query_lists(request.query_params.multi_items()))
+    found = service.search(snapshot, term, row_count)
+    return Response(b"[" + b",".join(t.summary_json for t in found) + b"]", media_type=_JSON)
+
+
+@router.get("/verktoy/v1/SelvstendigVerktoy/{verktoy_id}", summary="Verktøymetadata for ett verktøy")
+async def get_tool(request: Request, verktoy_id: str) -> Response:
+    await authorize(request, CATALOG_SCOPE)
+    snapshot = await services.of(request).catalog.current()
+    tool = snapshot.by_id.get(service.parse_tool_id(verktoy_id))
+    if tool is None:
+        raise errors.tool_not_found()
+    return Response(tool.json, media_type=_JSON)
+
+
+@router.get(
+    "/verktoy/v1/GrafiskElement/{element_id}",
+    summary="Grafisk element: bildefilen",
+    responses={200: {"content": {"image/png": {}, "image/svg+xml": {}, "image/jpeg": {}}}},
+)
+async def get_image(request: Request, element_id: str) -> Response:
+    await authorize(request, CATALOG_SCOPE)
+    try:
+        image_id = int(element_id)
+    except ValueError as exc:
+        raise errors.invalid_id(element_id) from exc
+    image = (await services.of(request).catalog.current()).images.get(image_id)
+    if image is None:
+        raise errors.image_not_found()
+    etag = f'"{image.sha256}"'
+    headers = {"ETag": etag, "Cache-Control": "private, max-age=3600"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(image.data, media_type=image.content_type, headers=headers)

@@ -1,0 +1,85 @@
+"""Tables of the Verktøykatalog: tools, their list-valued properties, code tables and images."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from helsebro._columns import timestamps
+from helsebro.db import metadata
+
+# Every enum of the Verktøy API is a code table (the seed lost the display names; ours, extendable as data).
+kodeverk = sa.Table(
+    "kodeverk",
+    metadata,
+    sa.Column("kodeverk", sa.String(40), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kode", sa.String(20), nullable=True),  # e.g. "nb-NO" for a language
+    sa.Column("navn", sa.String(200), nullable=False),
+    *timestamps(),
+)
+
+grafisk_element = sa.Table(
+    "grafisk_element",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("type_id", sa.Integer, nullable=False),
+    sa.Column("content_type", sa.String(50), nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    *timestamps(),
+)
+
+verktoy = sa.Table(
+    "verktoy",
+    metadata,
+    sa.Column("id", sa.Uuid(as_uuid=False), primary_key=True),
+    sa.Column("navn", sa.String(300), nullable=False, unique=True),
+    sa.Column("ingress", sa.Text, nullable=False, default=""),
+    sa.Column("beskrivelse", sa.Text, nullable=False, default=""),
+    sa.Column("opprettet_dato", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("endret_dato", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("formal_id", sa.Integer, nullable=False),
+    sa.Column("faglig_ansvarlig", sa.String(300), nullable=False, default=""),
+    sa.Column("utviklet_av", sa.String(300), nullable=False, default=""),
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("grafisk_element_id", sa.Integer, sa.ForeignKey("grafisk_element.id"), nullable=True),
+    sa.Column("behandlerinnsyn_id", sa.Integer, nullable=True),
+    sa.Column("krever_forskrivning", sa.Boolean, nullable=False, default=False),
+    sa.Column("kan_legges_til_av_innbygger", sa.Boolean, nullable=False, default=True, index=True),
+    sa.Column("kun_anonym_tilgang", sa.Boolean, nullable=False, default=False, index=True),
+    sa.Column("organisasjonsnummer", sa.String(9), nullable=False),
+    sa.Column("organisasjonsnavn", sa.String(300), nullable=False),
+    sa.Column("antatt_tid", sa.Integer, nullable=True),
+    # The API client that owns the tool: only the tool itself may send it to a citizen.
+    sa.Column("eier_client_id", sa.String(200), nullable=True, index=True),
+    *timestamps(),
+)
+
+# List-valued enum properties (fagområde, målgruppe, språk, innholdstype). position 0 is the main value,
+# which the flat response fields show.
+verktoy_egenskap = sa.Table(
+    "verktoy_egenskap",
+    metadata,
+    sa.Column("verktoy_id", sa.Uuid(as_uuid=False), sa.ForeignKey("verktoy.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("kodeverk", sa.String(40), primary_key=True),
+    sa.Column("verdi", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Index("ix_verktoy_egenskap_kodeverk_verdi", "kodeverk", "verdi"),
+)
+
+verktoy_klassifisering = sa.Table(
+    "verktoy_klassifisering",
+    metadata,
+    sa.Column("verktoy_id", sa.Uuid(as_uuid=False), sa.ForeignKey("verktoy.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("kode", sa.String(40), primary_key=True, index=True),
+    sa.Column("navn", sa.String(300), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+)
+
+verktoy_sokeord = sa.Table(
+    "verktoy_sokeord",
+    metadata,
+    sa.Column("verktoy_id", sa.Uuid(as_uuid=False), sa.ForeignKey("verktoy.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("ord", sa.String(200), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+)
