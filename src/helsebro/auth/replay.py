@@ -24,7 +24,9 @@ class ReplayCache:
         """True the first time (kind, issuer, jti) is seen; False for a replay."""
         statement = self._insert.values(kind=kind, issuer=issuer, jti=jti, expires_at=expires_at)
         with db.write(self.engine) as conn:
-            fresh = conn.execute(statement.on_conflict_do_nothing()).rowcount == 1
+            # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT through SQLAlchemy.
+            inserted = conn.execute(statement.on_conflict_do_nothing().returning(used_jtis.c.jti)).first()
+            fresh = inserted is not None
             self._purge_now_and_then(conn)
         return fresh
 

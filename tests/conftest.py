@@ -1,0 +1,122 @@
+"""Shared fixtures: a migrated database with the default data on SQLite and on PostgreSQL, the app, and
+helpers that get tokens the way real clients do.
+
+Tests that need PostgreSQL skip with a reason when it is not reachable, unless HELSEBRO_REQUIRE_SERVICES=1
+(set by .ci/run), which turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from helsebro import migrate
+from helsebro.app import create_app
+from helsebro.db import create_engine
+from helsebro.settings import Settings
+from helsebro.testdata import loader
+from tests.support import TokenHelper
+
+REQUIRE_SERVICES = os.environ.get("HELSEBRO_REQUIRE_SERVICES") == "1"
+PG_BASE = os.environ.get("HELSEBRO_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+PUBLIC_URL = "http://testserver"
+
+warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
+
+
+def skip_or_fail(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing (HELSEBRO_REQUIRE_SERVICES=1): {reason}")
+    pytest.skip(reason)
+
+
+def _postgres_schema_url() -> tuple[str, str]:
+    schema = "hb_test_" + secrets.token_hex(4)
+    return f"{PG_BASE}?options=-csearch_path%3D{schema}", schema
+
+
+def postgres_database(tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
+    """A fresh schema on the local PostgreSQL for this test run; dropped afterwards."""
+    try:
+        admin = create_engine(PG_BASE)
+        with admin.connect() as conn:
+            conn.execute(sa.text("select 1"))
+    except Exception as exc:  # noqa: BLE001  (any failure to connect means: no PostgreSQL here)
+        skip_or_fail(f"PostgreSQL not reachable at {PG_BASE}: {type(exc).__name__}")
+    url, schema = _postgres_schema_url()
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield url
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
+    """Each API test runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'helsebro.sqlite'}"
+    else:
+        yield from postgres_database(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    engine = create_engine(database_url)
+    migrate.upgrade(engine)
+    loader.reset(engine)
+    yield engine
+    engine.dispose()
+
+
+def make_settings(database_url: str, **overrides) -> Settings:  # noqa: ANN003
+    values = {"public_url": PUBLIC_URL, "database_url": database_url, "secret": "test-secret", "catalog_refresh_seconds": 0.0}
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, engine: sa.Engine):  # noqa: ANN201
+    return create_app(settings, engine)
+
+
+@pytest.fixture(scope="session")
+def client(app):  # noqa: ANN001, ANN201
+    from starlette.testclient import TestClient
+
+    with TestClient(app, base_url=PUBLIC_URL, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def tokens(client) -> TokenHelper:  # noqa: ANN001
+    return TokenHelper(client, PUBLIC_URL)
+
+
+@pytest.fixture()
+def fresh_data(engine: sa.Engine, app) -> Iterator[None]:  # noqa: ANN001
+    """Restore the default data after a test that changes it."""
+    yield
+    loader.reset(engine)
+    app.state.services.catalog.invalidate()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    path = Path(__file__).resolve().parent.parent / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path
