@@ -1,0 +1,82 @@
+"""A real helsebro server process, started the way the README starts it (``helsebro serve``), on a free
+port with its own data directory; once on SQLite and once on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import postgres_database
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    env: dict[str, str]
+    log: Path
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        """Run the helsebro CLI against this server's database."""
+        return subprocess.run(
+            [sys.executable, "-m", "helsebro", *args], env=self.env, capture_output=True, text=True, check=check, timeout=120
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(data_dir: Path, extra_env: dict[str, str]) -> Iterator[LiveServer]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "HELSEBRO_HOST": "127.0.0.1",
+        "HELSEBRO_PORT": str(port),
+        "HELSEBRO_DATA_DIR": str(data_dir),
+        **extra_env,
+    }
+    log = data_dir / "server.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "helsebro", "serve"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"helsebro serve exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                if httpx.get(base_url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"helsebro serve did not come up in 90 s:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield LiveServer(base_url, env, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:  # noqa: ANN001
+    data_dir = tmp_path_factory.mktemp("live")
+    if request.param == "sqlite":
+        yield from start_server(data_dir, {})
+    else:
+        for url in postgres_database(tmp_path_factory):
+            yield from start_server(data_dir, {"HELSEBRO_DATABASE_URL": url})
