@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 import sqlalchemy as sa
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
-from helsebro import __version__, errors, services
+from helsebro import __version__, errors, logs, services
 from helsebro.auth import helseid_routes
 from helsebro.casing import CaseInsensitivePaths
 from helsebro.db import create_engine
 from helsebro.responses import JSONResponse
 from helsebro.settings import Settings
 from helsebro.verktoy import routes as verktoy_routes
+
+log = logs.get_logger(__name__)
 
 # Path prefixes of the Helsenorge families, whose routes bind case-insensitively (ASP.NET).
 HELSENORGE_PREFIXES = ("/verktoy", "/digitaltaktiv", "/personvern")
@@ -23,8 +29,19 @@ HelseID, Maskinporten and Helsenorge login token services in front. All data is 
 """
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Key the log hashing with the server secret (shared by every process on the database)."""
+    try:
+        logs.set_log_key(await run_in_threadpool(lambda: app.state.services.secret))
+    except Exception as exc:  # noqa: BLE001  (a database that is down must not stop the server starting)
+        log.warning("server secret not readable at startup", error_type=type(exc).__name__)
+    yield
+
+
 def create_app(settings: Settings | None = None, engine: sa.Engine | None = None) -> FastAPI:
     settings = settings or Settings()
+    logs.configure_once(settings.log_level, settings.log_json)
     engine = engine or create_engine(settings.resolved_database_url())
     app = FastAPI(
         title="helsebro",
@@ -33,6 +50,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
         default_response_class=JSONResponse,
         docs_url="/docs",
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.services = services.build(settings, engine)
     errors.install(app)

@@ -34,7 +34,12 @@ def _redact(_logger, _name, event_dict):  # noqa: ANN001
 
 def configure(level: str = "info", json: bool = False) -> None:
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level.upper())
-    renderer = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    renderer = (
+        structlog.processors.JSONRenderer()
+        if json
+        # Plain tracebacks: rich's pretty ones take seconds to render under load.
+        else structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
+    )
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -47,6 +52,11 @@ def configure(level: str = "info", json: bool = False) -> None:
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         cache_logger_on_first_use=True,
     )
+
+
+def configure_once(level: str = "info", json: bool = False) -> None:
+    if not structlog.is_configured():
+        configure(level, json)
 
 
 def get_logger(name: str):  # noqa: ANN201

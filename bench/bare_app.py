@@ -1,0 +1,12 @@
+"""The floor: a bare Starlette app with one hello endpoint, served exactly like helsebro."""
+
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+
+async def hello(request):  # noqa: ANN001, ANN201
+    return JSONResponse({"hello": "world"})
+
+
+app = Starlette(routes=[Route("/hello", hello)])

@@ -1,0 +1,149 @@
+"""The helsebro command line, run in-process against a throwaway SQLite file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet
+from typer.testing import CliRunner
+
+from helsebro import db
+from helsebro.auth.clients import get_client, verify_secret
+from helsebro.cli import app
+from helsebro.settings import Settings
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def env(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
+    monkeypatch.setenv("HELSEBRO_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("HELSEBRO_PUBLIC_URL", "http://helsebro.test")
+    return tmp_path
+
+
+def _engine():  # noqa: ANN202
+    from helsebro.db import create_engine
+
+    return create_engine(Settings().resolved_database_url())
+
+
+def test_migrate_creates_the_schema(env):
+    result = runner.invoke(app, ["migrate"])
+    assert result.exit_code == 0, result.output
+    assert "Schema at revision" in result.output
+    assert (env / "helsebro.sqlite").exists()
+
+
+def test_token_prints_a_helseid_token_for_a_demo_client(env):
+    result = runner.invoke(app, ["token", "--scope", "verktoykatalog_read"])
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip().splitlines()[-1]
+    response = json.loads(runner.invoke(app, ["token", "-s", "verktoykatalog_read", "--json"]).stdout)
+    assert response["token_type"] == "Bearer" and response["expires_in"] == 3600
+    claims = jwt.decode(token, _public_keys(), algorithms=["RS256"]).claims
+    assert claims["iss"] == "http://helsebro.test/helseid"
+    assert claims["client_id"] == "helsebro-demo-verktoy"
+    assert claims["scope"] == ["verktoykatalog_read"]
+
+
+def test_token_with_pvk_scope_picks_the_epj_demo_client(env):
+    result = runner.invoke(app, ["token", "--scope", "Personverninnstillinger_skriv", "--json"])
+    assert result.exit_code == 0, result.output
+    token = json.loads(result.stdout)["access_token"]
+    payload = jwt.decode(token, _public_keys()).claims
+    assert payload["client_id"] == "helsebro-demo-epj"
+
+
+def _public_keys() -> KeySet:
+    from helsebro.auth.keys import KeyStore
+
+    keys = KeyStore(_engine(), 3600)
+    keys.load()
+    return KeySet.import_key_set(keys.public_jwks())
+
+
+def test_token_for_unknown_client_fails_with_a_message(env):
+    result = runner.invoke(app, ["token", "--scope", "verktoykatalog_read", "--client", "nobody"])
+    assert result.exit_code == 2
+    assert "unknown client" in result.output
+
+
+def test_clients_add_with_generated_key_then_token(env):
+    key_file = env / "mine.jwk.json"
+    result = runner.invoke(
+        app,
+        ["clients", "add", "my-client", "--name", "Min klient", "--orgnr", "910000047", "-s", "verktoykatalog_read", "--generate-key", str(key_file)],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(key_file.read_text())["d"]  # the private key is the user's
+    listing = runner.invoke(app, ["clients", "list"])
+    assert "my-client" in listing.output
+    token = runner.invoke(app, ["token", "-s", "verktoykatalog_read", "--client", "my-client", "--key", str(key_file)])
+    assert token.exit_code == 0, token.output
+    assert jwt.decode(token.stdout.strip(), _public_keys()).claims["client_id"] == "my-client"
+
+
+def test_clients_add_stores_the_secret_hashed(env):
+    result = runner.invoke(
+        app, ["clients", "add", "s-client", "--name", "S", "--orgnr", "910000047", "-s", "verktoykatalog_read", "--secret", "hemmelig"]
+    )
+    assert result.exit_code == 0, result.output
+    with db.read(_engine()) as conn:
+        stored = get_client(conn, "s-client")
+    assert stored.secret_hash and "hemmelig" not in stored.secret_hash
+    assert verify_secret("hemmelig", stored.secret_hash)
+    assert not verify_secret("feil", stored.secret_hash)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--orgnr", "123456789", "-s", "verktoykatalog_read", "--secret", "x"], "not a valid organisasjonsnummer"),
+        (["--orgnr", "910000047", "-s", "no_such_scope", "--secret", "x"], "unknown scope"),
+        (["--orgnr", "910000047", "-s", "verktoykatalog_read"], "give the client a key"),
+    ],
+)
+def test_clients_add_refuses_bad_input(env, args, message):
+    result = runner.invoke(app, ["clients", "add", "bad", "--name", "B", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    with db.read(_engine()) as conn:
+        assert get_client(conn, "bad") is None
+
+
+def test_reset_restores_the_default_data(env):
+    runner.invoke(app, ["clients", "add", "extra", "--name", "E", "--orgnr", "910000047", "-s", "verktoykatalog_read", "--secret", "x"])
+    result = runner.invoke(app, ["reset", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "'tools': 34" in result.output
+    with db.read(_engine()) as conn:
+        assert get_client(conn, "extra") is None
+        assert get_client(conn, "helsebro-demo-verktoy") is not None
+
+
+def test_keys_rotate_keeps_the_old_key_published(env):
+    runner.invoke(app, ["migrate"])
+    before = {k["kid"] for k in _public_keys().as_dict()["keys"]}
+    result = runner.invoke(app, ["keys", "rotate"])
+    assert result.exit_code == 0, result.output
+    after = {k["kid"] for k in _public_keys().as_dict()["keys"]}
+    assert before < after and len(after) == len(before) + 1
+
+
+def test_openapi_documents_the_catalog_and_token_endpoint(env):
+    result = runner.invoke(app, ["openapi"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert "/verktoy/v1/SelvstendigVerktoy" in document["paths"]
+    assert "/helseid/connect/token" in document["paths"]
+    names = {p["name"] for p in document["paths"]["/verktoy/v1/SelvstendigVerktoy"]["get"]["parameters"]}
+    assert {"Fagomrader", "Malgrupper", "Sprak", "AntallVerktoy", "Sidereferanse"} <= names
+
+
+def test_help_lists_every_command():
+    result = runner.invoke(app, ["--help"])
+    for command in ("serve", "migrate", "reset", "token", "clients", "openapi", "keys"):
+        assert command in result.output

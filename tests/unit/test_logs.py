@@ -1,0 +1,39 @@
+"""A fødselsnummer never reaches a log line; a keyed hash stands in for it."""
+
+from __future__ import annotations
+
+import structlog
+
+from helsebro.logs import _redact, fnr_hash, set_log_key
+
+
+def test_any_eleven_digit_number_in_a_log_field_is_replaced_by_its_keyed_hash():
+    event = _redact(None, "info", {"event": "lookup 12048645510 failed", "path": "/x?fnr=12048645510", "n": 5})
+    assert "12048645510" not in repr(event)
+    assert fnr_hash("12048645510") in event["event"]
+    assert event["n"] == 5
+
+
+def test_longer_digit_runs_are_left_alone():
+    event = _redact(None, "info", {"event": "order 123456789012 and orgnr 910000004"})
+    assert event["event"] == "order 123456789012 and orgnr 910000004"
+
+
+def test_the_hash_depends_on_the_server_key():
+    set_log_key("one")
+    first = fnr_hash("12048645510")
+    set_log_key("two")
+    try:
+        assert fnr_hash("12048645510") != first
+    finally:
+        set_log_key("helsebro")
+
+
+def test_configured_logger_output_has_no_fnr(capsys):
+    from helsebro.logs import configure
+
+    configure("info")
+    structlog.get_logger("t").info("citizen 12048645510 looked up", fnr="12048645510")
+    captured = capsys.readouterr()
+    assert "12048645510" not in captured.err + captured.out
+    assert "fnr:" in captured.err + captured.out
