@@ -34,12 +34,15 @@ def _engine(settings):  # noqa: ANN001, ANN202
 
 
 def _prepare(settings) -> None:  # noqa: ANN001
-    """Migrate, and load the default data into an empty database."""
+    """Migrate, make the first signing key, and load the default data into an empty database."""
     from helsebro import migrate
+    from helsebro.auth.keys import KeyStore
     from helsebro.testdata import loader
 
     engine = _engine(settings)
     migrate.upgrade(engine)
+    # Before any API process starts, so that several workers do not each make a first key.
+    KeyStore(engine, settings.access_token_seconds).load()
     if loader.is_empty(engine):
         with err.status("Loading the default data ..."):
             counts = loader.load_defaults(engine)
