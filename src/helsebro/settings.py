@@ -18,7 +18,7 @@ class ExternalIssuer(BaseModel):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="HELSEBRO_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="HELSEBRO_", extra="ignore", populate_by_name=True)
 
     host: str = "127.0.0.1"
     port: int = 8080

@@ -35,7 +35,8 @@ def client_assertion(
     if kid or key.kid:
         header["kid"] = kid or key.kid
     claims = {"iss": client_id, "sub": client_id, "aud": audience, "jti": secrets.token_hex(16), "iat": now, "nbf": now, "exp": now + lifetime}
-    return jwt.encode(header, claims, key)
+    # joserfc signs only its "recommended" algorithms unless told otherwise; PS256 and friends are valid choices.
+    return jwt.encode(header, claims, key, algorithms=[header["alg"]])
 
 
 def dpop_proof(

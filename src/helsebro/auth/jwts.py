@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -76,8 +77,9 @@ def verify_with_any(token: str, keys: Iterable[RSAKey | ECKey], alg: str) -> dic
 def check_times(claims: dict[str, Any], now: int, skew: int, *, require_exp: bool = True) -> None:
     exp, nbf, iat = claims.get("exp"), claims.get("nbf"), claims.get("iat")
     for name, value in (("exp", exp), ("nbf", nbf), ("iat", iat)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise InvalidToken(f"{name} must be a number of seconds")
+        # NaN compares false with everything, so it would pass every time check below: refuse it (and infinity).
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)):
+            raise InvalidToken(f"{name} must be a finite number of seconds")
     if require_exp and exp is None:
         raise InvalidToken("exp is missing")
     if exp is not None and exp <= now - skew:

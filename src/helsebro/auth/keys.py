@@ -23,6 +23,10 @@ SIGNING_ALG = "RS256"
 
 
 class KeyStore:
+    # Every process rereads the key set this often, so a rotation by another process (or `helsebro keys
+    # rotate`) reaches its signing within this time. Retired keys are kept that much longer to match.
+    reload_seconds = 30
+
     def __init__(self, engine: Engine, token_lifetime_seconds: int):
         self.engine = engine
         self.token_lifetime = dt.timedelta(seconds=token_lifetime_seconds)
@@ -46,7 +50,7 @@ class KeyStore:
         for row in rows:
             key = RSAKey.import_key(row.private_jwk)
             retired = as_utc(row.retired_at) if row.retired_at else None
-            if retired is not None and retired + self.token_lifetime < now:
+            if retired is not None and retired + self.token_lifetime + dt.timedelta(seconds=2 * self.reload_seconds) < now:
                 continue  # nothing it signed is still valid
             keys[row.kid] = key
             published.append({**key.as_dict(private=False), "kid": row.kid, "alg": row.alg, "use": "sig"})
@@ -60,14 +64,14 @@ class KeyStore:
             self.rotate()
 
     def signing_key(self) -> tuple[str, RSAKey]:
-        if self._active_kid is None:
+        if self._active_kid is None or time.monotonic() - self._loaded_at > self.reload_seconds:
             self.load()
         kid = self._active_kid
         assert kid is not None
         return kid, self._keys[kid]
 
     def public_jwks(self) -> dict:
-        if time.monotonic() - self._loaded_at > 30:
+        if time.monotonic() - self._loaded_at > self.reload_seconds:
             self.load()
         return self._public_jwks
 
