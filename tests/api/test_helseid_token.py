@@ -201,6 +201,7 @@ def test_client_secret_post_gets_a_token(client):
 def test_wrong_client_secret_is_invalid_client(client):
     response = post_token(client, SECRET_FORM, basic_auth(SECRET_CLIENT, "not-the-secret"))
     assert_oauth_error(response, 401, "invalid_client")
+    assert response.headers["www-authenticate"].startswith("Basic")  # RFC 6749 section 5.2
 
 
 def test_client_secret_basic_is_refused_in_strict_mode(strict_client):

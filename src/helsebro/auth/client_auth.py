@@ -51,7 +51,10 @@ def authenticate(
         raise _invalid_client("client secrets are turned off (strict mode); use private_key_jwt")
     client = lookup(client_id)
     if client is None or not client.enabled or not verify_secret(secret or "", client.secret_hash):
-        raise _invalid_client("unknown client or wrong client secret")
+        failure = _invalid_client("unknown client or wrong client secret")
+        if authorization and authorization[:6].lower() == "basic ":
+            failure.headers["WWW-Authenticate"] = 'Basic realm="helseid"'  # RFC 6749 section 5.2
+        raise failure
     return client
 
 
