@@ -96,15 +96,20 @@ async def get_tool(request: Request, verktoy_id: str) -> Response:
 )
 async def get_image(request: Request, element_id: str) -> Response:
     await authorize(request, CATALOG_SCOPE)
-    try:
-        image_id = int(element_id)
-    except ValueError as exc:
-        raise errors.invalid_id(element_id) from exc
+    image_id = service.parse_image_id(element_id)
     image = (await services.of(request).catalog.current()).images.get(image_id)
     if image is None:
         raise errors.image_not_found()
     etag = f'"{image.sha256}"'
     headers = {"ETag": etag, "Cache-Control": "private, max-age=3600"}
-    if etag in request.headers.get("if-none-match", ""):
+    if _etag_matches(request.headers.get("if-none-match"), image.sha256):
         return Response(status_code=304, headers=headers)
     return Response(image.data, media_type=image.content_type, headers=headers)
+
+
+def _etag_matches(if_none_match: str | None, opaque: str) -> bool:
+    """RFC 9110 13.1.2: "*" or any listed entity tag, compared weakly (a W/ prefix does not matter)."""
+    if not if_none_match:
+        return False
+    tags = [t.strip() for t in if_none_match.split(",")]
+    return "*" in tags or any(t.removeprefix("W/") == f'"{opaque}"' for t in tags)

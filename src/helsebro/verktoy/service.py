@@ -5,6 +5,7 @@ Query parameters arrive as ``{lower-cased name: [values]}`` (see ``helsebro.casi
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -33,11 +34,26 @@ class ListQuery:
     page_size: int
 
 
+# The forms .NET's Guid.Parse accepts (N, D, B, P), ASCII hex only. uuid.UUID alone is looser: it also
+# takes "urn:uuid:" prefixes, hyphens anywhere and non-ASCII digits.
+_D = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_GUID = re.compile(rf"[0-9a-fA-F]{{32}}|{_D}|\{{{_D}\}}|\({_D}\)")
+# An int as .NET's Int32.Parse reads it: optional whitespace and sign, ASCII digits, 32-bit range.
+_INT = re.compile(r"[\t\n\v\f\r ]*[+-]?[0-9]+[\t\n\v\f\r ]*")
+_INT32 = range(-(2**31), 2**31)
+
+
 def parse_tool_id(value: str) -> str:
-    try:
-        return str(uuid.UUID(value.strip()))
-    except ValueError as exc:
-        raise errors.invalid_id(value) from exc
+    if not _GUID.fullmatch(value.strip()):
+        raise errors.invalid_id(value)
+    return str(uuid.UUID(hex=re.sub(r"[^0-9a-fA-F]", "", value)))
+
+
+def parse_image_id(value: str) -> int:
+    image_id = _int_or_none(value)
+    if image_id is None:
+        raise errors.invalid_id(value)
+    return image_id
 
 
 def parse_list_query(params: Params, snapshot: Snapshot) -> ListQuery:
@@ -118,10 +134,10 @@ def _first(params: Params, name: str) -> str | None:
 
 
 def _int_or_none(raw: str) -> int | None:
-    try:
-        return int(raw.strip())
-    except ValueError:
+    if not _INT.fullmatch(raw):
         return None
+    value = int(raw)
+    return value if value in _INT32 else None
 
 
 def _bool(params: Params, parameter: str) -> bool | None:
