@@ -57,6 +57,8 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     routers = (helseid_routes.router, verktoy_routes.router)
     for router in routers:
         app.include_router(router)
+    # Hot read paths first, as plain Starlette routes (see helsebro.routing).
+    app.router.routes[0:0] = verktoy_routes.fast.routes
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict:

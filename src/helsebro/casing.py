@@ -28,6 +28,7 @@ class CaseInsensitivePaths:
         matching = [t.split("/") for t in templates if t.lower().startswith(self.prefixes)]
         # Literal routes win over parameterised ones (SokSelvstendigVerktoy before {id}).
         self.templates = sorted(matching, key=lambda parts: sum(p.startswith("{") for p in parts))
+        self._seen: dict[str, str] = {}  # path as sent -> canonical path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -40,6 +41,15 @@ class CaseInsensitivePaths:
         await self.app(scope, receive, send)
 
     def canonical(self, path: str) -> str:
+        known = self._seen.get(path)
+        if known is None:
+            known = self._match(path)
+            if len(self._seen) >= 10_000:
+                self._seen.clear()
+            self._seen[path] = known
+        return known
+
+    def _match(self, path: str) -> str:
         parts = path.split("/")
         for template in self.templates:
             if len(template) == len(parts) and all(

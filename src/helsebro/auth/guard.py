@@ -63,6 +63,24 @@ class Principal:
         return canonical(scope) in self.scopes
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """A token whose signature and times are good, with what every request asks of it worked out once."""
+
+    principal: Principal
+    audiences: frozenset[str]
+    bound_to: str | None  # cnf.jkt of a DPoP-bound token
+    until: float
+
+    @classmethod
+    def of(cls, claims: dict[str, Any], until: float) -> _Checked:
+        cnf = claims.get("cnf")
+        bound_to = cnf.get("jkt") if isinstance(cnf, dict) and isinstance(cnf.get("jkt"), str) else None
+        scopes = frozenset(canonical(s) for s in scope_list(claims.get("scope")))
+        principal = Principal(claims=claims, scopes=scopes, token_type="DPoP" if bound_to else "Bearer")
+        return cls(principal, frozenset(audiences(claims)), bound_to, until)
+
+
 class Guard:
     cache_limit = 20_000
 
@@ -81,36 +99,33 @@ class Guard:
         self.external = external
         self.nonces = nonces
         self.own_issuers = own_issuers
-        # token -> (claims, cache-until). Validation is pure, so a token checked once is good until it expires.
-        self._validated: dict[str, tuple[dict[str, Any], float]] = {}
+        # Validation is pure, so a token checked once is good until it expires (or for five minutes).
+        self._validated: dict[str, _Checked] = {}
 
     async def authenticate(
         self, request: Request, *, audience: str, scope: str | None, require_dpop: bool = False
     ) -> Principal:
         scheme, token = _credentials(request)
-        claims = await self._validate(token)
-        if audience not in audiences(claims):
+        checked = await self._validate(token)
+        if audience not in checked.audiences:
             raise AuthFailure(401, "invalid_token", f"token audience must include {audience}")
-        bound_to = (claims.get("cnf") or {}).get("jkt") if isinstance(claims.get("cnf"), dict) else None
-        if bound_to:
+        if checked.bound_to:
             if scheme != "dpop":
                 raise AuthFailure(401, "invalid_token", "DPoP-bound token must be sent as 'Authorization: DPoP'", scheme="DPoP")
-            await self._check_proof(request, token, bound_to)
+            await self._check_proof(request, token, checked.bound_to)
         elif scheme == "dpop":
             raise AuthFailure(401, "invalid_token", "token is not DPoP-bound; send it as Bearer", scheme="DPoP")
         elif require_dpop:
             raise AuthFailure(401, "invalid_token", "this API requires a DPoP-bound token", scheme="DPoP")
-        granted = frozenset(canonical(s) for s in scope_list(claims.get("scope")))
-        principal = Principal(claims=claims, scopes=granted, token_type="DPoP" if bound_to else "Bearer")
-        if scope is not None and not principal.has_scope(scope):
+        if scope is not None and canonical(scope) not in checked.principal.scopes:
             raise AuthFailure(403, "insufficient_scope", f"token lacks scope {scope}", scope=scope)
-        return principal
+        return checked.principal
 
-    async def _validate(self, token: str) -> dict[str, Any]:
+    async def _validate(self, token: str) -> _Checked:
         now = time.time()
         cached = self._validated.get(token)
-        if cached is not None and cached[1] > now:
-            return cached[0]
+        if cached is not None and cached.until > now:
+            return cached
         try:
             header, unverified = unverified_parts(token)
             alg = check_alg(header)
@@ -122,10 +137,11 @@ class Guard:
             check_times(claims, int(now), self.settings.clock_skew_seconds)
         except InvalidToken as exc:
             raise AuthFailure(401, "invalid_token", str(exc)) from exc
+        checked = _Checked.of(claims, until=min(float(claims["exp"]), now + 300))
         if len(self._validated) >= self.cache_limit:
             self._validated.clear()
-        self._validated[token] = (claims, min(float(claims["exp"]), now + 300))
-        return claims
+        self._validated[token] = checked
+        return checked
 
     async def _key_for(self, issuer: str, kid: object):  # noqa: ANN202
         if not isinstance(kid, (str, type(None))):

@@ -11,8 +11,9 @@ import re
 import threading
 import time
 import unicodedata
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 import sqlalchemy as sa
@@ -74,6 +75,18 @@ class Snapshot:
     by_id: dict[str, Tool] = field(default_factory=dict)
     codes: dict[str, dict[int, Code]] = field(default_factory=dict)
     images: dict[int, Image] = field(default_factory=dict)
+    # Rendered answers to repeated queries; lives and dies with this snapshot.
+    _memo: dict[Hashable, bytes] = field(default_factory=dict, repr=False)
+    memo_limit: ClassVar[int] = 4096
+
+    def memo(self, key: Hashable, render: Callable[[], bytes]) -> bytes:
+        body = self._memo.get(key)
+        if body is None:
+            body = render()
+            if len(self._memo) >= self.memo_limit:
+                self._memo.clear()
+            self._memo[key] = body
+        return body
 
 
 def fold(text: str) -> str:

@@ -9,9 +9,12 @@ from helsebro import services
 from helsebro.auth.guard import Principal
 from helsebro.auth.scopes import HELSENORGE_AUDIENCE
 from helsebro.casing import query_lists
+from helsebro.routing import FastRoutes
 from helsebro.verktoy import errors, service
+from helsebro.verktoy.catalog import Snapshot
 
 router = APIRouter(tags=["Verktøy"])
+fast = FastRoutes(router)
 
 CATALOG_SCOPE = "verktoykatalog_read"
 _JSON = "application/json; charset=utf-8"
@@ -53,7 +56,7 @@ def _list_doc() -> dict:
     return doc
 
 
-@router.get(
+@fast.get(
     "/verktoy/v1/SelvstendigVerktoy",
     summary="Verktøymetadataliste: filtrert, sidedelt liste over verktøy",
     openapi_extra=_list_doc(),
@@ -61,12 +64,16 @@ def _list_doc() -> dict:
 async def list_tools(request: Request) -> Response:
     await authorize(request, CATALOG_SCOPE)
     snapshot = await services.of(request).catalog.current()
+    body = snapshot.memo(("list", request.scope["query_string"]), lambda: _list_body(request, snapshot))
+    return Response(body, media_type=_JSON)
+
+
+def _list_body(request: Request, snapshot: Snapshot) -> bytes:
     query = service.parse_list_query(query_lists(request.query_params.multi_items()), snapshot)
-    page = service.list_tools(snapshot, query)
-    return Response(b"[" + b",".join(t.json for t in page) + b"]", media_type=_JSON)
+    return b"[" + b",".join(t.json for t in service.list_tools(snapshot, query)) + b"]"
 
 
-@router.get(
+@fast.get(
     "/verktoy/v1/SelvstendigVerktoy/SokSelvstendigVerktoy",
     summary="Verktøysøk: verktøy med navn eller søkeord som begynner med søkeordet",
     openapi_extra=_query_doc(("SokeOrd", "string", "3-256 tegn"), ("RowCount", "integer", "1-50 (standard 50)")),
@@ -79,24 +86,24 @@ async def search_tools(request: Request) -> Response:
     return Response(b"[" + b",".join(t.summary_json for t in found) + b"]", media_type=_JSON)
 
 
-@router.get("/verktoy/v1/SelvstendigVerktoy/{verktoy_id}", summary="Verktøymetadata for ett verktøy")
-async def get_tool(request: Request, verktoy_id: str) -> Response:
+@fast.get("/verktoy/v1/SelvstendigVerktoy/{verktoy_id}", summary="Verktøymetadata for ett verktøy")
+async def get_tool(request: Request) -> Response:
     await authorize(request, CATALOG_SCOPE)
     snapshot = await services.of(request).catalog.current()
-    tool = snapshot.by_id.get(service.parse_tool_id(verktoy_id))
+    tool = snapshot.by_id.get(service.parse_tool_id(request.path_params["verktoy_id"]))
     if tool is None:
         raise errors.tool_not_found()
     return Response(tool.json, media_type=_JSON)
 
 
-@router.get(
+@fast.get(
     "/verktoy/v1/GrafiskElement/{element_id}",
     summary="Grafisk element: bildefilen",
     responses={200: {"content": {"image/png": {}, "image/svg+xml": {}, "image/jpeg": {}}}},
 )
-async def get_image(request: Request, element_id: str) -> Response:
+async def get_image(request: Request) -> Response:
     await authorize(request, CATALOG_SCOPE)
-    image_id = service.parse_image_id(element_id)
+    image_id = service.parse_image_id(request.path_params["element_id"])
     image = (await services.of(request).catalog.current()).images.get(image_id)
     if image is None:
         raise errors.image_not_found()
