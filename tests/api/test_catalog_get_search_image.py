@@ -264,7 +264,7 @@ def test_search_row_count_defaults_to_all_up_to_50(client, auth):
     assert found_names(client, auth, [("SokeOrd", "ungdom")]) == want
 
 
-@pytest.mark.parametrize("row_count", ["0", "-1", "abc", "", "1.5", "99999999999"])
+@pytest.mark.parametrize("row_count", ["0", "-1", "abc", "1.5", "99999999999"])
 def test_search_bad_row_count_is_400(client, auth, row_count):
     assert_error(search(client, auth, [("SokeOrd", "ungdom"), ("RowCount", row_count)]), 400, "VER-000293")
 

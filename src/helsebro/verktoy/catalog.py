@@ -94,6 +94,14 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", text).casefold()
 
 
+# Norwegian alphabetical order puts æ, ø, å after z, in that order; code points would give å, æ, ø.
+_NORWEGIAN_ORDER = str.maketrans({"æ": "\U0010fff0", "ø": "\U0010fff1", "å": "\U0010fff2"})
+
+
+def norwegian_sort_key(text: str) -> str:
+    return fold(text).translate(_NORWEGIAN_ORDER)
+
+
 _WORD_START = re.compile(r"(?<![\w])\w", re.UNICODE)
 
 
@@ -186,7 +194,7 @@ def load_snapshot(conn: sa.Connection) -> Snapshot:
             )
         )
     # Python's sort, not the database's collation, decides the order: the same on SQLite and PostgreSQL.
-    tools.sort(key=lambda t: (fold(t.navn), t.id))
+    tools.sort(key=lambda t: (norwegian_sort_key(t.navn), t.id))
     return Snapshot(tools=tools, by_id={t.id: t for t in tools}, codes=codes, images=images)
 
 

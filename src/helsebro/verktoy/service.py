@@ -129,8 +129,9 @@ def search(snapshot: Snapshot, term: str, row_count: int) -> list[Tool]:
 
 
 def _first(params: Params, name: str) -> str | None:
+    """The first value of a single-valued parameter; an empty value counts as not given."""
     values = params.get(name)
-    return values[0] if values else None
+    return values[0] if values and values[0].strip() else None
 
 
 def _int_or_none(raw: str) -> int | None:
