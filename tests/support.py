@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from joserfc.jwk import ECKey, RSAKey
@@ -61,3 +62,14 @@ class TokenHelper:
             "Authorization": f"DPoP {token}",
             "DPoP": dpop_proof(key, method, self.base_url + path, access_token=token, **proof_kwargs),
         }
+
+
+NORWEGIAN_ALPHABET_TAIL = "abcdefghijklmnopqrstuvwxyzæøå"
+
+
+def catalog_order_key(tool: dict) -> tuple[list[int], str]:
+    """The catalog's documented order, written out independently of the server's code: Norwegian
+    alphabetical order of the name (... x y z æ ø å), ignoring case, then the id."""
+    name = unicodedata.normalize("NFC", tool["Navn"]).casefold()
+    letters = [NORWEGIAN_ALPHABET_TAIL.index(c) + 1000 if c in NORWEGIAN_ALPHABET_TAIL else ord(c) for c in name]
+    return letters, str(tool["VerktoyId"]).lower()

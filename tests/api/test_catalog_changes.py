@@ -6,14 +6,19 @@ from __future__ import annotations
 
 import copy
 import json
-import unicodedata
 from pathlib import Path
 
 import pytest
 
+import datetime as dt
+
+import sqlalchemy as sa
+
 import helsebro.testdata
 from helsebro import db
 from helsebro.verktoy import store
+from helsebro.verktoy.tables import verktoy
+from tests.support import catalog_order_key
 
 DATA_DIR = Path(helsebro.testdata.__file__).parent
 CATALOG = json.loads((DATA_DIR / "catalog.json").read_text(encoding="utf-8"))
@@ -51,10 +56,6 @@ NEW_TOOL = {
     "Klassifiseringer": [{"kode": "239873007", "navn": "Artrose i kne"}],
 }
 NEW_ID = NEW_TOOL["VerktoyId"].lower()
-
-
-def order_key(tool: dict) -> tuple[str, str]:
-    return unicodedata.normalize("NFC", tool["Navn"]).casefold(), tool["VerktoyId"].lower()
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +106,7 @@ def test_an_added_tool_is_listed_got_and_found(client, auth, engine, fresh_data)
     assert tool["AntattTid"] == 12
 
     # In the list, at its place in the stable order.
-    want = [t["VerktoyId"] for t in sorted([*TOOLS, NEW_TOOL], key=order_key)]
+    want = [t["VerktoyId"] for t in sorted([*TOOLS, NEW_TOOL], key=catalog_order_key)]
     want = [i.lower() for i in want]
     assert all_ids(client, auth) == want
     assert client.get(f"{LIST}?Klassifiseringer=239873007", headers=auth).json() == [tool]
@@ -121,7 +122,7 @@ def test_an_added_tool_is_listed_got_and_found(client, auth, engine, fresh_data)
 
 def test_a_renamed_tool_moves_and_is_found_by_its_new_name(client, auth, engine, fresh_data):
     before = all_ids(client, auth)
-    assert before == [t["VerktoyId"] for t in sorted(TOOLS, key=order_key)]
+    assert before == [t["VerktoyId"] for t in sorted(TOOLS, key=catalog_order_key)]
     assert before.index(SEED_TOOL) == 2  # "Assistert selvhjelp ved angst", after "ADHD-hjelp ..." and "Aktiv ..."
     assert search_ids(client, auth, "assistert") == [SEED_TOOL]
 
@@ -136,7 +137,7 @@ def test_a_renamed_tool_moves_and_is_found_by_its_new_name(client, auth, engine,
 
     after = all_ids(client, auth)
     assert sorted(after) == sorted(before)
-    want = [t["VerktoyId"] for t in sorted([renamed if t["VerktoyId"] == SEED_TOOL else t for t in TOOLS], key=order_key)]
+    want = [t["VerktoyId"] for t in sorted([renamed if t["VerktoyId"] == SEED_TOOL else t for t in TOOLS], key=catalog_order_key)]
     assert after == want
     # After every A-Z name, before the names beginning with Å, Æ and Ø.
     assert after.index(SEED_TOOL) == len(TOOLS) - 4
@@ -169,7 +170,7 @@ def test_search_and_list_are_capped_at_50_with_a_large_catalog(client, auth, eng
     page2 = client.get(f"{LIST}?AntallVerktoy=50&Sidereferanse=2", headers=auth).json()
     assert (len(page1), len(page2)) == (50, total - 50)
     everything = [t["VerktoyId"] for t in page1 + page2]
-    assert everything == [t["VerktoyId"].lower() for t in sorted([*TOOLS, *extra], key=order_key)]
+    assert everything == [t["VerktoyId"].lower() for t in sorted([*TOOLS, *extra], key=catalog_order_key)]
     assert client.get(f"{LIST}?AntallVerktoy=51", headers=auth).status_code == 400
 
 
@@ -214,3 +215,15 @@ def test_a_new_image_is_served(client, auth, engine, fresh_data):
     assert again.status_code == 200
     assert again.headers["etag"] != old_etag
     assert b'width="8"' in again.content
+
+
+def test_a_change_that_commits_with_an_older_timestamp_is_still_seen(client, auth, engine, fresh_data):
+    """On PostgreSQL a write can commit after a later one: a newest-timestamp check would miss it; the
+    catalog version counter does not."""
+    client.get(GET + SEED_TOOL, headers=auth)  # the process now holds a snapshot
+    renamed = {**next(t for t in TOOLS if t["VerktoyId"] == SEED_TOOL), "Navn": "Angstkurset (omdøpt)"}
+    long_ago = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+    with db.write(engine) as conn:
+        store.save_tool(conn, renamed)
+        conn.execute(sa.update(verktoy).where(verktoy.c.id == SEED_TOOL).values(changed_at=long_ago))
+    assert client.get(GET + SEED_TOOL, headers=auth).json()["Navn"] == "Angstkurset (omdøpt)"

@@ -1,19 +1,19 @@
 """GET /verktoy/v1/SelvstendigVerktoy: filters, order, paging, validation and case-insensitive binding.
 
 Expected results are computed here from the default data file, not with the server's code: filters on
-different fields AND, values within one list OR, order by name (NFC, casefolded) then id.
+different fields AND, values within one list OR, order by name (Norwegian alphabetical, case-insensitive) then id.
 """
 
 from __future__ import annotations
 
 import json
-import unicodedata
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
 import helsebro.testdata
+from tests.support import catalog_order_key
 
 CATALOG = json.loads((Path(helsebro.testdata.__file__).parent / "catalog.json").read_text(encoding="utf-8"))
 TOOLS = CATALOG["verktoy"]
@@ -21,16 +21,9 @@ BY_NAME = {t["Navn"]: t["VerktoyId"] for t in TOOLS}
 URL = "/verktoy/v1/SelvstendigVerktoy"
 
 
-NORWEGIAN_TAIL = "abcdefghijklmnopqrstuvwxyzæøå"
 
 
-def order_key(tool: dict) -> tuple[list[int], str]:
-    """Norwegian alphabetical order (... x y z æ ø å), case-insensitive, then id: written out independently."""
-    name = unicodedata.normalize("NFC", tool["Navn"]).casefold()
-    return [NORWEGIAN_TAIL.index(c) + 1000 if c in NORWEGIAN_TAIL else ord(c) for c in name], tool["VerktoyId"]
-
-
-ALL_IDS = [t["VerktoyId"] for t in sorted(TOOLS, key=order_key)]
+ALL_IDS = [t["VerktoyId"] for t in sorted(TOOLS, key=catalog_order_key)]
 
 
 def expected(
@@ -51,7 +44,7 @@ def expected(
             and (anonym is None or t["KunAnonymTilgang"] is anonym)
         )
 
-    return [t["VerktoyId"] for t in sorted(TOOLS, key=order_key) if keep(t)]
+    return [t["VerktoyId"] for t in sorted(TOOLS, key=catalog_order_key) if keep(t)]
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from helsebro import db
 from helsebro._time import isoformat_z
 from helsebro.verktoy.tables import (
+    catalog_version,
     grafisk_element,
     kodeverk,
     verktoy,
@@ -118,7 +119,7 @@ class Catalog:
         self.engine = engine
         self.refresh_seconds = refresh_seconds
         self._snapshot: Snapshot | None = None
-        self._stamp: tuple | None = None
+        self._stamp: int | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
 
@@ -136,7 +137,7 @@ class Catalog:
     def refresh(self) -> Snapshot:
         with self._lock:
             with db.read(self.engine) as conn:
-                stamp = tuple(conn.execute(_STAMP_QUERY).one())
+                stamp = conn.execute(_STAMP_QUERY).scalar()
                 if self._snapshot is None or stamp != self._stamp:
                     self._snapshot = load_snapshot(conn)
                     self._stamp = stamp
@@ -144,14 +145,7 @@ class Catalog:
             return self._snapshot
 
 
-_STAMP_QUERY = sa.select(
-    sa.select(sa.func.count()).select_from(verktoy).scalar_subquery(),
-    sa.select(sa.func.max(verktoy.c.changed_at)).scalar_subquery(),
-    sa.select(sa.func.count()).select_from(kodeverk).scalar_subquery(),
-    sa.select(sa.func.max(kodeverk.c.changed_at)).scalar_subquery(),
-    sa.select(sa.func.count()).select_from(grafisk_element).scalar_subquery(),
-    sa.select(sa.func.max(grafisk_element.c.changed_at)).scalar_subquery(),
-)
+_STAMP_QUERY = sa.select(catalog_version.c.version).where(catalog_version.c.id == 1)
 
 
 def load_snapshot(conn: sa.Connection) -> Snapshot:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from helsebro._time import utcnow
 from helsebro.verktoy.catalog import LIST_PROPERTIES
 from helsebro.verktoy.tables import (
+    catalog_version,
     grafisk_element,
     kodeverk,
     verktoy,
@@ -26,13 +27,24 @@ _LIST_KEYS = {"Fagomrader": "fagomrade", "Malgrupper": "malgruppe", "Sprak": "sp
 assert set(_LIST_KEYS.values()) == set(LIST_PROPERTIES)
 
 
+def bump_version(conn: sa.Connection) -> None:
+    """Mark the catalog changed (in the caller's transaction), so every process reloads it."""
+    bumped = conn.execute(
+        sa.update(catalog_version).where(catalog_version.c.id == 1).values(version=catalog_version.c.version + 1)
+    ).rowcount
+    if not bumped:
+        conn.execute(sa.insert(catalog_version).values(id=1, version=1))
+
+
 def save_code(conn: sa.Connection, table: str, code_id: int, navn: str, kode: str | None = None) -> None:
+    bump_version(conn)
     key = (kodeverk.c.kodeverk == table) & (kodeverk.c.id == code_id)
     if not conn.execute(sa.update(kodeverk).where(key).values(navn=navn, kode=kode)).rowcount:
         conn.execute(sa.insert(kodeverk).values(kodeverk=table, id=code_id, navn=navn, kode=kode))
 
 
 def save_image(conn: sa.Connection, image_id: int, type_id: int, content_type: str, data: bytes) -> None:
+    bump_version(conn)
     values = {"type_id": type_id, "content_type": content_type, "data": data, "sha256": hashlib.sha256(data).hexdigest()}
     if not conn.execute(sa.update(grafisk_element).where(grafisk_element.c.id == image_id).values(**values)).rowcount:
         conn.execute(sa.insert(grafisk_element).values(id=image_id, **values))
@@ -44,6 +56,7 @@ def _datetime(value: str | None) -> dt.datetime:
 
 def save_tool(conn: sa.Connection, tool: dict[str, Any]) -> str:
     """Insert or replace one tool, given in the API's own field names plus Eier and the list fields."""
+    bump_version(conn)
     tool_id = str(tool["VerktoyId"]).lower()
     values = {
         "navn": tool["Navn"],

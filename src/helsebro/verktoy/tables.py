@@ -83,3 +83,14 @@ verktoy_sokeord = sa.Table(
     sa.Column("ord", sa.String(200), primary_key=True),
     sa.Column("position", sa.Integer, nullable=False),
 )
+
+# One row: bumped in every transaction that changes the catalog. Processes compare it to decide whether
+# their in-memory snapshot is stale; a counter (unlike max(changed_at)) cannot miss a write that commits
+# after a later one.
+catalog_version = sa.Table(
+    "catalog_version",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    *timestamps(),
+)

@@ -1,8 +1,8 @@
-"""foundation: token services and verktøykatalog
+"""foundation
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 02:56:19.112451
+Create Date: 2026-11-24
 """
 from alembic import op
 import sqlalchemy as sa
@@ -30,6 +30,13 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('client_id', name=op.f('pk_api_clients'))
+    )
+    op.create_table('catalog_version',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('version', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_version'))
     )
     op.create_table('grafisk_element',
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
@@ -166,5 +173,6 @@ def downgrade() -> None:
     op.drop_table('server_secrets')
     op.drop_table('kodeverk')
     op.drop_table('grafisk_element')
+    op.drop_table('catalog_version')
     op.drop_table('api_clients')
     # ### end Alembic commands ###
