@@ -15,6 +15,9 @@ from helsebro.casing import CaseInsensitivePaths
 from helsebro.db import create_engine
 from helsebro.responses import JSONResponse
 from helsebro.settings import Settings
+from helsebro.digitaltaktiv import routes as digitaltaktiv_routes
+from helsebro.operator import routes as operator_routes
+from helsebro.personvern import routes as personvern_routes
 from helsebro.verktoy import routes as verktoy_routes
 
 log = logs.get_logger(__name__)
@@ -54,7 +57,13 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     )
     app.state.services = services.build(settings, engine)
     errors.install(app)
-    routers = (helseid_routes.router, verktoy_routes.router)
+    routers = (
+        helseid_routes.router,
+        verktoy_routes.router,
+        digitaltaktiv_routes.router,
+        personvern_routes.router,
+        operator_routes.router,
+    )
     for router in routers:
         app.include_router(router)
     # Hot read paths first, as plain Starlette routes (see helsebro.routing).

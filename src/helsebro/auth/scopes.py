@@ -17,6 +17,9 @@ HELSENORGE_SCOPES = (
     "Personverninnstillinger_les",
 )
 PTS_SCOPE = "nhn:pts/api"
+# helsebro's own operator API (test data set-up): granted only to operator clients, never to API clients.
+OPERATOR_AUDIENCE = "helsebro:operator"
+OPERATOR_SCOPE = "helsebro:operator"
 
 # Names real PVK clients are seen using for the same permissions (SPEC section 4).
 _ALIASES = {
@@ -37,6 +40,8 @@ def audience_of(scope: str) -> str | None:
     """The API audience a scope belongs to, or None for plain OpenID scopes."""
     if canonical(scope) == PTS_SCOPE:
         return PTS_AUDIENCE
+    if canonical(scope) == OPERATOR_SCOPE:
+        return OPERATOR_AUDIENCE
     if canonical(scope) in {canonical(s) for s in HELSENORGE_SCOPES}:
         return HELSENORGE_AUDIENCE
     return None

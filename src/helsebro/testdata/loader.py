@@ -10,8 +10,14 @@ import sqlalchemy as sa
 from joserfc.jwk import import_key
 
 from helsebro import db
+from helsebro._time import utcnow
 from helsebro.auth.clients import ApiClient, hash_secret, save_client
 from helsebro.auth.tables import api_clients, used_jtis
+from helsebro.digitaltaktiv import changes
+from helsebro.digitaltaktiv.tables import digitaltaktiv_endring
+from helsebro.personvern.tables import pvk_definisjon, pvk_historikk, pvk_innstilling
+from helsebro.registries.tables import foreldreansvar, fullmakt, helsepersonell, innbygger, organisasjon
+from helsebro.testdata import people
 from helsebro.verktoy import store
 from helsebro.verktoy.tables import (
     grafisk_element,
@@ -27,6 +33,15 @@ HERE = Path(__file__).parent
 # Tables the default data fills, children first (the order to empty them in). Signing keys and the server
 # secret are not data: they survive a reset so issued tokens and pseudonyms stay valid.
 DATA_TABLES = (
+    digitaltaktiv_endring,
+    pvk_historikk,
+    pvk_innstilling,
+    pvk_definisjon,
+    fullmakt,
+    foreldreansvar,
+    innbygger,
+    helsepersonell,
+    organisasjon,
     verktoy_sokeord,
     verktoy_klassifisering,
     verktoy_egenskap,
@@ -79,7 +94,69 @@ def _load(conn: sa.Connection) -> dict[str, int]:
         store.save_image(conn, image["id"], image["type"], store.CONTENT_TYPES[path.suffix.lower()], path.read_bytes())
     for tool in catalog["verktoy"]:
         store.save_tool(conn, tool)
-    return {"clients": len(clients), "tools": len(catalog["verktoy"]), "images": len(catalog["grafiske_elementer"])}
+    counts = {"clients": len(clients), "tools": len(catalog["verktoy"]), "images": len(catalog["grafiske_elementer"])}
+    return counts | _load_people(conn)
+
+
+HELSENORGE_CONSENT = "5b0e3c1d-8a47-4f6e-9b2d-7c1a0e4f3d58"
+
+
+def _load_people(conn: sa.Connection) -> dict[str, int]:
+    population = people.generate()
+    conn.execute(sa.insert(organisasjon), population.organisasjoner)
+    conn.execute(
+        sa.insert(innbygger),
+        [
+            {
+                "fnr": c.fnr,
+                "fornavn": c.fornavn,
+                "mellomnavn": c.mellomnavn,
+                "etternavn": c.etternavn,
+                "adresse": c.adresse,
+                "postnummer": c.postnummer,
+                "poststed": c.poststed,
+                "dodsdato": c.dodsdato,
+            }
+            for c in population.citizens
+        ],
+    )
+    conn.execute(sa.insert(foreldreansvar), [{"forelder_fnr": p, "barn_fnr": c} for p, c in population.foreldreansvar])
+    conn.execute(
+        sa.insert(fullmakt),
+        [{"fullmaktsgiver_fnr": g, "fullmektig_fnr": h, "gyldig_fra": f, "gyldig_til": t} for g, h, f, t in population.fullmakter],
+    )
+    conn.execute(sa.insert(helsepersonell), population.helsepersonell)
+    for definition in read_json("pvk_definitions.json")["definisjoner"]:
+        conn.execute(
+            sa.insert(pvk_definisjon).values(
+                guid=definition["guid"],
+                navn=definition["navn"],
+                part_kode=definition["partKode"],
+                type_pi=definition["typePi"],
+                omfang_elementer=definition["omfangElementer"],
+            )
+        )
+    now = utcnow()
+    consenting = [c.fnr for c in population.citizens if c.helsenorge_samtykke]
+    if consenting:
+        conn.execute(
+            sa.insert(pvk_innstilling),
+            [{"innbygger_fnr": f, "definisjon_guid": HELSENORGE_CONSENT, "aktiv": True, "tidspunkt": now} for f in consenting],
+        )
+        conn.execute(
+            sa.insert(pvk_historikk),
+            [
+                {"innbygger_fnr": f, "definisjon_guid": HELSENORGE_CONSENT, "client_id": None, "tidspunkt": now, "ny_aktiv": True}
+                for f in consenting
+            ],
+        )
+    # The whole population is new to whoever reads the change feed from the beginning.
+    changes.record(conn, [c.fnr for c in population.citizens])
+    return {
+        "citizens": len(population.citizens),
+        "health_personnel": len(population.helsepersonell),
+        "organisations": len(population.organisasjoner),
+    }
 
 
 def _client(entry: dict[str, Any]) -> ApiClient:
