@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -15,6 +16,7 @@ from helsebro.casing import CaseInsensitivePaths
 from helsebro.db import create_engine
 from helsebro.responses import JSONResponse
 from helsebro.settings import Settings
+from helsebro.digitaltaktiv import feed
 from helsebro.digitaltaktiv import routes as digitaltaktiv_routes
 from helsebro.operator import routes as operator_routes
 from helsebro.personvern import routes as personvern_routes
@@ -39,7 +41,21 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         logs.set_log_key(await run_in_threadpool(lambda: app.state.services.secret))
     except Exception as exc:  # noqa: BLE001  (a database that is down must not stop the server starting)
         log.warning("server secret not readable at startup", error_type=type(exc).__name__)
+    housekeeping = asyncio.create_task(_housekeeping(app.state.services))
     yield
+    housekeeping.cancel()
+
+
+async def _housekeeping(svc: services.Services) -> None:
+    """Periodic jobs of every API process: purge DigitaltAktiv changes past the three-month horizon."""
+    while True:
+        await asyncio.sleep(svc.settings.housekeeping_seconds)
+        try:
+            purged = await run_in_threadpool(feed.purge, svc.engine)
+            if purged:
+                log.info("purged old DigitaltAktiv changes", count=purged)
+        except Exception as exc:  # noqa: BLE001  (try again next round)
+            log.warning("housekeeping failed", error_type=type(exc).__name__)
 
 
 def create_app(settings: Settings | None = None, engine: sa.Engine | None = None) -> FastAPI:

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     strict: bool = False
     # Catalog cache: how often a process checks the database for a changed catalog.
     catalog_refresh_seconds: float = 1.0
+    # How often each API process runs its periodic jobs (purging the DigitaltAktiv feed's old changes).
+    housekeeping_seconds: float = 3600.0
 
     external_issuers_json: str = Field(default="[]", alias="HELSEBRO_EXTERNAL_ISSUERS")
     log_level: str = "info"

@@ -1,0 +1,28 @@
+"""DigitaltAktiv error codes. The seed documents only the statuses; the DA- codes are ours."""
+
+from __future__ import annotations
+
+from helsebro.errors import HelsenorgeError
+
+
+def invalid_offset(value: str) -> HelsenorgeError:
+    return HelsenorgeError(
+        400, "DA-000400", f"Ugyldig offset {value!r}: bruk ISO 8601, f.eks. 2026-11-23T10:15:30.12345Z"
+    )
+
+
+def invalid_request(message: str) -> HelsenorgeError:
+    return HelsenorgeError(400, "DA-000401", message)
+
+
+def invalid_fnr(value: object, problem: str) -> HelsenorgeError:
+    shown = value if isinstance(value, str) and len(value) <= 20 else type(value).__name__
+    return HelsenorgeError(400, "DA-000402", f"Ugyldig fødselsnummer {shown!r}: {problem}")
+
+
+def too_many(count: int, limit: int) -> HelsenorgeError:
+    return HelsenorgeError(400, "DA-000403", f"For mange fødselsnummer: {count} (maks {limit})")
+
+
+def invalid_omraade(value: object, allowed: str) -> HelsenorgeError:
+    return HelsenorgeError(400, "DA-000404", f"Ugyldig omraade {value!r} (gyldige verdier: {allowed})")
