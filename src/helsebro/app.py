@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 from collections.abc import AsyncIterator
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from helsebro.digitaltaktiv import routes as digitaltaktiv_routes
 from helsebro.operator import routes as operator_routes
 from helsebro.personvern import routes as personvern_routes
 from helsebro.verktoy import routes as verktoy_routes
+from helsebro.verktoy import sending
 
 log = logs.get_logger(__name__)
 
@@ -47,13 +49,15 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 async def _housekeeping(svc: services.Services) -> None:
-    """Periodic jobs of every API process: purge DigitaltAktiv changes past the three-month horizon."""
+    """Periodic jobs of every API process: purge DigitaltAktiv changes past the three-month horizon, and
+    expire tool tasks three months after their deadline. Both are idempotent, so several processes may run them."""
     while True:
         await asyncio.sleep(svc.settings.housekeeping_seconds)
         try:
             purged = await run_in_threadpool(feed.purge, svc.engine)
-            if purged:
-                log.info("purged old DigitaltAktiv changes", count=purged)
+            expired = await run_in_threadpool(sending.expire_tasks, svc.engine, datetime.date.today())
+            if purged or expired:
+                log.info("housekeeping", purged_changes=purged, expired_tasks=expired)
         except Exception as exc:  # noqa: BLE001  (try again next round)
             log.warning("housekeeping failed", error_type=type(exc).__name__)
 

@@ -20,6 +20,8 @@ from helsebro.registries.tables import foreldreansvar, fullmakt, helsepersonell,
 from helsebro.testdata import people
 from helsebro.verktoy import store
 from helsebro.verktoy.tables import (
+    veiledningstjeneste,
+    verktoy_oppgave,
     grafisk_element,
     kodeverk,
     verktoy,
@@ -33,6 +35,8 @@ HERE = Path(__file__).parent
 # Tables the default data fills, children first (the order to empty them in). Signing keys and the server
 # secret are not data: they survive a reset so issued tokens and pseudonyms stay valid.
 DATA_TABLES = (
+    verktoy_oppgave,
+    veiledningstjeneste,
     digitaltaktiv_endring,
     pvk_historikk,
     pvk_innstilling,
@@ -94,6 +98,8 @@ def _load(conn: sa.Connection) -> dict[str, int]:
         store.save_image(conn, image["id"], image["type"], store.CONTENT_TYPES[path.suffix.lower()], path.read_bytes())
     for tool in catalog["verktoy"]:
         store.save_tool(conn, tool)
+    guidance = read_json("veiledningstjenester.json")["veiledningstjenester"]
+    conn.execute(sa.insert(veiledningstjeneste), guidance)
     counts = {"clients": len(clients), "tools": len(catalog["verktoy"]), "images": len(catalog["grafiske_elementer"])}
     return counts | _load_people(conn)
 

@@ -41,3 +41,55 @@ def invalid_parameter(parameter: str, value: str, expected: str) -> HelsenorgeEr
 def image_not_found() -> HelsenorgeError:
     # ours: the seed only says "bildefil, HTTP-status 200" on success.
     return HelsenorgeError(404, "VK-001127", "Fant ikke grafisk element med angitt id")
+
+
+# -- sending a tool to a citizen ---------------------------------------------------------------------------
+
+
+def send_tool_unknown() -> HelsenorgeError:
+    return HelsenorgeError(400, "VER-000207", "Finner ikke verktøy med angitt verktøy id")
+
+
+def not_the_tool_itself() -> HelsenorgeError:
+    # "Dette kan kun gjøres fra verktøyet selv": only the API client that owns the tool may send it.
+    return HelsenorgeError(403, "SEC-110001", "Mangler tilgang (scope): bare verktøyet selv kan sende verktøyet")
+
+
+def fnr_invalid(field: str) -> HelsenorgeError:
+    return HelsenorgeError(400, "VER-000291", f"{field} må være et fødselsnummer med 11 sifre")  # ours
+
+
+def orgnr_invalid() -> HelsenorgeError:
+    return HelsenorgeError(400, "VER-000292", "AvsenderOrgNummer er ikke et gyldig organisasjonsnummer")  # ours
+
+
+def message_too_long(length: int, limit: int) -> HelsenorgeError:
+    return HelsenorgeError(400, "VER-000290", f"Melding er {length} tegn, maks {limit}")  # ours
+
+
+def not_digitally_active() -> HelsenorgeError:
+    return HelsenorgeError(400, "VER-000228", "Innbygger er ikke digitalt aktiv på helsenorge")
+
+
+def already_sent() -> HelsenorgeError:
+    return HelsenorgeError(400, "VER-000232", "Verktøy allerede sendt")
+
+
+def already_sent_by_same_professional() -> HelsenorgeError:
+    return HelsenorgeError(400, "VER-000218", "Verktøy allerede sendt til innbygger av samme behandler")
+
+
+def professional_not_found(by: str) -> HelsenorgeError:
+    return HelsenorgeError(400, "PVF-000239", f"Finner ikke helsepersonellinformasjon for angitt {by}")
+
+
+def professional_missing() -> HelsenorgeError:
+    return HelsenorgeError(400, "VER-000294", "BehandlerHpr eller BehandlerFnr må angis")  # ours
+
+
+def guidance_service_not_found() -> HelsenorgeError:
+    return HelsenorgeError(404, "VK-001128", "Fant ingen veiledningstjeneste med angitt id")  # ours
+
+
+def not_guidance_service_owner() -> HelsenorgeError:
+    return HelsenorgeError(403, "SEC-110001", "Mangler tilgang (scope): veiledningstjenesten eies av en annen organisasjon")

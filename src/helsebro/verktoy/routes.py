@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import orjson
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from helsebro import services
 from helsebro.auth.guard import Principal
 from helsebro.auth.scopes import HELSENORGE_AUDIENCE
-from helsebro.casing import query_lists
+from helsebro.casing import lower_keys, query_lists
+from helsebro.responses import JSONResponse
 from helsebro.routing import FastRoutes
-from helsebro.verktoy import errors, service
+from helsebro.verktoy import errors, guidance, sending, service
 from helsebro.verktoy.catalog import Snapshot
 
 router = APIRouter(tags=["Verktøy"])
@@ -120,3 +125,80 @@ def _etag_matches(if_none_match: str | None, opaque: str) -> bool:
         return False
     tags = [t.strip() for t in if_none_match.split(",")]
     return "*" in tags or any(t.removeprefix("W/") == f'"{opaque}"' for t in tags)
+
+
+# -- writes: sending a tool, updating a guidance service ----------------------------------------------------
+
+SEND_SCOPE = "verktoysendtilinnbygger"
+GUIDANCE_SCOPE = "verktoyadminveiledning"
+
+
+async def _json_body(request: Request) -> object:
+    """The body with property names lower-cased (ASP.NET binds them case-insensitively)."""
+    raw = await request.body()
+    if not raw.strip():
+        raise errors.request_missing()
+    try:
+        return lower_keys(orjson.loads(raw))
+    except orjson.JSONDecodeError as exc:
+        raise errors.request_missing() from exc
+
+
+def _send_doc(example: dict) -> dict:
+    return {"requestBody": {"required": True, "content": {"application/json": {"example": example}}}}
+
+
+@router.post(
+    "/verktoy/system/verktoy/v2",
+    summary="Sende verktøy til innbygger (ny tjeneste): en oppgave på Helsenorge; svarer med PseudoId",
+    openapi_extra=_send_doc(
+        {
+            "VerktoyId": "08ead360-0d65-448c-ba9e-8a08f0921c90",
+            "InnbyggerFnr": "12048645510",
+            "AvsenderOrgNummer": "913748263",
+            "AvsenderNavn": "Poliklinikk for angstlidelser",
+            "FristDato": "2026-12-24",
+            "Melding": "Hei! Her er kurset vi snakket om.",
+        }
+    ),
+)
+async def send_tool_v2(request: Request) -> JSONResponse:
+    principal = await authorize(request, SEND_SCOPE)
+    body = await _json_body(request)
+    svc = services.of(request)
+    result = await run_in_threadpool(sending.send_v2, svc.engine, body, principal.client_id, svc.secret, dt.date.today())
+    return JSONResponse(result)
+
+
+@router.post(
+    "/verktoy/v1/Verktoy",
+    summary="Sende verktøy til innbygger (gammel tjeneste) med behandlers HPR-nummer eller fødselsnummer",
+    openapi_extra=_send_doc(
+        {
+            "VerktoyId": "95d2290a-ecbc-4525-9593-f35d4ee4e42d",
+            "InnbyggerFnr": "12048645510",
+            "BehandlerHpr": "565513636",
+            "FristDato": "2026-12-24",
+            "Melding": "Hei! Her er oppfølgingsverktøyet.",
+        }
+    ),
+)
+async def send_tool_v1(request: Request) -> JSONResponse:
+    principal = await authorize(request, SEND_SCOPE)
+    body = await _json_body(request)
+    svc = services.of(request)
+    result = await run_in_threadpool(sending.send_v1, svc.engine, body, principal.client_id, svc.secret, dt.date.today())
+    return JSONResponse(result)
+
+
+@router.put(
+    "/verktoy/v1/Veiledningstjeneste/{veiledningstjeneste_id}",
+    summary="Oppdatere telefon, URL og åpningstider for en veiledningstjeneste (Id i body ignoreres)",
+    openapi_extra=_send_doc({"Id": "ignoreres", "Telefon": "+47 22 00 00 01", "Url": "https://support.example.no/", "Apningstider": [1, 2]}),
+)
+async def update_guidance_service(request: Request, veiledningstjeneste_id: str) -> JSONResponse:
+    principal = await authorize(request, GUIDANCE_SCOPE)
+    service_id = service.parse_tool_id(veiledningstjeneste_id)
+    body = await _json_body(request)
+    result = await run_in_threadpool(guidance.update, services.of(request).engine, service_id, body, principal.orgnr_parent)
+    return JSONResponse(result)

@@ -94,3 +94,51 @@ catalog_version = sa.Table(
     sa.Column("version", sa.BigInteger, nullable=False),
     *timestamps(),
 )
+
+# A tool sent to a citizen: a task on Helsenorge. ``behandler_key`` is "" for a v2 send (no professional)
+# and "HPR:<n>" or "FNR:<n>" for a v1 send; at most one open task per tool, citizen and sender key, enforced
+# by the database so that simultaneous identical sends create one task.
+OPEN = "aapen"
+TASK_STATUSES = (OPEN, "akseptert", "avslatt", "utfort", "utlopt")
+
+verktoy_oppgave = sa.Table(
+    "verktoy_oppgave",
+    metadata,
+    sa.Column("id", sa.Uuid(as_uuid=False), primary_key=True),
+    sa.Column("verktoy_id", sa.Uuid(as_uuid=False), sa.ForeignKey("verktoy.id"), nullable=False),
+    sa.Column("innbygger_fnr", sa.String(11), nullable=False, index=True),
+    sa.Column("api_versjon", sa.Integer, nullable=False),
+    sa.Column("avsender_client_id", sa.String(200), nullable=False),
+    sa.Column("avsender_orgnr", sa.String(9), nullable=True),
+    sa.Column("avsender_navn", sa.String(300), nullable=True),
+    sa.Column("behandler_key", sa.String(30), nullable=False, default=""),
+    sa.Column("behandler_id", sa.String(11), nullable=True),
+    sa.Column("behandler_id_type", sa.String(3), nullable=True),  # HPR or FNR
+    sa.Column("behandler_navn", sa.String(300), nullable=True),
+    sa.Column("frist", sa.Date, nullable=False),
+    sa.Column("melding", sa.Text, nullable=True),
+    sa.Column("status", sa.String(20), nullable=False, default=OPEN),
+    sa.Column("status_endret", sa.DateTime(timezone=True), nullable=False),
+    *timestamps(),
+    sa.Index(
+        "uq_verktoy_oppgave_open",
+        "verktoy_id",
+        "innbygger_fnr",
+        "behandler_key",
+        unique=True,
+        sqlite_where=sa.text("status = 'aapen'"),
+        postgresql_where=sa.text("status = 'aapen'"),
+    ),
+)
+
+veiledningstjeneste = sa.Table(
+    "veiledningstjeneste",
+    metadata,
+    sa.Column("id", sa.Uuid(as_uuid=False), primary_key=True),
+    sa.Column("navn", sa.String(300), nullable=False),
+    sa.Column("orgnr", sa.String(9), nullable=False, index=True),  # the organisation that owns it
+    sa.Column("telefon", sa.String(40), nullable=True),
+    sa.Column("url", sa.String(2000), nullable=True),
+    sa.Column("apningstider", sa.JSON, nullable=False, default=list),  # code ids (kodeverk "apningstid")
+    *timestamps(),
+)

@@ -1,0 +1,226 @@
+"""Sending a tool to a citizen as a Helsenorge task (SPEC section 2, seed 000). No HTTP in here.
+
+The rules run in the order SPEC lists them, so a request with several faults gets the first one's error.
+The whole send is one write transaction: the tool row is locked first (PostgreSQL) or the write lock is
+taken (SQLite), so the duplicate check and the insert cannot interleave with another send; a partial
+unique index on open tasks is the last line of defence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from helsebro import db
+from helsebro._time import utcnow
+from helsebro.digitaltaktiv.status import statuses
+from helsebro.identifiers import has_fnr_shape, is_valid_orgnr
+from helsebro.pseudonyms import pseudo_id
+from helsebro.registries import service as registries
+from helsebro.verktoy import errors
+from helsebro.verktoy.service import parse_tool_id
+from helsebro.verktoy.tables import OPEN, verktoy, verktoy_oppgave
+
+MAX_MESSAGE = 1500
+DEFAULT_DEADLINE = dt.timedelta(days=14)
+GRACE_AFTER_DEADLINE_DAYS = 92  # "tre måneder etter at fristen har utløpt"
+
+
+@dataclass(frozen=True)
+class Professional:
+    id: str
+    id_type: str  # "HPR" or "FNR"
+    navn: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.id_type}:{self.id}"
+
+
+def send_v2(engine: sa.Engine, body: Any, caller: str, secret: str, today: dt.date) -> dict[str, str]:
+    """POST /verktoy/system/verktoy/v2. Returns {"PseudoId"} for the client that owns the tool."""
+    tool_id = _tool_id(body)
+    with db.write(engine) as conn:
+        owner = _lock_owned_tool(conn, tool_id, caller)
+        fnr = _citizen_fnr(body)
+        orgnr = body.get("avsenderorgnummer")
+        if not isinstance(orgnr, str) or not is_valid_orgnr(orgnr.strip()):
+            raise errors.orgnr_invalid()
+        message = _message(body)
+        deadline = _deadline(body, today)
+        _require_digitally_active(conn, fnr, today)
+        if _open_tasks(conn, tool_id, fnr):
+            raise errors.already_sent()
+        _insert_task(conn, tool_id, fnr, 2, caller, deadline, message, orgnr=orgnr.strip(), navn=_text(body, "avsendernavn"))
+    return {"PseudoId": pseudo_id(secret, owner, fnr)}
+
+
+def send_v1(engine: sa.Engine, body: Any, caller: str, secret: str, today: dt.date) -> dict[str, str]:
+    """POST /verktoy/v1/Verktoy (the old send, naming the professional). PseudoId is for the caller."""
+    tool_id = _tool_id(body)
+    with db.write(engine) as conn:
+        _lock_owned_tool(conn, tool_id, caller)
+        fnr = _citizen_fnr(body)
+        message = _message(body)
+        deadline = _deadline(body, today)
+        professional = _professional(conn, body)
+        _require_digitally_active(conn, fnr, today)
+        open_keys = _open_tasks(conn, tool_id, fnr)
+        if professional.key in open_keys:
+            raise errors.already_sent_by_same_professional()
+        if "" in open_keys:  # an open v2 task (no professional) for the same tool and citizen
+            raise errors.already_sent()
+        _insert_task(conn, tool_id, fnr, 1, caller, deadline, message, professional=professional)
+    return {"PseudoId": pseudo_id(secret, caller, fnr)}
+
+
+# -- the rules, one function each --------------------------------------------------------------------------
+
+
+def _tool_id(body: Any) -> str:
+    if not isinstance(body, dict) or not body:
+        raise errors.request_missing()
+    raw = body.get("verktoyid")
+    if not isinstance(raw, str):
+        raise errors.invalid_id(str(raw))
+    return parse_tool_id(raw)
+
+
+def _lock_owned_tool(conn: sa.Connection, tool_id: str, caller: str) -> str:
+    query = sa.select(verktoy.c.eier_client_id).where(verktoy.c.id == tool_id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()  # serialises sends of this tool (SQLite: the write lock does)
+    row = conn.execute(query).first()
+    if row is None:
+        raise errors.send_tool_unknown()
+    if row.eier_client_id != caller:
+        raise errors.not_the_tool_itself()
+    return row.eier_client_id
+
+
+def _citizen_fnr(body: dict) -> str:
+    fnr = body.get("innbyggerfnr")
+    if not has_fnr_shape(fnr):
+        raise errors.fnr_invalid("InnbyggerFnr")
+    return fnr
+
+
+def _message(body: dict) -> str | None:
+    message = body.get("melding")
+    if message is None or message == "":
+        return None
+    if not isinstance(message, str):
+        raise errors.invalid_parameter("Melding", repr(message), "tekst")
+    if len(message) > MAX_MESSAGE:
+        raise errors.message_too_long(len(message), MAX_MESSAGE)
+    return message
+
+
+def _deadline(body: dict, today: dt.date) -> dt.date:
+    """FristDato: date only ("eventuell angivelse av time, minutt etc. tas ikke hensyn til")."""
+    raw = body.get("fristdato")
+    if raw is None or raw == "":
+        return today + DEFAULT_DEADLINE
+    if not isinstance(raw, str):
+        raise errors.invalid_parameter("FristDato", repr(raw), "en dato, f.eks. 2026-12-24")
+    try:
+        return dt.date.fromisoformat(raw.strip()[:10])
+    except ValueError as exc:
+        raise errors.invalid_parameter("FristDato", raw, "en dato, f.eks. 2026-12-24") from exc
+
+
+def _text(body: dict, key: str) -> str | None:
+    value = body.get(key)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _professional(conn: sa.Connection, body: dict) -> Professional:
+    hpr, fnr = body.get("behandlerhpr"), body.get("behandlerfnr")
+    if isinstance(hpr, int) and not isinstance(hpr, bool):
+        hpr = str(hpr)
+    if isinstance(hpr, str) and hpr.strip():
+        person = registries.get_health_person(conn, hpr.strip())
+        if person is None:
+            raise errors.professional_not_found("HPR-nummer")
+        return Professional(person.hpr_nummer, "HPR", person.navn)
+    if fnr is not None and fnr != "":
+        if not has_fnr_shape(fnr):
+            raise errors.fnr_invalid("BehandlerFnr")
+        person = registries.get_health_person_by_fnr(conn, fnr)
+        if person is not None:
+            return Professional(fnr, "FNR", person.navn)
+        citizen = registries.get_citizen(conn, fnr)
+        if citizen is None:
+            raise errors.professional_not_found("fødselsnummer")
+        return Professional(fnr, "FNR", citizen.navn)
+    raise errors.professional_missing()
+
+
+def _require_digitally_active(conn: sa.Connection, fnr: str, today: dt.date) -> None:
+    if not statuses(conn, [fnr], today)[fnr].digitalt_aktiv:
+        raise errors.not_digitally_active()
+
+
+def _open_tasks(conn: sa.Connection, tool_id: str, fnr: str) -> set[str]:
+    query = sa.select(verktoy_oppgave.c.behandler_key).where(
+        verktoy_oppgave.c.verktoy_id == tool_id,
+        verktoy_oppgave.c.innbygger_fnr == fnr,
+        verktoy_oppgave.c.status == OPEN,
+    )
+    return set(conn.execute(query).scalars())
+
+
+def _insert_task(
+    conn: sa.Connection,
+    tool_id: str,
+    fnr: str,
+    version: int,
+    caller: str,
+    deadline: dt.date,
+    message: str | None,
+    *,
+    orgnr: str | None = None,
+    navn: str | None = None,
+    professional: Professional | None = None,
+) -> None:
+    try:
+        _insert(conn, tool_id, fnr, version, caller, deadline, message, orgnr, navn, professional)
+    except sa.exc.IntegrityError as exc:  # lost a race the lock should have prevented: still one task
+        raise errors.already_sent() from exc
+
+
+def _insert(conn, tool_id, fnr, version, caller, deadline, message, orgnr, navn, professional) -> None:  # noqa: ANN001
+    conn.execute(
+        sa.insert(verktoy_oppgave).values(
+            id=str(uuid.uuid4()),
+            verktoy_id=tool_id,
+            innbygger_fnr=fnr,
+            api_versjon=version,
+            avsender_client_id=caller,
+            avsender_orgnr=orgnr,
+            avsender_navn=navn,
+            behandler_key=professional.key if professional else "",
+            behandler_id=professional.id if professional else None,
+            behandler_id_type=professional.id_type if professional else None,
+            behandler_navn=professional.navn if professional else None,
+            frist=deadline,
+            melding=message,
+            status=OPEN,
+            status_endret=utcnow(),
+        )
+    )
+
+
+def expire_tasks(engine: sa.Engine, today: dt.date) -> int:
+    """Tasks not done three months after their deadline expire (the housekeeping job runs this)."""
+    last_day = today - dt.timedelta(days=GRACE_AFTER_DEADLINE_DAYS)
+    with db.write(engine) as conn:
+        return conn.execute(
+            sa.update(verktoy_oppgave)
+            .where(verktoy_oppgave.c.status.in_((OPEN, "akseptert")), verktoy_oppgave.c.frist < last_day)
+            .values(status="utlopt", status_endret=utcnow())
+        ).rowcount
