@@ -29,6 +29,7 @@ class ApiClient:
     pvk_parts: tuple[str, ...] = ()
     description: str = ""
     enabled: bool = True
+    redirect_uris: tuple[str, ...] = ()
 
     def key_set(self) -> KeySet:
         return KeySet.import_key_set(self.jwks)
@@ -63,6 +64,7 @@ def _from_row(row) -> ApiClient:  # noqa: ANN001
         pvk_parts=tuple(row.pvk_parts or ()),
         description=row.description or "",
         enabled=row.enabled,
+        redirect_uris=tuple(row.redirect_uris or ()),
     )
 
 
@@ -87,6 +89,7 @@ def save_client(conn: sa.Connection, client: ApiClient) -> None:
         "pvk_parts": list(client.pvk_parts),
         "description": client.description,
         "enabled": client.enabled,
+        "redirect_uris": list(client.redirect_uris),
     }
     updated = conn.execute(
         sa.update(api_clients).where(api_clients.c.client_id == client.client_id).values(**values)

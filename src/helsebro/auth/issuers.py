@@ -24,3 +24,7 @@ class Issuer:
 
 # HelseID is Duende IdentityServer: its endpoints live under /connect and the JWKS beside the discovery document.
 HELSEID = Issuer("helseid", "/helseid", "/connect/token", "/.well-known/openid-configuration/jwks")
+
+# The Helsenorge citizen login (OpenID Connect, authorization code with PKCE): a test ID provider.
+HELSENORGE_LOGIN = Issuer("helsenorge-login", "/helsenorge-login", "/connect/token", "/.well-known/openid-configuration/jwks")
+AUTHORIZE_PATH = "/connect/authorize"

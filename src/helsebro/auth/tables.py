@@ -31,6 +31,8 @@ api_clients = sa.Table(
     sa.Column("secret_hash", sa.String(300), nullable=True),
     sa.Column("scopes", sa.JSON, nullable=False, default=list),
     sa.Column("pvk_parts", sa.JSON, nullable=False, default=list),
+    # Where the Helsenorge citizen login may send this client's users back (authorization code flow).
+    sa.Column("redirect_uris", sa.JSON, nullable=False, default=list, server_default="[]"),
     sa.Column("description", sa.Text, nullable=False, default=""),
     sa.Column("enabled", sa.Boolean, nullable=False, default=True),
     *timestamps(),
@@ -52,5 +54,22 @@ server_secrets = sa.Table(
     metadata,
     sa.Column("name", sa.String(50), primary_key=True),
     sa.Column("value", sa.String(200), nullable=False),
+    *timestamps(),
+)
+
+# Authorization codes of the citizen login: single use, short-lived, bound to client, redirect and PKCE.
+# Only a hash of the code is stored.
+authorization_codes = sa.Table(
+    "authorization_codes",
+    metadata,
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("client_id", sa.String(200), nullable=False),
+    sa.Column("redirect_uri", sa.String(2000), nullable=False),
+    sa.Column("code_challenge", sa.String(128), nullable=False),
+    sa.Column("fnr", sa.String(11), nullable=False),
+    sa.Column("scope", sa.String(500), nullable=False),
+    sa.Column("nonce", sa.String(500), nullable=True),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
     *timestamps(),
 )

@@ -179,4 +179,5 @@ def _client(entry: dict[str, Any]) -> ApiClient:
         secret_hash=hash_secret(entry["secret"]) if entry.get("secret") else None,
         pvk_parts=tuple(entry.get("pvk_parts", [])),
         description=entry.get("description", ""),
+        redirect_uris=tuple(entry.get("redirect_uris", [])),
     )

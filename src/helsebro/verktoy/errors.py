@@ -93,3 +93,15 @@ def guidance_service_not_found() -> HelsenorgeError:
 
 def not_guidance_service_owner() -> HelsenorgeError:
     return HelsenorgeError(403, "SEC-110001", "Mangler tilgang (scope): veiledningstjenesten eies av en annen organisasjon")
+
+
+def not_sent_by_professional() -> HelsenorgeError:
+    return HelsenorgeError(400, "VER-000260", "Verktøyet er ikke sendt fra en behandler")
+
+
+def never_sent_to_citizen() -> HelsenorgeError:
+    return HelsenorgeError(400, "VER-000261", "Finner ikke kobling mellom verktøy og innbygger")
+
+
+def citizen_token_required() -> HelsenorgeError:
+    return HelsenorgeError(403, "SEC-110001", "Mangler tilgang (scope): Behandler krever et innbyggertoken (Helsenorge-innlogging)")

@@ -11,10 +11,12 @@ from starlette.responses import Response
 
 from helsebro import services
 from helsebro.auth.guard import Principal
+from helsebro.auth.issuers import HELSENORGE_LOGIN
 from helsebro.auth.scopes import HELSENORGE_AUDIENCE
 from helsebro.casing import lower_keys, query_lists
 from helsebro.responses import JSONResponse
 from helsebro.routing import FastRoutes
+from helsebro.verktoy import behandler as behandler_service
 from helsebro.verktoy import errors, guidance, sending, service
 from helsebro.verktoy.catalog import Snapshot
 
@@ -201,4 +203,22 @@ async def update_guidance_service(request: Request, veiledningstjeneste_id: str)
     service_id = service.parse_tool_id(veiledningstjeneste_id)
     body = await _json_body(request)
     result = await run_in_threadpool(guidance.update, services.of(request).engine, service_id, body, principal.orgnr_parent)
+    return JSONResponse(result)
+
+
+@router.get(
+    "/verktoy/v1/Behandler",
+    summary="Behandlerinformasjon: hvilken behandler sendte verktøyet til den innloggede innbyggeren",
+    openapi_extra={"parameters": [{"name": "VerktoyId", "in": "query", "required": True, "schema": {"type": "string", "format": "uuid"}}]},
+    responses={200: {"content": {"application/json": {"example": {"Id": "565513636", "IdType": "HPR", "Navn": "Venstre Morfar"}}}}},
+)
+async def behandler(request: Request) -> JSONResponse:
+    svc = services.of(request)
+    principal = await svc.guard.authenticate(request, audience=HELSENORGE_AUDIENCE, scope=None)
+    fnr = principal.claims.get("pid")
+    if principal.claims.get("iss") != HELSENORGE_LOGIN.url(svc.base_url) or not isinstance(fnr, str):
+        raise errors.citizen_token_required()
+    raw = (query_lists(request.query_params.multi_items()).get("verktoyid") or [""])[0]
+    tool_id = service.parse_tool_id(raw)
+    result = await run_in_threadpool(behandler_service.professional_for, svc.engine, tool_id, fnr, principal.client_id)
     return JSONResponse(result)
