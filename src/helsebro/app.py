@@ -20,6 +20,7 @@ from helsebro.settings import Settings
 from helsebro.digitaltaktiv import feed
 from helsebro.digitaltaktiv import routes as digitaltaktiv_routes
 from helsebro.operator import routes as operator_routes
+from helsebro.pages import citizen as citizen_pages
 from helsebro.personvern import routes as personvern_routes
 from helsebro.verktoy import routes as verktoy_routes
 from helsebro.verktoy import sending
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
         digitaltaktiv_routes.router,
         personvern_routes.router,
         operator_routes.router,
+        citizen_pages.router,
     )
     for router in routers:
         app.include_router(router)
