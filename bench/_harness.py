@@ -87,9 +87,13 @@ def require_wrk() -> str:
     sys.exit("The benchmarks use wrk as the load tool: apt-get install -y wrk")
 
 
-def wrk(url: str, headers: dict[str, str] | None = None, seconds: int = 10, connections: int = 32) -> dict[str, float]:
+def wrk(
+    url: str, headers: dict[str, str] | None = None, seconds: int = 10, connections: int = 32, script: Path | None = None
+) -> dict[str, float]:
     """Requests/s and latency from one wrk run (one thread: the other core serves)."""
     args = [require_wrk(), "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script is not None:
+        args += ["-s", str(script)]
     for name, value in (headers or {}).items():
         args += ["-H", f"{name}: {value}"]
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
