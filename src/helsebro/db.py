@@ -47,7 +47,21 @@ def create_engine(url: str) -> Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine)
         return engine
-    return sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    _configure_postgresql(engine)
+    return engine
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+        # Every helsebro process on the same database and schema names its sessions alike, however its URL
+        # is spelt, so the DigitaltAktiv feed can tell its own running writers from other users' sessions.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('application_name', left('helsebro:' || current_database() || ':' || current_schema(), 63), false)"
+            )
+        dbapi_connection.commit()
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -4,8 +4,9 @@ The promise (SPEC section 3): a client that always passes back the last offset i
 change, even when writes commit out of order on several nodes. Two steps keep it:
 
 1. ``safe_offset``: a time such that every change not yet visible will be recorded at or after it. On
-   PostgreSQL that is the start of the oldest transaction that is writing (a writer takes a transaction id
-   before it reads the clock, see ``changes.record``), or now. On SQLite, writers are serial: taking the
+   PostgreSQL that is the start of the oldest helsebro transaction on this database and schema that is
+   writing (a writer takes a transaction id before it reads the clock, see ``changes.record``; sessions are
+   told apart by the application_name ``db.create_engine`` sets), or now. On SQLite, writers are serial: taking the
    write lock for a moment means no writer is half-way, so now is safe.
 2. Only then read the changes at or after the client's offset. A change that commits after the read has a
    time at or after the new offset, so the next call returns it. A citizen may come twice; never not at all.
@@ -55,7 +56,8 @@ def safe_offset(engine: sa.Engine) -> dt.datetime:
             return conn.execute(
                 sa.text(
                     "SELECT least(clock_timestamp(), min(xact_start)) FROM pg_stat_activity "
-                    "WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
+                    "WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() "
+                    "AND application_name = current_setting('application_name')"
                 )
             ).scalar_one()
     with db.write(engine):
