@@ -18,6 +18,12 @@ keys_app = typer.Typer(help="Signing keys of helsebro's token services.", no_arg
 app.add_typer(clients_app, name="clients")
 app.add_typer(keys_app, name="keys")
 
+from helsebro import operator_cli  # noqa: E402  (test data set-up: citizens, personnel, orgs)
+
+app.add_typer(operator_cli.citizens_app, name="citizens")
+app.add_typer(operator_cli.personnel_app, name="personnel")
+app.add_typer(operator_cli.orgs_app, name="orgs")
+
 err = Console(stderr=True)
 
 

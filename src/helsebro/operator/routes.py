@@ -1,7 +1,319 @@
-"""HTTP face of operator (being built)."""
+"""HTTP face of the operator API (ours, SPEC section 7): set up test data over HTTP, with an operator token.
+
+Rules live in ``registries.admin`` and ``operator.service``; this module only translates. Every endpoint
+checks the token before anything else (a request without one never learns whether its body was valid),
+and FastAPI's validation errors come out as the API's own ``OP-000400`` body.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from helsebro import services
+from helsebro.auth.guard import AuthFailure, Guard, Principal
+from helsebro.auth.scopes import HELSENORGE_AUDIENCE, OPERATOR_AUDIENCE, OPERATOR_SCOPE, PTS_AUDIENCE
+from helsebro.operator import errors, service
+from helsebro.operator import schemas as wire
+
+BASE = "/operator/api/v1"
+
+# The APIs helsebro issues client tokens for: a valid token for one of them is forbidden here, not unknown.
+_CLIENT_API_AUDIENCES = (HELSENORGE_AUDIENCE, PTS_AUDIENCE)
+
+
+async def authorize(request: Request) -> Principal:
+    """An operator token (audience and scope ``helsebro:operator``): none or a bad one is 401, a good token
+    for another API 403."""
+    guard = services.of(request).guard
+    try:
+        return await guard.authenticate(request, audience=OPERATOR_AUDIENCE, scope=OPERATOR_SCOPE)
+    except AuthFailure as failure:
+        if failure.status == 401 and await _is_client_api_token(guard, request):
+            raise AuthFailure(
+                403, "insufficient_scope", f"an operator token (scope {OPERATOR_SCOPE}) is required", scope=OPERATOR_SCOPE
+            ) from None
+        raise
+
+
+async def _is_client_api_token(guard: Guard, request: Request) -> bool:
+    for audience in _CLIENT_API_AUDIENCES:
+        try:
+            await guard.authenticate(request, audience=audience, scope=None)
+            return True
+        except AuthFailure:
+            continue
+    return False
+
+
+class OperatorRoute(APIRoute):
+    """Authorises before FastAPI reads the request, and renders its validation errors as OP-000400."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def authorised_handler(request: Request) -> Response:
+            request.state.principal = await authorize(request)
+            try:
+                return await handle(request)
+            except RequestValidationError as exc:
+                raise errors.invalid_request(exc.errors()) from None
+
+        return authorised_handler
+
+
+# Every error has the same body; "4XX" also keeps FastAPI from documenting a 422 we never send.
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": wire.OperatorFeil, "description": "Ugyldig forespørsel (OP-000400, OP-000410..414)"},
+    401: {"model": wire.OperatorFeil, "description": "Mangler eller ugyldig token (SEC-110000)"},
+    403: {"model": wire.OperatorFeil, "description": "Ikke et operatør-token (SEC-110001)"},
+    "4XX": {"model": wire.OperatorFeil, "description": "Alle feil har formen {Code, Message}"},
+}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": wire.OperatorFeil, "description": "Finnes ikke (OP-000404)"}}
+_CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": wire.OperatorFeil, "description": "Finnes allerede (OP-000409)"}}
+
+# FastAPI's own JSONResponse (not helsebro's orjson one) so the OpenAPI shows the response models; these
+# endpoints are not on a hot path.
+router = APIRouter(prefix=BASE, route_class=OperatorRoute, responses=_ERRORS, default_response_class=JSONResponse)
+
+CITIZENS, PERSONNEL, ORGANISATIONS = "Operatør: innbyggere", "Operatør: helsepersonell", "Operatør: organisasjoner"
+
+Fnr = Annotated[str, Path(description="Fødselsnummer (11 sifre)")]
+Navn = Annotated[str | None, Query(description="Ord som alle må finnes i navnet (store/små bokstaver likegyldig)")]
+Limit = Annotated[int, Query(ge=1, le=1000, description="Høyst så mange (1-1000)")]
+Offset = Annotated[int, Query(ge=0, description="Hopp over så mange")]
+
+
+def _engine(request: Request):  # noqa: ANN202
+    return services.of(request).engine
+
+
+def _actor(request: Request) -> str:
+    """Who made a change, for PVK history: the operator client's id."""
+    return request.state.principal.client_id or "helsebro-operator"
+
+
+def _created(response: Response, location: str) -> None:
+    response.headers["Location"] = BASE + location
+
+
+# --- citizens --------------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/innbyggere",
+    tags=[CITIZENS],
+    status_code=201,
+    response_model=wire.Innbygger,
+    responses=_CONFLICT,
+    summary="Opprett innbygger (med syntetisk fødselsnummer om fnr utelates)",
+    description="Uten `fnr` lages et gyldig syntetisk Tenor-nummer (måned + 80) fra `fodselsdato`. "
+    "`helsenorgeSamtykke: true` gir innbyggeren Helsenorge-samtykket, så hen blir digitalt aktiv selv "
+    "(og havner i DigitaltAktiv-endringsfeeden).",
+)
+async def create_citizen(request: Request, response: Response, body: wire.NyInnbygger) -> wire.Innbygger:
+    created = await run_in_threadpool(service.create_citizen, _engine(request), body, _actor(request))
+    _created(response, f"/innbyggere/{created.fnr}")
+    return created
+
+
+@router.get(
+    "/innbyggere",
+    tags=[CITIZENS],
+    response_model=wire.InnbyggerListe,
+    summary="List innbyggere, sortert på navn",
+)
+async def list_citizens(request: Request, navn: Navn = None, limit: Limit = 50, offset: Offset = 0) -> wire.InnbyggerListe:
+    return await run_in_threadpool(service.list_citizens, _engine(request), navn, limit, offset)
+
+
+@router.get(
+    "/innbyggere/{fnr}",
+    tags=[CITIZENS],
+    response_model=wire.Innbygger,
+    responses=_NOT_FOUND,
+    summary="Hent innbygger med foreldre, barn, fullmakter og Helsenorge-samtykke",
+)
+async def get_citizen(request: Request, fnr: Fnr) -> wire.Innbygger:
+    return await run_in_threadpool(service.get_citizen, _engine(request), fnr)
+
+
+@router.patch(
+    "/innbyggere/{fnr}",
+    tags=[CITIZENS],
+    response_model=wire.Innbygger,
+    responses=_NOT_FOUND,
+    summary="Endre innbygger: navn, adresse, dødsdato, Helsenorge-samtykke",
+    description="Bare feltene som er med, endres. `dodsdato: null` gjør innbyggeren levende igjen; "
+    "`helsenorgeSamtykke: false` trekker samtykket tilbake (aktiv=false, med historikk).",
+)
+async def update_citizen(request: Request, fnr: Fnr, body: wire.InnbyggerEndring) -> wire.Innbygger:
+    return await run_in_threadpool(service.update_citizen, _engine(request), fnr, body, _actor(request))
+
+
+@router.delete(
+    "/innbyggere/{fnr}",
+    tags=[CITIZENS],
+    status_code=204,
+    response_class=Response,
+    responses=_NOT_FOUND,
+    summary="Slett innbygger med foreldreansvar, fullmakter og PVK-innstillinger (historikken beholdes)",
+)
+async def delete_citizen(request: Request, fnr: Fnr) -> Response:
+    await run_in_threadpool(service.delete_citizen, _engine(request), fnr, _actor(request))
+    return Response(status_code=204)
+
+
+@router.post(
+    "/innbyggere/{fnr}/foreldreansvar",
+    tags=[CITIZENS],
+    status_code=201,
+    response_model=wire.Foreldreansvar,
+    responses={**_NOT_FOUND, **_CONFLICT},
+    summary="Gi innbyggeren foreldreansvar for et mindreårig barn",
+)
+async def add_parental_responsibility(request: Request, fnr: Fnr, body: wire.NyttForeldreansvar) -> wire.Foreldreansvar:
+    return await run_in_threadpool(service.add_parental_responsibility, _engine(request), fnr, body)
+
+
+@router.delete(
+    "/innbyggere/{fnr}/foreldreansvar/{barnFnr}",
+    tags=[CITIZENS],
+    status_code=204,
+    response_class=Response,
+    responses=_NOT_FOUND,
+    summary="Fjern foreldreansvar",
+)
+async def remove_parental_responsibility(
+    request: Request, fnr: Fnr, barn_fnr: Annotated[str, Path(alias="barnFnr", description="Barnets fødselsnummer")]
+) -> Response:
+    await run_in_threadpool(service.remove_parental_responsibility, _engine(request), fnr, barn_fnr)
+    return Response(status_code=204)
+
+
+FullmaktId = Annotated[int, Path(description="Fullmaktens id")]
+
+
+@router.post(
+    "/fullmakter",
+    tags=[CITIZENS],
+    status_code=201,
+    response_model=wire.Fullmakt,
+    responses={**_NOT_FOUND, **_CONFLICT},
+    summary="Registrer fullmakt: fullmaktsgiver lar fullmektig handle for seg i en periode",
+)
+async def add_power_of_attorney(request: Request, response: Response, body: wire.NyFullmakt) -> wire.Fullmakt:
+    created = await run_in_threadpool(service.add_power_of_attorney, _engine(request), body)
+    _created(response, f"/fullmakter/{created.id}")
+    return created
+
+
+@router.get("/fullmakter/{id}", tags=[CITIZENS], response_model=wire.Fullmakt, responses=_NOT_FOUND, summary="Hent fullmakt")
+async def get_power_of_attorney(request: Request, id: FullmaktId) -> wire.Fullmakt:  # noqa: A002
+    return await run_in_threadpool(service.get_power_of_attorney, _engine(request), id)
+
+
+@router.patch(
+    "/fullmakter/{id}",
+    tags=[CITIZENS],
+    response_model=wire.Fullmakt,
+    responses={**_NOT_FOUND, **_CONFLICT},
+    summary="Endre fullmaktens periode (f.eks. avslutt den med gyldigTil)",
+)
+async def change_power_of_attorney(request: Request, id: FullmaktId, body: wire.FullmaktEndring) -> wire.Fullmakt:  # noqa: A002
+    return await run_in_threadpool(service.change_power_of_attorney, _engine(request), id, body)
+
+
+@router.delete(
+    "/fullmakter/{id}", tags=[CITIZENS], status_code=204, response_class=Response, responses=_NOT_FOUND, summary="Slett fullmakt"
+)
+async def remove_power_of_attorney(request: Request, id: FullmaktId) -> Response:  # noqa: A002
+    await run_in_threadpool(service.remove_power_of_attorney, _engine(request), id)
+    return Response(status_code=204)
+
+
+# --- health personnel ------------------------------------------------------------------------------------
+
+Hpr = Annotated[str, Path(description="HPR-nummer (1-9 sifre)")]
+
+
+@router.post(
+    "/helsepersonell",
+    tags=[PERSONNEL],
+    status_code=201,
+    response_model=wire.Helsepersonell,
+    responses=_CONFLICT,
+    summary="Opprett helsepersonell med autorisasjoner",
+)
+async def create_health_person(request: Request, response: Response, body: wire.NyttHelsepersonell) -> wire.Helsepersonell:
+    created = await run_in_threadpool(service.create_health_person, _engine(request), body)
+    _created(response, f"/helsepersonell/{created.hpr_nummer}")
+    return created
+
+
+@router.get("/helsepersonell", tags=[PERSONNEL], response_model=wire.HelsepersonellListe, summary="List helsepersonell, sortert på navn")
+async def list_health_personnel(request: Request, navn: Navn = None, limit: Limit = 50, offset: Offset = 0) -> wire.HelsepersonellListe:
+    return await run_in_threadpool(service.list_health_personnel, _engine(request), navn, limit, offset)
+
+
+@router.get("/helsepersonell/{hpr}", tags=[PERSONNEL], response_model=wire.Helsepersonell, responses=_NOT_FOUND, summary="Hent helsepersonell")
+async def get_health_person(request: Request, hpr: Hpr) -> wire.Helsepersonell:
+    return await run_in_threadpool(service.get_health_person, _engine(request), hpr)
+
+
+@router.put(
+    "/helsepersonell/{hpr}",
+    tags=[PERSONNEL],
+    response_model=wire.Helsepersonell,
+    responses={**_NOT_FOUND, **_CONFLICT},
+    summary="Erstatt helsepersonellets navn, fødselsnummer og autorisasjoner",
+)
+async def update_health_person(request: Request, hpr: Hpr, body: wire.HelsepersonellEndring) -> wire.Helsepersonell:
+    return await run_in_threadpool(service.update_health_person, _engine(request), hpr, body)
+
+
+# --- organisations ---------------------------------------------------------------------------------------
+
+Orgnr = Annotated[str, Path(description="Organisasjonsnummer (9 sifre)")]
+
+
+@router.post(
+    "/organisasjoner",
+    tags=[ORGANISATIONS],
+    status_code=201,
+    response_model=wire.Organisasjon,
+    responses=_CONFLICT,
+    summary="Opprett organisasjon",
+)
+async def create_organisation(request: Request, response: Response, body: wire.NyOrganisasjon) -> wire.Organisasjon:
+    created = await run_in_threadpool(service.create_organisation, _engine(request), body)
+    _created(response, f"/organisasjoner/{created.orgnr}")
+    return created
+
+
+@router.get("/organisasjoner", tags=[ORGANISATIONS], response_model=wire.OrganisasjonListe, summary="List organisasjoner, sortert på navn")
+async def list_organisations(request: Request, navn: Navn = None, limit: Limit = 50, offset: Offset = 0) -> wire.OrganisasjonListe:
+    return await run_in_threadpool(service.list_organisations, _engine(request), navn, limit, offset)
+
+
+@router.get("/organisasjoner/{orgnr}", tags=[ORGANISATIONS], response_model=wire.Organisasjon, responses=_NOT_FOUND, summary="Hent organisasjon")
+async def get_organisation(request: Request, orgnr: Orgnr) -> wire.Organisasjon:
+    return await run_in_threadpool(service.get_organisation, _engine(request), orgnr)
+
+
+@router.put(
+    "/organisasjoner/{orgnr}",
+    tags=[ORGANISATIONS],
+    response_model=wire.Organisasjon,
+    responses={**_NOT_FOUND, **_CONFLICT},
+    summary="Erstatt organisasjonens navn og HER-id",
+)
+async def update_organisation(request: Request, orgnr: Orgnr, body: wire.OrganisasjonEndring) -> wire.Organisasjon:
+    return await run_in_threadpool(service.update_organisation, _engine(request), orgnr, body)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from helsebro.identifiers import birth_date
-from helsebro.registries.tables import foreldreansvar, fullmakt, helsepersonell, innbygger
+from helsebro.registries.tables import foreldreansvar, fullmakt, helsepersonell, innbygger, organisasjon
 
 MAJORITY_AGE = 18
 
@@ -106,3 +106,15 @@ def get_health_person_by_fnr(conn: sa.Connection, fnr: str) -> HealthPerson | No
     if row is None:
         return None
     return HealthPerson(row.hpr_nummer, row.fnr, row.fornavn, row.etternavn, list(row.autorisasjoner or []))
+
+
+@dataclass(frozen=True)
+class Organisation:
+    orgnr: str
+    navn: str
+    her_id: str | None
+
+
+def get_organisation(conn: sa.Connection, orgnr: str) -> Organisation | None:
+    row = conn.execute(sa.select(organisasjon).where(organisasjon.c.orgnr == orgnr)).first()
+    return None if row is None else Organisation(row.orgnr, row.navn, row.her_id)
