@@ -22,6 +22,8 @@ from helsebro.digitaltaktiv import routes as digitaltaktiv_routes
 from helsebro.operator import routes as operator_routes
 from helsebro.pages import citizen as citizen_pages
 from helsebro.personvern import routes as personvern_routes
+from helsebro.pts import routes as pts_routes
+from helsebro.svarut import routes as svarut_routes
 from helsebro.verktoy import routes as verktoy_routes
 from helsebro.verktoy import sending
 
@@ -86,6 +88,8 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
         personvern_routes.router,
         operator_routes.router,
         citizen_pages.router,
+        pts_routes.router,
+        svarut_routes.router,
     )
     for router in routers:
         app.include_router(router)

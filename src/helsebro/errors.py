@@ -6,6 +6,9 @@ Services raise these; routes never build error bodies by hand. Any other excepti
 
 from __future__ import annotations
 
+import time
+import uuid
+
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -27,6 +30,28 @@ class HelsenorgeError(Exception):
         self.headers = headers or {}
 
 
+class ProblemError(Exception):
+    """PTS: RFC 9457 problem details (``application/problem+json``), SPEC section 0 (ours)."""
+
+    def __init__(self, status: int, title: str, detail: str, errors: dict[str, list[str]] | None = None):
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+
+
+class FiksError(Exception):
+    """SvarUt: the Fiks platform's ``ErrorMessage`` body, as in KS's OpenAPI specs."""
+
+    def __init__(self, status: int, message: str, error_code: str, error_json: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.error_code = error_code
+        self.error_json = error_json
+
+
 class OAuthError(Exception):
     """Token endpoints: RFC 6749 section 5.2 ``{"error", "error_description"}``."""
 
@@ -46,7 +71,41 @@ def family_of(path: str) -> str:
     lowered = path.lower()
     if lowered.startswith(_OAUTH_PREFIXES):
         return "oauth"
+    if lowered.startswith("/pts"):
+        return "pts"
+    if lowered.startswith("/svarut"):
+        return "svarut"
     return "helsenorge"
+
+
+_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+            409: "Conflict", 413: "Payload Too Large", 415: "Unsupported Media Type", 500: "Internal Server Error"}
+
+
+def problem_response(path: str, status: int, title: str, detail: str, errors: dict | None = None,
+                     headers: dict[str, str] | None = None) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": path}
+    if errors:
+        body["errors"] = errors
+    response = JSONResponse(body, status_code=status, headers=headers)
+    response.headers["content-type"] = "application/problem+json"
+    return response
+
+
+def fiks_response(path: str, status: int, message: str, error_code: str, error_json: str | None = None,
+                  headers: dict[str, str] | None = None) -> Response:
+    body = {
+        "timestamp": int(time.time() * 1000),
+        "status": status,
+        "error": _REASONS.get(status, "Error"),
+        "errorId": str(uuid.uuid4()),
+        "path": path,
+        "originalPath": path,
+        "message": message,
+        "errorCode": error_code,
+        "errorJson": error_json,
+    }
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def helsenorge_body(code: str, message: str) -> dict[str, str]:
@@ -54,7 +113,12 @@ def helsenorge_body(code: str, message: str) -> dict[str, str]:
 
 
 def _render(path: str, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    if family_of(path) == "oauth":
+    family = family_of(path)
+    if family == "pts":
+        return problem_response(path, status, _REASONS.get(status, "Error"), message, headers=headers)
+    if family == "svarut":
+        return fiks_response(path, status, message, code, headers=headers)
+    if family == "oauth":
         error = {404: "not_found", 405: "invalid_request"}.get(status, "server_error" if status >= 500 else "invalid_request")
         return JSONResponse({"error": error, "error_description": message}, status_code=status, headers=headers)
     return JSONResponse(helsenorge_body(code, message), status_code=status, headers=headers)
@@ -62,6 +126,14 @@ def _render(path: str, status: int, code: str, message: str, headers: dict[str, 
 
 async def handle_helsenorge_error(request: Request, exc: HelsenorgeError) -> Response:
     return JSONResponse(helsenorge_body(exc.code, exc.message), status_code=exc.status, headers=exc.headers)
+
+
+async def handle_problem_error(request: Request, exc: ProblemError) -> Response:
+    return problem_response(request.url.path, exc.status, exc.title, exc.detail, exc.errors)
+
+
+async def handle_fiks_error(request: Request, exc: FiksError) -> Response:
+    return fiks_response(request.url.path, exc.status, exc.message, exc.error_code, exc.error_json)
 
 
 async def handle_oauth_error(request: Request, exc: OAuthError) -> Response:
@@ -106,6 +178,8 @@ def install(app) -> None:  # noqa: ANN001
 
     app.add_exception_handler(AuthFailure, handle_auth_failure)
     app.add_exception_handler(HelsenorgeError, handle_helsenorge_error)
+    app.add_exception_handler(ProblemError, handle_problem_error)
+    app.add_exception_handler(FiksError, handle_fiks_error)
     app.add_exception_handler(OAuthError, handle_oauth_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
     app.add_exception_handler(RequestValidationError, handle_validation_error)

@@ -18,13 +18,16 @@ def alembic_config(connection=None) -> Config:  # noqa: ANN001
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """To every head: families built side by side may add branches, merged later by a merge revision."""
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The applied head revision(s), comma-separated when branches are not merged yet."""
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return ",".join(sorted(heads)) or None

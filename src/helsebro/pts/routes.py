@@ -1,0 +1,7 @@
+"""HTTP face of pts (being built)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,7 @@
+"""HTTP face of svarut (being built)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
