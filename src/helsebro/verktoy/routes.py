@@ -165,11 +165,7 @@ def _send_doc(example: dict) -> dict:
     ),
 )
 async def send_tool_v2(request: Request) -> JSONResponse:
-    principal = await authorize(request, SEND_SCOPE)
-    body = await _json_body(request)
-    svc = services.of(request)
-    result = await run_in_threadpool(sending.send_v2, svc.engine, body, principal.client_id, svc.secret, dt.date.today())
-    return JSONResponse(result)
+    return await _send(request, sending.send_v2)
 
 
 @router.post(
@@ -186,10 +182,14 @@ async def send_tool_v2(request: Request) -> JSONResponse:
     ),
 )
 async def send_tool_v1(request: Request) -> JSONResponse:
+    return await _send(request, sending.send_v1)
+
+
+async def _send(request: Request, send) -> JSONResponse:  # noqa: ANN001
     principal = await authorize(request, SEND_SCOPE)
     body = await _json_body(request)
     svc = services.of(request)
-    result = await run_in_threadpool(sending.send_v1, svc.engine, body, principal.client_id, svc.secret, dt.date.today())
+    result = await run_in_threadpool(send, svc.engine, body, principal.client_id, svc.secret, dt.date.today())
     return JSONResponse(result)
 
 
