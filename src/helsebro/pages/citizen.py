@@ -1,7 +1,413 @@
-"""The citizen's pages (being built)."""
+"""The citizen's pages (SPEC section 8): "Mine oppgaver" and "Mine personverninnstillinger".
+
+Server-rendered, plain HTML forms, no JavaScript needed. The pages are an OpenID Connect client of
+helsebro's own citizen login (client ``helsebro-innbygger-web``): authorization code with PKCE S256,
+the code exchanged in-process through the same code the token endpoint runs. Two signed, HttpOnly,
+SameSite=Lax cookies carry the state: one for the login on its way (state, nonce, PKCE verifier), one
+for the session (fnr, name, expiry, a session id the CSRF tokens are tied to). Task rules live in
+``helsebro.verktoy.tasks``; this module only translates HTTP. Nothing here logs a fødselsnummer.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-router = APIRouter(include_in_schema=False)
+import sqlalchemy as sa
+from fastapi import APIRouter, Form, Request
+from itsdangerous import BadSignature, URLSafeSerializer
+from joserfc import jwt
+from joserfc.errors import JoseError
+from starlette.responses import RedirectResponse, Response
+
+from helsebro import db, services
+from helsebro.auth.citizen_login import exchange_code
+from helsebro.auth.clients import get_client
+from helsebro.auth.issuers import AUTHORIZE_PATH, HELSENORGE_LOGIN
+from helsebro.auth.keys import SIGNING_ALG
+from helsebro.errors import OAuthError
+from helsebro.pages.templating import templates
+from helsebro.personvern.tables import pvk_definisjon, pvk_innstilling
+from helsebro.verktoy import tasks
+
+router = APIRouter(prefix="/innbygger", include_in_schema=False)
+
+CLIENT_ID = "helsebro-innbygger-web"
+CALLBACK_PATH = "/innbygger/callback"  # registered for the client as a path: "on this server"
+TASKS_PATH = "/innbygger/oppgaver"
+PRIVACY_PATH = "/innbygger/personvern"
+LOGGED_OUT_PATH = "/innbygger/logget-ut"
+SCOPE = "openid profile"  # profile: the id_token carries the citizen's name
+
+SESSION_COOKIE = "helsebro_innbygger"
+LOGIN_COOKIE = "helsebro_innlogging"
+COOKIE_PATH = "/innbygger"
+SESSION_SECONDS = 3600
+LOGIN_SECONDS = 600  # time to pick a citizen on the login page
+
+# Personal pages: never cached, never framed, no scripts; forms only post back to this server.
+_PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+
+try:
+    _OSLO: dt.tzinfo = ZoneInfo("Europe/Oslo")
+except ZoneInfoNotFoundError:  # no tz database on this host: dates in UTC are off by at most a day's edge
+    _OSLO = dt.timezone.utc
+
+
+# -- Norwegian texts -----------------------------------------------------------------------------------------
+
+STATUS_TEXT = {
+    tasks.OPEN: "Ny",
+    tasks.ACCEPTED: "Tatt i bruk",
+    tasks.DECLINED: "Avslått",
+    tasks.DONE: "Utført",
+    tasks.EXPIRED: "Utløpt",
+}
+PVK_TYPE_TEXT = {"samtykke": "Samtykke", "reservasjon": "Reservasjon", "tilgangsbegrensning": "Tilgangsbegrensning"}
+
+# The action as the URL names it → the rule in tasks; the receipt shown after it.
+ACTIONS = {"ta-i-bruk": tasks.ACCEPT, "avsla": tasks.DECLINE, "utfort": tasks.MARK_DONE}
+_RECEIPTS = {
+    "ta-i-bruk": "Du har tatt i bruk «{name}». Bruk lenken «Gå til verktøyet» for å komme i gang.",
+    "avsla": "Du har avslått «{name}».",
+    "utfort": "«{name}» er markert som utført.",
+}
+
+# Error pages: (title, message).
+LOGIN_INVALID = ("Innloggingen kan ikke fullføres", "Innloggingen er utløpt eller ugyldig. Prøv å logge inn på nytt.")
+FORM_INVALID = ("Skjemaet er ugyldig", "Skjemaet er utløpt eller ugyldig. Gå tilbake til siden og prøv igjen.")
+NO_SUCH_ACTION = ("Siden finnes ikke", "Denne handlingen finnes ikke.")
+
+
+# -- session and login state (signed cookies) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Session:
+    fnr: str
+    name: str
+    expires: int
+    sid: str  # random per login: the CSRF tokens are tied to it
+
+
+def _serializer(request: Request, purpose: str) -> URLSafeSerializer:
+    # One salt per cookie kind, so that a value signed for one can never pass as the other.
+    return URLSafeSerializer(services.of(request).secret, salt=f"helsebro.innbygger.{purpose}")
+
+
+def _read_signed(request: Request, cookie: str, purpose: str) -> dict[str, Any] | None:
+    raw = request.cookies.get(cookie)
+    if not raw:
+        return None
+    try:
+        value = _serializer(request, purpose).loads(raw)
+    except BadSignature:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("exp"), int) or value["exp"] <= time.time():
+        return None
+    return value
+
+
+def current_session(request: Request) -> Session | None:
+    """The logged-in citizen, or None (no cookie, a tampered one, or expired)."""
+    value = _read_signed(request, SESSION_COOKIE, "session")
+    if value is None:
+        return None
+    try:
+        return Session(fnr=str(value["fnr"]), name=str(value["navn"]), expires=value["exp"], sid=str(value["sid"]))
+    except KeyError:
+        return None
+
+
+def _set_cookie(request: Request, response: Response, cookie: str, purpose: str, value: dict[str, Any], seconds: int) -> None:
+    response.set_cookie(
+        cookie,
+        _serializer(request, purpose).dumps({**value, "exp": int(time.time()) + seconds}),
+        max_age=seconds,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="lax",  # sent on the login's top-level redirect back to the callback, not on cross-site posts
+        secure=services.of(request).base_url.startswith("https://"),
+    )
+
+
+def _delete_cookie(response: Response, cookie: str) -> None:
+    response.delete_cookie(cookie, path=COOKIE_PATH, httponly=True, samesite="lax")
+
+
+def csrf_token(request: Request, session: Session) -> str:
+    key = hashlib.sha256(("helsebro.innbygger.csrf\x00" + services.of(request).secret).encode()).digest()
+    return hmac.new(key, session.sid.encode(), hashlib.sha256).hexdigest()
+
+
+def _csrf_ok(request: Request, session: Session, token: str) -> bool:
+    return bool(token) and hmac.compare_digest(token, csrf_token(request, session))
+
+
+# -- logging in ----------------------------------------------------------------------------------------------
+
+
+def _pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+def _start_login(request: Request, next_path: str = TASKS_PATH) -> Response:
+    """Sends the browser to the citizen login, remembering state, nonce, verifier and where to go after."""
+    base = services.of(request).base_url
+    verifier, challenge = _pkce_pair()
+    state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": CLIENT_ID,
+            "redirect_uri": base + CALLBACK_PATH,
+            "scope": SCOPE,
+            "state": state,
+            "nonce": nonce,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+    )
+    response = RedirectResponse(HELSENORGE_LOGIN.url(base) + AUTHORIZE_PATH + "?" + query, status_code=303, headers=_PAGE_HEADERS)
+    pending = {"state": state, "nonce": nonce, "verifier": verifier, "next": next_path}
+    _set_cookie(request, response, LOGIN_COOKIE, "login", pending, LOGIN_SECONDS)
+    _delete_cookie(response, SESSION_COOKIE)  # whatever session cookie there was is no good
+    return response
+
+
+class LoginFailed(Exception):
+    """The callback cannot finish the login. ``message`` is Norwegian, for the citizen."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _finish_login(svc: services.Services, code: str, pending: dict[str, Any]) -> tuple[str, str]:
+    """Exchanges the code as client helsebro-innbygger-web (in-process) and returns (pid, name)."""
+    with db.read(svc.engine) as conn:
+        client = get_client(conn, CLIENT_ID)
+    if client is None or not client.enabled:
+        raise LoginFailed(f"Innbyggersidene er ikke satt opp: klienten {CLIENT_ID} mangler.")
+    issuer = HELSENORGE_LOGIN.url(svc.base_url)
+    form = {"code": code, "code_verifier": pending["verifier"], "redirect_uri": CALLBACK_PATH}
+    try:
+        issued = exchange_code(
+            svc.engine, client, form, keys=svc.keys, issuer=issuer, secret=svc.secret, lifetime=svc.settings.access_token_seconds
+        )
+    except OAuthError as exc:
+        raise LoginFailed(f"Innloggingen kunne ikke fullføres ({exc.description}).") from exc
+    claims = _verified_id_token(svc, issued["id_token"], issuer, pending["nonce"])
+    return str(claims["pid"]), str(claims.get("name") or "")
+
+
+def _signing_key(svc: services.Services, token: Any) -> Any:  # noqa: ANN401  (joserfc's key callback)
+    """The login's key named by the token's ``kid`` (the key set is looked up by id, as the JWKS is)."""
+    key = svc.keys.verification_key(str(token.headers().get("kid", "")))
+    if key is None:
+        raise ValueError("unknown signing key")
+    return key
+
+
+def _verified_id_token(svc: services.Services, id_token: str, issuer: str, nonce: str) -> dict[str, Any]:
+    try:
+        claims = dict(jwt.decode(id_token, lambda token: _signing_key(svc, token), algorithms=[SIGNING_ALG]).claims)
+        jwt.JWTClaimsRegistry(
+            iss={"essential": True, "value": issuer},
+            aud={"essential": True, "value": CLIENT_ID},
+            nonce={"essential": True, "value": nonce},
+            pid={"essential": True},
+            exp={"essential": True},
+        ).validate(claims)
+    except (JoseError, ValueError) as exc:
+        raise LoginFailed("Innloggingen kunne ikke fullføres: ugyldig ID-token.") from exc
+    return claims
+
+
+# -- pages ---------------------------------------------------------------------------------------------------
+
+
+def _page(request: Request, name: str, context: dict[str, Any], session: Session | None, status_code: int = 200) -> Response:
+    common = {"session": session, "csrf": csrf_token(request, session) if session else ""}
+    return templates.TemplateResponse(request, name, {**common, **context}, status_code=status_code, headers=_PAGE_HEADERS)
+
+
+def _error_page(request: Request, session: Session | None, status_code: int, title: str, message: str) -> Response:
+    return _page(request, "innbygger_feil.html", {"title": title, "message": message}, session, status_code)
+
+
+def _login_failed(request: Request, message: str) -> Response:
+    return _error_page(request, None, 400, LOGIN_INVALID[0], message)
+
+
+def _redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303, headers=_PAGE_HEADERS)
+
+
+@router.get("/")
+def start(request: Request) -> Response:
+    """The citizen pages' front door: the task list when logged in, else the login."""
+    if current_session(request) is None:
+        return _start_login(request)
+    return _redirect(TASKS_PATH)
+
+
+@router.get("/callback")
+def callback(request: Request, code: str = "", state: str = "", error: str = "", error_description: str = "") -> Response:
+    pending = _read_signed(request, LOGIN_COOKIE, "login")
+    if pending is None or not state or not hmac.compare_digest(state, str(pending.get("state", ""))):
+        # No login of ours is on its way (cookie missing, tampered, too old) or the state is not its own.
+        return _login_failed(request, LOGIN_INVALID[1])
+    if error or not code:
+        reason = error_description or error or "ingen kode"
+        return _error_page(request, None, 400, "Innloggingen ble avbrutt", f"Innloggingen ble ikke fullført ({reason}).")
+    try:
+        fnr, name = _finish_login(services.of(request), code, pending)
+    except LoginFailed as exc:
+        return _login_failed(request, exc.message)
+    next_path = str(pending.get("next") or TASKS_PATH)
+    response = _redirect(next_path if next_path in (TASKS_PATH, PRIVACY_PATH) else TASKS_PATH)  # only our own pages
+    session = {"fnr": fnr, "navn": name, "sid": secrets.token_urlsafe(16)}
+    _set_cookie(request, response, SESSION_COOKIE, "session", session, SESSION_SECONDS)
+    _delete_cookie(response, LOGIN_COOKIE)  # the login state is used up: the callback cannot be replayed
+    return response
+
+
+@router.get("/oppgaver")
+def my_tasks(request: Request, kvittering: str = "", oppgave: str = "") -> Response:
+    """Mine oppgaver: every task sent to the citizen, newest first; a receipt after an action."""
+    session = current_session(request)
+    if session is None:
+        return _start_login(request, TASKS_PATH)
+    found = tasks.tasks_of(services.of(request).engine, session.fnr, dt.date.today())
+    context = {
+        "tasks": [_task_view(task) for task in found],
+        "receipt": _receipt(found, kvittering, oppgave),
+        "current": "oppgaver",
+    }
+    return _page(request, "innbygger_oppgaver.html", context, session)
+
+
+@router.post("/oppgaver/{task_id}/{action}")
+def act_on_task(request: Request, task_id: str, action: str, csrf: Annotated[str, Form()] = "") -> Response:
+    """Ta i bruk, Avslå, Marker som utført: then back to the list with a receipt (POST-redirect-GET)."""
+    session = current_session(request)
+    if session is None:
+        return _start_login(request, TASKS_PATH)
+    if action not in ACTIONS:
+        return _error_page(request, session, 404, *NO_SUCH_ACTION)
+    if not _csrf_ok(request, session, csrf):
+        return _error_page(request, session, 400, *FORM_INVALID)
+    try:
+        task = tasks.change_status(services.of(request).engine, task_id, session.fnr, ACTIONS[action], dt.date.today())
+    except tasks.TaskNotFound as exc:
+        return _error_page(request, session, 404, "Fant ikke oppgaven", exc.message)
+    except tasks.TransitionRefused as exc:
+        return _error_page(request, session, 409, "Oppgaven kan ikke endres", exc.message)
+    return _redirect(f"{TASKS_PATH}?{urlencode({'kvittering': action, 'oppgave': task.id})}#kvittering")
+
+
+@router.get("/personvern")
+def my_privacy_settings(request: Request) -> Response:
+    """Mine personverninnstillinger: the citizen's active PVK settings, read-only."""
+    session = current_session(request)
+    if session is None:
+        return _start_login(request, PRIVACY_PATH)
+    settings = active_privacy_settings(services.of(request).engine, session.fnr)
+    return _page(request, "innbygger_personvern.html", {"settings": settings, "current": "personvern"}, session)
+
+
+@router.post("/logg-ut")
+def log_out(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    session = current_session(request)
+    if session is not None and not _csrf_ok(request, session, csrf):
+        return _error_page(request, session, 400, *FORM_INVALID)
+    response = _redirect(LOGGED_OUT_PATH)
+    _delete_cookie(response, SESSION_COOKIE)
+    return response
+
+
+@router.get("/logget-ut")
+def logged_out(request: Request) -> Response:
+    return _page(request, "innbygger_logget_ut.html", {}, None)
+
+
+# -- what the templates show ---------------------------------------------------------------------------------
+
+
+def norwegian_date(value: dt.date | dt.datetime) -> str:
+    """dd.mm.åååå; a point in time is shown as the date in Norway."""
+    if isinstance(value, dt.datetime):
+        value = (value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)).astimezone(_OSLO).date()
+    return value.strftime("%d.%m.%Y")
+
+
+def _task_view(task: tasks.Task) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "tool_name": task.tool_name,
+        "tool_url": task.tool_url,
+        "sender": task.sender_name,
+        "organisation": task.sender_organisation,
+        "message": task.message,
+        "deadline": norwegian_date(task.deadline),
+        "deadline_iso": task.deadline.isoformat(),
+        "status": task.status,
+        "status_text": STATUS_TEXT[task.status],
+        "can_accept": task.can_accept,
+        "can_decline": task.can_decline,
+        "can_mark_done": task.can_mark_done,
+    }
+
+
+def _receipt(found: list[tasks.Task], action: str, task_id: str) -> str | None:
+    """The confirmation after an action, for one of the citizen's own tasks only."""
+    if action not in _RECEIPTS:
+        return None
+    for task in found:
+        if task.id == task_id:
+            return _RECEIPTS[action].format(name=task.tool_name)
+    return None
+
+
+# -- reading PVK settings ------------------------------------------------------------------------------------
+# A plain read of the PVK tables for this page. It belongs in personvern/service.py once that family's
+# service settles (being reworked in parallel); it holds no rule, only what is active now.
+
+
+def active_privacy_settings(engine: sa.Engine, fnr: str) -> list[dict[str, str]]:
+    query = (
+        sa.select(pvk_definisjon.c.navn, pvk_definisjon.c.type_pi, pvk_definisjon.c.part_kode, pvk_innstilling.c.tidspunkt)
+        .join(pvk_definisjon, pvk_definisjon.c.guid == pvk_innstilling.c.definisjon_guid)
+        .where(pvk_innstilling.c.innbygger_fnr == fnr, pvk_innstilling.c.aktiv.is_(True))
+        .order_by(pvk_definisjon.c.part_kode, pvk_definisjon.c.navn)
+    )
+    with db.read(engine) as conn:
+        rows = conn.execute(query).all()
+    return [
+        {
+            "name": row.navn,
+            "type": PVK_TYPE_TEXT.get(row.type_pi, row.type_pi),
+            "part": row.part_kode,
+            "since": norwegian_date(row.tidspunkt),
+        }
+        for row in rows
+    ]
