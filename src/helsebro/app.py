@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from helsebro import __version__, errors, logs, services
-from helsebro.auth import citizen_routes, helseid_routes
+from helsebro.auth import citizen_routes, helseid_routes, maskinporten_routes
 from helsebro.casing import CaseInsensitivePaths
 from helsebro.db import create_engine
 from helsebro.responses import JSONResponse
@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     routers = (
         helseid_routes.router,
         citizen_routes.router,
+        maskinporten_routes.router,
         verktoy_routes.router,
         digitaltaktiv_routes.router,
         personvern_routes.router,

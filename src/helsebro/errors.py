@@ -103,7 +103,7 @@ def fiks_response(path: str, status: int, message: str, error_code: str, error_j
         "originalPath": path,
         "message": message,
         "errorCode": error_code,
-        "errorJson": error_json,
+        "errorJson": error_json,  # null when there is nothing more, as the Fiks platform (Jackson) writes it
     }
     return JSONResponse(body, status_code=status, headers=headers)
 

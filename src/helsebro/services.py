@@ -13,7 +13,7 @@ from helsebro import db
 from helsebro.auth.dpop import NonceSource
 from helsebro.auth.external import ExternalKeys
 from helsebro.auth.guard import Guard
-from helsebro.auth.issuers import HELSEID, HELSENORGE_LOGIN
+from helsebro.auth.issuers import HELSEID, HELSENORGE_LOGIN, MASKINPORTEN
 from helsebro.auth.keys import KeyStore
 from helsebro.auth.replay import ReplayCache
 from helsebro.auth.tables import server_secrets
@@ -45,7 +45,7 @@ def build(settings: Settings, engine: sa.Engine) -> Services:
     replay = ReplayCache(engine)
     holder: list[Services] = []
     nonces = NonceSource(lambda: holder[0].secret)
-    own_issuers = {HELSEID.url(settings.base_url()), HELSENORGE_LOGIN.url(settings.base_url())}
+    own_issuers = {HELSEID.url(settings.base_url()), HELSENORGE_LOGIN.url(settings.base_url()), MASKINPORTEN.url(settings.base_url())}
     guard = Guard(settings, keys, replay, ExternalKeys(settings.external_issuers), nonces, own_issuers)
     built = Services(
         settings=settings,

@@ -28,3 +28,7 @@ HELSEID = Issuer("helseid", "/helseid", "/connect/token", "/.well-known/openid-c
 # The Helsenorge citizen login (OpenID Connect, authorization code with PKCE): a test ID provider.
 HELSENORGE_LOGIN = Issuer("helsenorge-login", "/helsenorge-login", "/connect/token", "/.well-known/openid-configuration/jwks")
 AUTHORIZE_PATH = "/connect/authorize"
+
+# Maskinporten: token endpoint /token and JWKS /jwk, as at test.maskinporten.no. The issuer is written without
+# the trailing slash the real one has (like every issuer here); assertions may name it either way.
+MASKINPORTEN = Issuer("maskinporten", "/maskinporten", "/token", "/jwk")

@@ -20,6 +20,11 @@ PTS_SCOPE = "nhn:pts/api"
 # helsebro's own operator API (test data set-up): granted only to operator clients, never to API clients.
 OPERATOR_AUDIENCE = "helsebro:operator"
 OPERATOR_SCOPE = "helsebro:operator"
+# KS Fiks through Maskinporten (SPEC section 1, seed 004). KS's APIs use no Maskinporten audience restriction;
+# helsebro stamps this audience so the guard can tell a Fiks token from the other APIs' tokens.
+FIKS_SCOPE = "ks:fiks"
+FIKS_AUDIENCE = "ks:fiks"
+MASKINPORTEN_SCOPES = (FIKS_SCOPE,)
 
 # Names real PVK clients are seen using for the same permissions (SPEC section 4).
 _ALIASES = {
@@ -42,6 +47,8 @@ def audience_of(scope: str) -> str | None:
         return PTS_AUDIENCE
     if canonical(scope) == OPERATOR_SCOPE:
         return OPERATOR_AUDIENCE
+    if canonical(scope) == FIKS_SCOPE:
+        return FIKS_AUDIENCE
     if canonical(scope) in {canonical(s) for s in HELSENORGE_SCOPES}:
         return HELSENORGE_AUDIENCE
     return None

@@ -17,6 +17,7 @@ from helsebro.digitaltaktiv import changes
 from helsebro.digitaltaktiv.tables import digitaltaktiv_endring
 from helsebro.personvern.tables import pvk_definisjon, pvk_historikk, pvk_innstilling
 from helsebro.registries.tables import foreldreansvar, fullmakt, helsepersonell, innbygger, organisasjon
+from helsebro.svarut import testdata as svarut_testdata
 from helsebro.testdata import people
 from helsebro.verktoy import store
 from helsebro.verktoy.tables import (
@@ -101,7 +102,9 @@ def _load(conn: sa.Connection) -> dict[str, int]:
     guidance = read_json("veiledningstjenester.json")["veiledningstjenester"]
     conn.execute(sa.insert(veiledningstjeneste), guidance)
     counts = {"clients": len(clients), "tools": len(catalog["verktoy"]), "images": len(catalog["grafiske_elementer"])}
-    return counts | _load_people(conn)
+    counts |= _load_people(conn)
+    svarut_testdata.load_defaults(conn)  # empties the SvarUt tables itself; needs the organisations above
+    return counts
 
 
 HELSENORGE_CONSENT = "5b0e3c1d-8a47-4f6e-9b2d-7c1a0e4f3d58"

@@ -1,0 +1,70 @@
+"""HTTP face of the Maskinporten token service: discovery, JWKS and the token endpoint."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+from helsebro import services
+from helsebro.auth import maskinporten
+from helsebro.auth.issuers import MASKINPORTEN
+from helsebro.auth.scopes import MASKINPORTEN_SCOPES
+from helsebro.errors import OAuthError
+from helsebro.responses import JSONResponse
+
+router = APIRouter(prefix=MASKINPORTEN.base_path, tags=["Maskinporten"])
+
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _metadata(base: str) -> dict:
+    return {
+        "issuer": MASKINPORTEN.url(base),
+        "token_endpoint": MASKINPORTEN.token_endpoint(base),
+        "jwks_uri": MASKINPORTEN.jwks_uri(base),
+        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "grant_types_supported": [maskinporten.JWT_BEARER],
+        "token_endpoint_auth_signing_alg_values_supported": list(maskinporten.ASSERTION_ALGS),
+        "scopes_supported": list(MASKINPORTEN_SCOPES),
+    }
+
+
+@router.get("/.well-known/oauth-authorization-server", summary="Maskinporten discovery document (RFC 8414)")
+async def authorization_server_metadata(request: Request) -> JSONResponse:
+    return JSONResponse(_metadata(services.of(request).base_url))
+
+
+@router.get("/.well-known/openid-configuration", summary="Maskinporten discovery document (OpenID Connect name)")
+async def openid_configuration(request: Request) -> JSONResponse:
+    return JSONResponse(_metadata(services.of(request).base_url))
+
+
+@router.get(MASKINPORTEN.jwks_path, summary="Maskinporten signing keys (JWKS)")
+async def jwks(request: Request) -> JSONResponse:
+    keys = services.of(request).keys
+    return JSONResponse(await run_in_threadpool(keys.public_jwks), headers={"Cache-Control": "max-age=60"})
+
+
+@router.post(MASKINPORTEN.token_path, summary="Maskinporten token endpoint (JWT grant, RFC 7523)")
+async def token(request: Request) -> JSONResponse:
+    svc = services.of(request)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        raise OAuthError("invalid_request", "send the token request as application/x-www-form-urlencoded")
+    try:
+        pairs = parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True)
+    except UnicodeDecodeError as exc:
+        raise OAuthError("invalid_request", "the form is not UTF-8") from exc
+    form: dict[str, str] = {}
+    for key, value in pairs:
+        if key in form:
+            raise OAuthError("invalid_request", f"parameter {key} is repeated")
+        form[key] = value
+    context = maskinporten.MaskinportenContext(
+        settings=svc.settings, engine=svc.engine, keys=svc.keys, replay=svc.replay, issuer=MASKINPORTEN.url(svc.base_url)
+    )
+    body = await run_in_threadpool(maskinporten.handle, context, form, int(time.time()))
+    return JSONResponse(body, headers=_NO_STORE)

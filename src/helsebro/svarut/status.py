@@ -1,0 +1,70 @@
+"""A letter's status: the statuses of forsendelse-status-api-v3.json, recording a change with its time, and the
+status search. No HTTP in here.
+
+The search answers only for letters of the account asked about. An id that names no letter of that account
+is left out of ``statuser``, without an error: the spec defines no error for it, and answering "not found"
+for another account's letter would tell that it exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from helsebro import db
+from helsebro._time import as_utc
+from helsebro.svarut.tables import svarut_forsendelse, svarut_status_historikk
+
+MOTTATT = "MOTTATT"
+STATUSES = (
+    "MOTTATT",
+    "AKSEPTERT",
+    "AVVIST",
+    "FEILET_UNDER_MOTTAK",
+    "VARSLET",
+    "LEST",
+    "SENDT_PRINT",
+    "PRINTET",
+    "MANUELT_HANDTERT",
+    "SENDT_DIGITALT",
+    "SENDT_SDP",
+    "LEVERT_SDP",
+    "KLAR_FOR_MOTTAK",
+    "IKKE_LEVERT",
+    "SLETTET",
+    "SENDT_NHN_MOTTAKER",
+    "LEVERT_NHN_MOTTAKER",
+)
+_BATCH = 500  # ids per query, well below SQLite's limit on bound parameters
+
+
+def record(conn: sa.Connection, forsendelse_id: str, status: str, at: dt.datetime) -> None:
+    """Set a letter's status and add it to the history, in the caller's transaction."""
+    if status not in STATUSES:
+        raise ValueError(f"unknown SvarUt status {status!r}")
+    conn.execute(
+        sa.update(svarut_forsendelse).where(svarut_forsendelse.c.id == forsendelse_id).values(status=status, status_endret=at)
+    )
+    conn.execute(sa.insert(svarut_status_historikk).values(forsendelse_id=forsendelse_id, status=status, tidspunkt=at))
+
+
+def search(engine: sa.Engine, konto_id: str, ids: list[str]) -> dict[str, list[dict[str, str]]]:
+    """POST .../forsendelser/status/sok: ``{"statuser": [...]}`` in the order asked, each letter once."""
+    wanted = list(dict.fromkeys(ids))
+    found: dict[str, dict[str, str]] = {}
+    with db.read(engine) as conn:
+        for start in range(0, len(wanted), _BATCH):
+            rows = conn.execute(
+                sa.select(svarut_forsendelse.c.id, svarut_forsendelse.c.status, svarut_forsendelse.c.status_endret).where(
+                    (svarut_forsendelse.c.konto_id == konto_id) & svarut_forsendelse.c.id.in_(wanted[start : start + _BATCH])
+                )
+            )
+            for row in rows:
+                found[str(row.id)] = {"id": str(row.id), "sisteStatusEndring": format_time(row.status_endret), "status": row.status}
+    return {"statuser": [found[i] for i in wanted if i in found]}
+
+
+def format_time(value: dt.datetime) -> str:
+    """RFC 3339 in UTC with milliseconds, as Jackson writes a Java time: 2023-01-01T10:33:55.008Z."""
+    return as_utc(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")

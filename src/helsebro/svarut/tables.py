@@ -1,0 +1,135 @@
+"""Tables of SvarUt (SPEC section 6): Fiks integrations and accounts, letters with their files and status
+history, the GP register behind NHN letters, the outbox the delivery workers drain, and the database blob
+store used on PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from helsebro._columns import timestamps
+from helsebro._time import utcnow
+from helsebro.db import metadata
+
+# A Fiks integration: the credentials a case system sends as IntegrasjonId + IntegrasjonPassord. Only a
+# scrypt hash of the password is kept. orgnr is the organisation that owns it (its Maskinporten consumer).
+svarut_integrasjon = sa.Table(
+    "svarut_integrasjon",
+    metadata,
+    sa.Column("integrasjon_id", sa.Uuid(as_uuid=False), primary_key=True),
+    sa.Column("navn", sa.String(200), nullable=False),
+    sa.Column("passord_hash", sa.String(300), nullable=False),
+    sa.Column("orgnr", sa.String(9), nullable=False),
+    *timestamps(),
+)
+
+# A SvarUt account (konto) letters are sent from. her_id: its own HER-id, needed to send to NHN.
+svarut_konto = sa.Table(
+    "svarut_konto",
+    metadata,
+    sa.Column("konto_id", sa.Uuid(as_uuid=False), primary_key=True),
+    sa.Column("navn", sa.String(200), nullable=False),
+    sa.Column("orgnr", sa.String(9), nullable=False),
+    sa.Column("her_id", sa.String(20), nullable=True),
+    *timestamps(),
+)
+
+# Which integrations an account has granted access to ("Tilganger må tildeles integrasjoner på alle kontoene").
+svarut_konto_integrasjon = sa.Table(
+    "svarut_konto_integrasjon",
+    metadata,
+    sa.Column("konto_id", sa.Uuid(as_uuid=False), sa.ForeignKey("svarut_konto.konto_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "integrasjon_id",
+        sa.Uuid(as_uuid=False),
+        sa.ForeignKey("svarut_integrasjon.integrasjon_id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    *timestamps(),
+)
+
+# A letter (forsendelse). kind: person, organisasjon, nhn or print (the endpoint it came through). metadata:
+# the forsendelse JSON as received. idempotency_key + body_sha256: our Idempotency-Key header (SPEC section 6).
+svarut_forsendelse = sa.Table(
+    "svarut_forsendelse",
+    metadata,
+    sa.Column("id", sa.Uuid(as_uuid=False), primary_key=True),
+    sa.Column("konto_id", sa.Uuid(as_uuid=False), sa.ForeignKey("svarut_konto.konto_id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("integrasjon_id", sa.Uuid(as_uuid=False), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("metadata", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(30), nullable=False),
+    sa.Column("status_endret", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("idempotency_key", sa.String(255), nullable=True),
+    sa.Column("body_sha256", sa.String(64), nullable=False),
+    *timestamps(),
+    sa.UniqueConstraint("konto_id", "idempotency_key"),
+)
+
+# The files of a letter, in the order sent. blob_key names the content in the blob store.
+svarut_dokument = sa.Table(
+    "svarut_dokument",
+    metadata,
+    sa.Column("forsendelse_id", sa.Uuid(as_uuid=False), sa.ForeignKey("svarut_forsendelse.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("posisjon", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("filnavn", sa.String(226), nullable=False),
+    sa.Column("mime_type", sa.String(127), nullable=False),
+    sa.Column("storrelse", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("blob_key", sa.String(64), nullable=False, unique=True),
+    *timestamps(),
+)
+
+# Every status a letter has had, with its time (the status API reports the latest).
+svarut_status_historikk = sa.Table(
+    "svarut_status_historikk",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("forsendelse_id", sa.Uuid(as_uuid=False), sa.ForeignKey("svarut_forsendelse.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("status", sa.String(30), nullable=False),
+    sa.Column("tidspunkt", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Fastlegeregisteret: a citizen's GP by HER-id. No foreign key to innbygger: the register is its own source.
+fastlege = sa.Table(
+    "fastlege",
+    metadata,
+    sa.Column("fnr", sa.String(11), primary_key=True),
+    sa.Column("her_id", sa.String(20), nullable=False),
+    *timestamps(),
+)
+
+# Work for the delivery workers, written in the same transaction as the change that causes it.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(50), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("created", sa.DateTime(timezone=True), nullable=False, default=utcnow),
+    sa.Column("available_at", sa.DateTime(timezone=True), nullable=False, default=utcnow),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0, server_default="0"),
+    sa.Column("claimed_by", sa.String(200), nullable=True),
+    sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index("ix_outbox_pending", "done_at", "available_at"),
+)
+
+# The database blob store (PostgreSQL): a blob is its chunks in order, and a row once it is complete.
+svarut_blob = sa.Table(
+    "svarut_blob",
+    metadata,
+    sa.Column("blob_key", sa.String(64), primary_key=True),
+    sa.Column("storrelse", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, default=utcnow),
+)
+
+svarut_blob_chunk = sa.Table(
+    "svarut_blob_chunk",
+    metadata,
+    sa.Column("blob_key", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True),
+)
