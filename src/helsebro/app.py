@@ -22,7 +22,9 @@ from helsebro.digitaltaktiv import routes as digitaltaktiv_routes
 from helsebro.operator import routes as operator_routes
 from helsebro.pages import citizen as citizen_pages
 from helsebro.personvern import routes as personvern_routes
+from helsebro.pts import operator_routes as pts_operator_routes
 from helsebro.pts import routes as pts_routes
+from helsebro.pts import schedule as pts_schedule
 from helsebro.svarut import routes as svarut_routes
 from helsebro.verktoy import routes as verktoy_routes
 from helsebro.verktoy import sending
@@ -46,9 +48,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         logs.set_log_key(await run_in_threadpool(lambda: app.state.services.secret))
     except Exception as exc:  # noqa: BLE001  (a database that is down must not stop the server starting)
         log.warning("server secret not readable at startup", error_type=type(exc).__name__)
-    housekeeping = asyncio.create_task(_housekeeping(app.state.services))
+    tasks = [asyncio.create_task(_housekeeping(app.state.services))]
+    pts_reset_period = pts_schedule.reset_seconds()
+    if pts_reset_period > 0:  # PTS test data restored on a schedule, as NHN's test environment does (seed 002)
+        tasks.append(asyncio.create_task(pts_schedule.run(app.state.services.engine, pts_reset_period)))
     yield
-    housekeeping.cancel()
+    for task in tasks:
+        task.cancel()
 
 
 async def _housekeeping(svc: services.Services) -> None:
@@ -88,6 +94,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
         digitaltaktiv_routes.router,
         personvern_routes.router,
         operator_routes.router,
+        pts_operator_routes.router,
         citizen_pages.router,
         pts_routes.router,
         svarut_routes.router,

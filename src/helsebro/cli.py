@@ -120,15 +120,17 @@ def token(
     client: Annotated[Optional[str], typer.Option(help="client_id; default: a demo client granted the scope.")] = None,
     key: Annotated[Optional[Path], typer.Option(help="The client's private JWK (JSON) if it is not a demo client.")] = None,
     dpop_key: Annotated[Optional[Path], typer.Option(help="Private JWK for a DPoP-bound token.")] = None,
+    hpr: Annotated[Optional[str], typer.Option(help="HPR number: a user token for this health professional (to exchange, e.g. for PTS).")] = None,
     full: Annotated[bool, typer.Option("--json", help="Print the whole token response.")] = False,
 ) -> None:
-    """Print an access token from the built-in HelseID, as the token endpoint would issue it."""
+    """Print an access token from the built-in HelseID, as the token endpoint would issue it; with --hpr, a
+    health professional's user token, as HelseID issues it after the professional has logged in."""
     from helsebro import tokens_cli
 
     settings = _settings()
     _prepare(settings)
     try:
-        response = tokens_cli.fetch(settings, _engine(settings), scope, client, key, dpop_key)
+        response = tokens_cli.fetch(settings, _engine(settings), scope, client, key, dpop_key, hpr)
     except tokens_cli.TokenCommandError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc

@@ -7,9 +7,10 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
+from joserfc.jwk import thumbprint
 
 from helsebro import db
-from helsebro.auth import client_auth, grants
+from helsebro.auth import client_auth, grants, user_tokens
 from helsebro.auth.client_side import client_assertion, dpop_proof, load_private_key
 from helsebro.auth.clients import get_client
 from helsebro.auth.dpop import NonceSource
@@ -37,12 +38,20 @@ def default_client_for(scopes: list[str]) -> str:
 
 
 def fetch(
-    settings: Settings, engine: sa.Engine, scopes: list[str], client_id: str | None, key_file: Path | None, dpop_key_file: Path | None
+    settings: Settings,
+    engine: sa.Engine,
+    scopes: list[str],
+    client_id: str | None,
+    key_file: Path | None,
+    dpop_key_file: Path | None,
+    hpr: str | None = None,
 ) -> dict:
     client_id = client_id or default_client_for(scopes)
     with db.read(engine) as conn:
         if get_client(conn, client_id) is None:
             raise TokenCommandError(f"unknown client {client_id!r} (see: helsebro clients list)")
+    if hpr:
+        return user_token(settings, engine, scopes, client_id, hpr, dpop_key_file)
     try:
         jwk = json.loads(key_file.read_text()) if key_file else loader.demo_private_key(client_id)
     except FileNotFoundError as exc:
@@ -75,3 +84,39 @@ def fetch(
         return grants.handle(context, grants.TokenRequest(form, None, proof, [endpoint], now))
     except OAuthError as exc:
         raise TokenCommandError(f"{exc.error}: {exc.description}") from exc
+
+
+def user_token(
+    settings: Settings, engine: sa.Engine, scopes: list[str], client_id: str, hpr: str, dpop_key_file: Path | None
+) -> dict:
+    """A health professional's user token, as HelseID issues it to the client after the professional's login
+    (helsebro has no HelseID login page: this stands in for it). Exchange it for a PTS token at the token
+    endpoint (grant_type token-exchange)."""
+    jkt = thumbprint(load_private_key(json.loads(dpop_key_file.read_text())).as_dict(private=False)) if dpop_key_file else None
+    keys = KeyStore(engine, settings.access_token_seconds)
+    secret = settings.secret or server_secret(engine)
+    try:
+        with db.read(engine) as conn:
+            client = get_client(conn, client_id)
+            assert client is not None
+            token = user_tokens.issue(
+                conn,
+                keys,
+                client=client,
+                client_claims=grants.client_claims(client),
+                hpr_number=hpr,
+                scopes=scopes,
+                issuer=HELSEID.url(settings.base_url()),
+                secret=secret,
+                lifetime=settings.access_token_seconds,
+                now=int(time.time()),
+                jkt=jkt,
+            )
+    except user_tokens.UserTokenError as exc:
+        raise TokenCommandError(str(exc)) from exc
+    return {
+        "access_token": token,
+        "token_type": "DPoP" if jkt else "Bearer",
+        "expires_in": settings.access_token_seconds,
+        "scope": " ".join(scopes),
+    }

@@ -233,3 +233,18 @@ def test_helseid_token_is_not_accepted_by_svarut(svarut, tokens):
     headers = {**svarut.headers(), **tokens.bearer("verktoykatalog_read")}
     response = svarut.status({"id": []}, headers=headers)
     assert response.status_code == 401
+
+
+def test_helseid_never_issues_the_maskinporten_scope(client):
+    from helsebro.auth.client_auth import ASSERTION_TYPE
+    from helsebro.auth.client_side import client_assertion
+    from tests.support import demo_key
+
+    form = {
+        "grant_type": "client_credentials",
+        "client_assertion_type": ASSERTION_TYPE,
+        "client_assertion": client_assertion("helsebro-demo-kommune", demo_key("helsebro-demo-kommune"), "http://testserver/helseid"),
+        "scope": "ks:fiks",
+    }
+    response = client.post("/helseid/connect/token", data=form)
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_scope")

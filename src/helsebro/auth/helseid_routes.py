@@ -42,6 +42,7 @@ async def discovery(request: Request) -> JSONResponse:
                 "helseid://claims/identity/pid",
                 "helseid://claims/hpr/hpr_number",
                 "name",
+                "act",
             ],
             "id_token_signing_alg_values_supported": ["RS256"],
             "response_types_supported": ["code"],

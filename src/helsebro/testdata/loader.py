@@ -17,6 +17,7 @@ from helsebro.digitaltaktiv import changes
 from helsebro.digitaltaktiv.tables import digitaltaktiv_endring
 from helsebro.personvern.tables import pvk_definisjon, pvk_historikk, pvk_innstilling
 from helsebro.registries.tables import foreldreansvar, fullmakt, helsepersonell, innbygger, organisasjon
+from helsebro.pts import testdata as pts_testdata
 from helsebro.svarut import testdata as svarut_testdata
 from helsebro.testdata import people
 from helsebro.verktoy import store
@@ -103,6 +104,7 @@ def _load(conn: sa.Connection) -> dict[str, int]:
     conn.execute(sa.insert(veiledningstjeneste), guidance)
     counts = {"clients": len(clients), "tools": len(catalog["verktoy"]), "images": len(catalog["grafiske_elementer"])}
     counts |= _load_people(conn)
+    counts |= pts_testdata.load_defaults(conn)
     svarut_testdata.load_defaults(conn)  # empties the SvarUt tables itself; needs the organisations above
     return counts
 
