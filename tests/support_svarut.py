@@ -1,6 +1,6 @@
 """Client-side helpers for the Maskinporten and SvarUt tests: JWT grants built the way Digdir documents them,
 multipart bodies built byte for byte, a harness app with the Maskinporten routes, and KS's own OpenAPI specs
-(loaded from the shared reference, not copied) to validate every response and example against."""
+(KS's own files, unmodified: ../shared/reference, or their copy in tests/reference) to validate every response and example against."""
 
 from __future__ import annotations
 
@@ -49,7 +49,10 @@ KONTO_UTEN_TILGANG = "1c8f6b2d-4e3a-4f7b-9cad-2b3c4d5e6f70"
 ANNEN_INTEGRASJON = "2d9a7c3e-5f4b-4a8c-8dbe-3c4d5e6f7081"
 ANNEN_PASSORD = "annen-organisasjon"
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "fiks-svarut"
+# KS's spec files: from ../shared when it is beside the project (the source), else the unmodified MIT-licensed
+# copies in tests/reference (so a clone anywhere can run the tests; tests/reference/fiks-svarut/README.md).
+_SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "fiks-svarut"
+REFERENCE = _SHARED if _SHARED.is_dir() else Path(__file__).resolve().parent / "reference" / "fiks-svarut"
 
 
 # -- Maskinporten grants -------------------------------------------------------------------------------
