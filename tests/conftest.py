@@ -79,7 +79,13 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
 
 
 def make_settings(database_url: str, **overrides) -> Settings:  # noqa: ANN003
-    values = {"public_url": PUBLIC_URL, "database_url": database_url, "secret": "test-secret", "catalog_refresh_seconds": 0.0}
+    values = {
+        "public_url": PUBLIC_URL,
+        "database_url": database_url,
+        "secret": "test-secret",
+        "catalog_refresh_seconds": 0.0,
+        "embedded_worker": False,  # tests run the delivery worker themselves, when they want it
+    }
     values.update(overrides)
     return Settings(**values)
 

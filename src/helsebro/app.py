@@ -18,6 +18,7 @@ from helsebro.db import create_engine
 from helsebro.responses import JSONResponse
 from helsebro.settings import Settings
 from helsebro.digitaltaktiv import feed
+from helsebro.jobs import embedded
 from helsebro.digitaltaktiv import routes as digitaltaktiv_routes
 from helsebro.operator import routes as operator_routes
 from helsebro.pages import citizen as citizen_pages
@@ -48,13 +49,19 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         logs.set_log_key(await run_in_threadpool(lambda: app.state.services.secret))
     except Exception as exc:  # noqa: BLE001  (a database that is down must not stop the server starting)
         log.warning("server secret not readable at startup", error_type=type(exc).__name__)
-    tasks = [asyncio.create_task(_housekeeping(app.state.services))]
+    svc = app.state.services
+    tasks = [asyncio.create_task(_housekeeping(svc))]
+    stop_worker = asyncio.Event()
+    worker = asyncio.create_task(embedded.run_in_app(svc, stop_worker)) if svc.settings.embedded_worker else None
     pts_reset_period = pts_schedule.reset_seconds()
     if pts_reset_period > 0:  # PTS test data restored on a schedule, as NHN's test environment does (seed 002)
         tasks.append(asyncio.create_task(pts_schedule.run(app.state.services.engine, pts_reset_period)))
     yield
     for task in tasks:
         task.cancel()
+    if worker is not None:  # let the job at hand finish: a half-done step is safe, but a clean stop is nicer
+        stop_worker.set()
+        await asyncio.wait({worker}, timeout=30)
 
 
 async def _housekeeping(svc: services.Services) -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+
+from helsebro.jobs import cli as jobs_cli
 from rich.console import Console
 from rich.table import Table
 
@@ -17,6 +19,7 @@ clients_app = typer.Typer(help="API clients: who may get tokens, with which keys
 keys_app = typer.Typer(help="Signing keys of helsebro's token services.", no_args_is_help=True)
 app.add_typer(clients_app, name="clients")
 app.add_typer(keys_app, name="keys")
+app.add_typer(jobs_cli.app)  # `helsebro worker` and `helsebro jobs ...` (the outbox)
 
 from helsebro import operator_cli  # noqa: E402  (test data set-up: citizens, personnel, orgs)
 

@@ -45,6 +45,20 @@ class Settings(BaseSettings):
     # How often each API process runs its periodic jobs (purging the DigitaltAktiv feed's old changes).
     housekeeping_seconds: float = 3600.0
 
+    # SvarUt delivery: the pause between two steps of a letter's lifecycle (e.g. SENDT_SDP -> LEVERT_SDP), so a
+    # client's test can watch the statuses change in seconds. 0: as fast as the workers go.
+    svarut_step_seconds: float = 2.0
+    # Run a delivery worker inside each API process (`serve`); off when separate `helsebro worker`s run.
+    embedded_worker: bool = True
+    # Workers: how long a claimed job is theirs (a crashed worker's jobs are claimable again after this), how
+    # many claims a job gets before it is parked, the first retry delay (doubling per attempt, capped), and
+    # the longest sleep when nothing is due.
+    worker_lease_seconds: float = 60.0
+    worker_max_attempts: int = 8
+    worker_retry_seconds: float = 1.0
+    worker_retry_max_seconds: float = 600.0
+    worker_poll_seconds: float = 1.0
+
     external_issuers_json: str = Field(default="[]", alias="HELSEBRO_EXTERNAL_ISSUERS")
     log_level: str = "info"
     log_json: bool = False

@@ -1,11 +1,12 @@
-"""The citizen's pages (SPEC section 8): "Mine oppgaver" and "Mine personverninnstillinger".
+"""The citizen's pages (SPEC section 8): "Mine oppgaver", "Mine brev" and "Mine personverninnstillinger".
 
 Server-rendered, plain HTML forms, no JavaScript needed. The pages are an OpenID Connect client of
 helsebro's own citizen login (client ``helsebro-innbygger-web``): authorization code with PKCE S256,
 the code exchanged in-process through the same code the token endpoint runs. Two signed, HttpOnly,
 SameSite=Lax cookies carry the state: one for the login on its way (state, nonce, PKCE verifier), one
 for the session (fnr, name, expiry, a session id the CSRF tokens are tied to). Task rules live in
-``helsebro.verktoy.tasks``; this module only translates HTTP. Nothing here logs a fødselsnummer.
+``helsebro.verktoy.tasks``, letter rules in ``helsebro.svarut.delivery``; this module only translates HTTP.
+Nothing here logs a fødselsnummer.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import hashlib
 import hmac
 import secrets
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -26,7 +28,7 @@ from fastapi import APIRouter, Form, Request
 from itsdangerous import BadSignature, URLSafeSerializer
 from joserfc import jwt
 from joserfc.errors import JoseError
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from helsebro import db, services
 from helsebro.auth.citizen_login import exchange_code
@@ -36,6 +38,7 @@ from helsebro.auth.keys import SIGNING_ALG
 from helsebro.errors import OAuthError
 from helsebro.pages.templating import templates
 from helsebro.personvern.tables import pvk_definisjon, pvk_innstilling
+from helsebro.svarut import blobs, delivery
 from helsebro.verktoy import tasks
 
 router = APIRouter(prefix="/innbygger", include_in_schema=False)
@@ -44,6 +47,7 @@ CLIENT_ID = "helsebro-innbygger-web"
 CALLBACK_PATH = "/innbygger/callback"  # registered for the client as a path: "on this server"
 TASKS_PATH = "/innbygger/oppgaver"
 PRIVACY_PATH = "/innbygger/personvern"
+LETTERS_PATH = "/innbygger/brev"
 LOGGED_OUT_PATH = "/innbygger/logget-ut"
 SCOPE = "openid profile"  # profile: the id_token carries the citizen's name
 
@@ -93,6 +97,8 @@ _RECEIPTS = {
 LOGIN_INVALID = ("Innloggingen kan ikke fullføres", "Innloggingen er utløpt eller ugyldig. Prøv å logge inn på nytt.")
 FORM_INVALID = ("Skjemaet er ugyldig", "Skjemaet er utløpt eller ugyldig. Gå tilbake til siden og prøv igjen.")
 NO_SUCH_ACTION = ("Siden finnes ikke", "Denne handlingen finnes ikke.")
+NO_SUCH_LETTER = ("Fant ikke brevet", "Brevet finnes ikke i innboksen din.")
+NO_SUCH_DOCUMENT = ("Fant ikke dokumentet", "Dokumentet finnes ikke i dette brevet.")
 
 
 # -- session and login state (signed cookies) ---------------------------------------------------------------
@@ -284,7 +290,7 @@ def callback(request: Request, code: str = "", state: str = "", error: str = "",
     except LoginFailed as exc:
         return _login_failed(request, exc.message)
     next_path = str(pending.get("next") or TASKS_PATH)
-    response = _redirect(next_path if next_path in (TASKS_PATH, PRIVACY_PATH) else TASKS_PATH)  # only our own pages
+    response = _redirect(next_path if next_path in (TASKS_PATH, PRIVACY_PATH, LETTERS_PATH) else TASKS_PATH)  # only our own pages
     session = {"fnr": fnr, "navn": name, "sid": secrets.token_urlsafe(16)}
     _set_cookie(request, response, SESSION_COOKIE, "session", session, SESSION_SECONDS)
     _delete_cookie(response, LOGIN_COOKIE)  # the login state is used up: the callback cannot be replayed
@@ -335,6 +341,73 @@ def my_privacy_settings(request: Request) -> Response:
     return _page(request, "innbygger_personvern.html", {"settings": settings, "current": "personvern"}, session)
 
 
+@router.get("/brev")
+def my_letters(request: Request) -> Response:
+    """Mine brev: SvarUt letters delivered to the citizen's Helsenorge/Altinn inbox, newest first."""
+    session = current_session(request)
+    if session is None:
+        return _start_login(request, LETTERS_PATH)
+    with db.read(services.of(request).engine) as conn:
+        letters = delivery.inbox(conn, session.fnr)
+    return _page(request, "innbygger_brev.html", {"letters": [_letter_view(letter) for letter in letters], "current": "brev"}, session)
+
+
+@router.get("/brev/{letter_id}")
+def open_letter(request: Request, letter_id: str) -> Response:
+    """One letter with its documents. Opening it is reading it: the sender sees LEST (once)."""
+    session = current_session(request)
+    if session is None:
+        return _start_login(request, LETTERS_PATH)
+    letter = _read_letter(request, letter_id, session)
+    if letter is None:
+        return _error_page(request, session, 404, *NO_SUCH_LETTER)
+    return _page(request, "innbygger_brevet.html", {"letter": _letter_view(letter), "current": "brev"}, session)
+
+
+@router.get("/brev/{letter_id}/dokumenter/{posisjon}")
+def letter_document(request: Request, letter_id: str, posisjon: int) -> Response:
+    """A document of the letter, streamed from the blob store with its own content type. Only a PDF is shown
+    in the browser; anything else is a download in a sandbox, so a letter's HTML can never run on our origin."""
+    session = current_session(request)
+    if session is None:
+        return _start_login(request, LETTERS_PATH)
+    letter = _read_letter(request, letter_id, session)
+    document = next((d for d in letter.dokumenter if d.posisjon == posisjon), None) if letter else None
+    if document is None:
+        return _error_page(request, session, 404, *NO_SUCH_DOCUMENT)
+    svc = services.of(request)
+    inline = document.mime_type == "application/pdf"
+    headers = {
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Content-Security-Policy": "frame-ancestors 'none'" if inline else "sandbox; default-src 'none'",
+        "Content-Disposition": _content_disposition("inline" if inline else "attachment", document.filnavn),
+        "Content-Length": str(document.storrelse),
+    }
+    store = blobs.store_for(svc.settings, svc.engine)
+    return StreamingResponse(store.read(document.blob_key), media_type=document.mime_type, headers=headers)
+
+
+def _read_letter(request: Request, letter_id: str, session: Session) -> delivery.InboxLetter | None:
+    """The citizen's own letter, marked LEST in the same transaction; None for anything else."""
+    try:
+        letter_id = str(uuid.UUID(letter_id))
+    except ValueError:
+        return None
+    with db.write(services.of(request).engine) as conn:
+        letter = delivery.inbox_letter(conn, letter_id, session.fnr)
+        if letter is not None:
+            delivery.mark_read(conn, letter_id, session.fnr)
+    return letter
+
+
+def _content_disposition(kind: str, filnavn: str) -> str:
+    """RFC 6266: an ASCII fallback name and the real one percent-encoded (filnavn may hold æ, ø, å)."""
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filnavn)
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filnavn, safe='')}"
+
+
 @router.post("/logg-ut")
 def log_out(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     session = current_session(request)
@@ -376,6 +449,29 @@ def _task_view(task: tasks.Task) -> dict[str, Any]:
         "can_decline": task.can_decline,
         "can_mark_done": task.can_mark_done,
     }
+
+
+def _letter_view(letter: delivery.InboxLetter) -> dict[str, Any]:
+    return {
+        "id": letter.id,
+        "title": letter.tittel,
+        "sender": letter.avsender,
+        "received": norwegian_date(letter.mottatt),
+        "received_iso": letter.mottatt.isoformat(),
+        "read": letter.lest,
+        "documents": [
+            {"url": f"{LETTERS_PATH}/{letter.id}/dokumenter/{d.posisjon}", "name": d.filnavn, "type": d.mime_type, "size": _size_text(d.storrelse)}
+            for d in letter.dokumenter
+        ],
+    }
+
+
+def _size_text(size: int) -> str:
+    if size < 1024:
+        return f"{size} byte"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} kB"
+    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
 
 
 def _receipt(found: list[tasks.Task], action: str, task_id: str) -> str | None:

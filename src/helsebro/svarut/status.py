@@ -9,6 +9,7 @@ for another account's letter would tell that it exists.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 import sqlalchemy as sa
 
@@ -47,6 +48,35 @@ def record(conn: sa.Connection, forsendelse_id: str, status: str, at: dt.datetim
         sa.update(svarut_forsendelse).where(svarut_forsendelse.c.id == forsendelse_id).values(status=status, status_endret=at)
     )
     conn.execute(sa.insert(svarut_status_historikk).values(forsendelse_id=forsendelse_id, status=status, tidspunkt=at))
+
+
+def transition(conn: sa.Connection, forsendelse_id: str, expected: str | Collection[str], new: str, at: dt.datetime) -> bool:
+    """Move a letter to ``new`` only if its status is ``expected`` (one or several), recording it with its
+    time; in the caller's transaction. False, and nothing written, if the letter has moved on: a job run a
+    second time after a crash then changes nothing (on PostgreSQL a concurrent writer's UPDATE waits for
+    ours and re-checks the condition, so of two racing transitions exactly one wins)."""
+    if new not in STATUSES:
+        raise ValueError(f"unknown SvarUt status {new!r}")
+    allowed = [expected] if isinstance(expected, str) else list(expected)
+    result = conn.execute(
+        sa.update(svarut_forsendelse)
+        .where((svarut_forsendelse.c.id == forsendelse_id) & svarut_forsendelse.c.status.in_(allowed))
+        .values(status=new, status_endret=at)
+    )
+    if result.rowcount != 1:
+        return False
+    conn.execute(sa.insert(svarut_status_historikk).values(forsendelse_id=forsendelse_id, status=new, tidspunkt=at))
+    return True
+
+
+def history(conn: sa.Connection, forsendelse_id: str) -> list[tuple[str, dt.datetime]]:
+    """Every status the letter has had, with its time, in order."""
+    rows = conn.execute(
+        sa.select(svarut_status_historikk.c.status, svarut_status_historikk.c.tidspunkt)
+        .where(svarut_status_historikk.c.forsendelse_id == forsendelse_id)
+        .order_by(svarut_status_historikk.c.id)
+    )
+    return [(row.status, as_utc(row.tidspunkt)) for row in rows]
 
 
 def search(engine: sa.Engine, konto_id: str, ids: list[str]) -> dict[str, list[dict[str, str]]]:

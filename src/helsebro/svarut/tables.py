@@ -1,6 +1,6 @@
 """Tables of SvarUt (SPEC section 6): Fiks integrations and accounts, letters with their files and status
-history, the GP register behind NHN letters, the outbox the delivery workers drain, and the database blob
-store used on PostgreSQL."""
+history, the registries behind routing (fastlegeregisteret, KRR, SvarInn receivers), and the database blob
+store used on PostgreSQL. The outbox the delivery workers drain lives in ``helsebro.jobs.tables``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from helsebro._columns import timestamps
 from helsebro._time import utcnow
 from helsebro.db import metadata
+from helsebro.jobs.tables import outbox  # noqa: F401  (generic, in helsebro.jobs; imported here where letters.py looks)
 
 # A Fiks integration: the credentials a case system sends as IntegrasjonId + IntegrasjonPassord. Only a
 # scrypt hash of the password is kept. orgnr is the organisation that owns it (its Maskinporten consumer).
@@ -62,6 +63,11 @@ svarut_forsendelse = sa.Table(
     sa.Column("status_endret", sa.DateTime(timezone=True), nullable=False),
     sa.Column("idempotency_key", sa.String(255), nullable=True),
     sa.Column("body_sha256", sa.String(64), nullable=False),
+    # Decided once, when the letter is AKSEPTERT (svarut.delivery): the channel it goes through and who
+    # receives it there (fnr, orgnr or HER-id). Kept so a change in the registries cannot switch a letter's
+    # channel half-way, and so a citizen's inbox can find its letters.
+    sa.Column("kanal", sa.String(30), nullable=True),
+    sa.Column("mottaker_id", sa.String(20), nullable=True, index=True),
     *timestamps(),
     sa.UniqueConstraint("konto_id", "idempotency_key"),
 )
@@ -99,20 +105,25 @@ fastlege = sa.Table(
     *timestamps(),
 )
 
-# Work for the delivery workers, written in the same transaction as the change that causes it.
-outbox = sa.Table(
-    "outbox",
+# Kontakt- og reservasjonsregisteret (KRR): whether a citizen has reserved against digital post, their
+# digital mailbox for Digital Post til innbygger (None, "digipost" or "eboks"), and whether they can be
+# notified (KRR's varslingsstatus: KAN_VARSLES / KAN_IKKE_VARSLES). No row: not in KRR.
+krr = sa.Table(
+    "krr",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("kind", sa.String(50), nullable=False),
-    sa.Column("payload", sa.JSON, nullable=False),
-    sa.Column("created", sa.DateTime(timezone=True), nullable=False, default=utcnow),
-    sa.Column("available_at", sa.DateTime(timezone=True), nullable=False, default=utcnow),
-    sa.Column("attempts", sa.Integer, nullable=False, default=0, server_default="0"),
-    sa.Column("claimed_by", sa.String(200), nullable=True),
-    sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Index("ix_outbox_pending", "done_at", "available_at"),
+    sa.Column("fnr", sa.String(11), primary_key=True),
+    sa.Column("reservert", sa.Boolean, nullable=False, default=False),
+    sa.Column("digital_postkasse", sa.String(20), nullable=True),
+    sa.Column("varslingsstatus", sa.String(20), nullable=False),
+    *timestamps(),
+)
+
+# Organisations of Enhetsregisteret that receive their letters through SvarInn (the rest get them in Altinn).
+svarinn_mottaker = sa.Table(
+    "svarinn_mottaker",
+    metadata,
+    sa.Column("orgnr", sa.String(9), primary_key=True),
+    *timestamps(),
 )
 
 # The database blob store (PostgreSQL): a blob is its chunks in order, and a row once it is complete.

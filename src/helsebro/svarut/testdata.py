@@ -1,4 +1,5 @@
-"""SvarUt's default data (TEST ONLY): the demo kommune's account and Fiks integration, and fastlegeregisteret.
+"""SvarUt's default data (TEST ONLY): the demo kommune's account and Fiks integration, and the registries
+behind delivery: fastlegeregisteret, KRR and the organisations that receive through SvarInn.
 
 The demo kommune is the Maskinporten client ``helsebro-demo-kommune`` (orgnr 910000063, testdata/clients.json).
 Its integration's password is published on purpose; never use it anywhere but helsebro.
@@ -7,9 +8,18 @@ Its integration's password is published on purpose; never use it anywhere but he
 |---|---|---|
 | account (konto) "Demo kommune", HER-id 8100010 | ``DEMO_KONTO_ID`` | |
 | Fiks integration "Demo kommune sak/arkiv" | ``DEMO_INTEGRASJON_ID`` | ``DEMO_INTEGRASJON_PASSORD`` |
+
+Where a letter to a person goes depends on KRR (``svarut.delivery``). The seed citizen 12048645510 gets
+letters in the Helsenorge/Altinn inbox. Of the default population's living adults, in order (see
+``krr_roles()``): two have Digipost and one e-Boks (Digital Post til innbygger), two are reserved against
+digital post, one is in KRR without contact details (cannot be notified), three more use the inbox; every
+other citizen is not in KRR. Both of the last kinds get paper. The kommuner (``SVARINN_ORGNR``) receive
+through SvarInn; every other organisation in Altinn.
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -18,6 +28,7 @@ from helsebro.registries.tables import organisasjon
 from helsebro.svarut.accounts import Account, save_account, save_integration
 from helsebro.svarut.tables import (
     fastlege,
+    krr,
     outbox,
     svarut_blob,
     svarut_blob_chunk,
@@ -27,6 +38,7 @@ from helsebro.svarut.tables import (
     svarut_konto,
     svarut_konto_integrasjon,
     svarut_status_historikk,
+    svarinn_mottaker,
 )
 from helsebro.testdata import people
 
@@ -40,6 +52,16 @@ DEMO_INTEGRASJON_PASSORD = "helsebro-demo-integrasjon"
 GP_HER_IDS = ("8200001", "8200002", "8200003")
 GP_PATIENTS = 6  # generated citizens who get a GP besides the seed citizen
 
+# KRR, by role: (role, how many generated adults get it, reservert, digital_postkasse, varslingsstatus).
+KRR_ROLES = (
+    ("digipost", 2, False, "digipost", "KAN_VARSLES"),
+    ("eboks", 1, False, "eboks", "KAN_VARSLES"),
+    ("reservert", 2, True, None, "KAN_VARSLES"),
+    ("uten_kontaktinfo", 1, False, None, "KAN_IKKE_VARSLES"),
+    ("innboks", 3, False, None, "KAN_VARSLES"),
+)
+SVARINN_ORGNR = (DEMO_ORGNR, "964107580", "945702133")  # Demo, Fjordvik and Bakkestad kommune
+
 # Children first: the order to empty them in.
 DATA_TABLES = (
     outbox,
@@ -52,6 +74,8 @@ DATA_TABLES = (
     svarut_blob_chunk,
     svarut_blob,
     fastlege,
+    krr,
+    svarinn_mottaker,
 )
 
 
@@ -68,7 +92,43 @@ def load_defaults(conn: sa.Connection) -> dict[str, int]:
     save_account(conn, Account(DEMO_KONTO_ID, "Demo kommune", DEMO_ORGNR, DEMO_KONTO_HER_ID), [DEMO_INTEGRASJON_ID])
     gp_rows = _gp_register()
     conn.execute(sa.insert(fastlege), gp_rows)
-    return {"svarut_accounts": 1, "svarut_integrations": 1, "gp_patients": len(gp_rows)}
+    krr_rows = _krr_register()
+    conn.execute(sa.insert(krr), krr_rows)
+    conn.execute(sa.insert(svarinn_mottaker), [{"orgnr": orgnr} for orgnr in SVARINN_ORGNR])
+    return {
+        "svarut_accounts": 1,
+        "svarut_integrations": 1,
+        "gp_patients": len(gp_rows),
+        "krr_entries": len(krr_rows),
+        "svarinn_receivers": len(SVARINN_ORGNR),
+    }
+
+
+@cache
+def krr_roles() -> dict[str, tuple[str, ...]]:
+    """The fødselsnummer of each KRR role in the default data (for tests and documentation)."""
+    adults = iter(_living_adults())
+    roles: dict[str, tuple[str, ...]] = {role: tuple(next(adults) for _ in range(count)) for role, count, *_ in KRR_ROLES}
+    roles["innboks"] = (people.SEED_CITIZEN, *roles["innboks"])
+    roles["ikke_i_krr"] = (next(adults),)
+    return roles
+
+
+def _krr_register() -> list[dict]:
+    roles = krr_roles()
+    return [
+        {"fnr": fnr, "reservert": reservert, "digital_postkasse": postkasse, "varslingsstatus": varsling}
+        for role, _count, reservert, postkasse, varsling in KRR_ROLES
+        for fnr in roles[role]
+    ]
+
+
+def _living_adults() -> list[str]:
+    return [
+        c.fnr
+        for c in people.generate().citizens
+        if c.fnr != people.SEED_CITIZEN and c.dodsdato is None and _adult(c.fnr)
+    ]
 
 
 def _ensure_demo_organisation(conn: sa.Connection) -> None:
