@@ -429,7 +429,7 @@ def list_health_personnel(
 ) -> Page[registry.HealthPerson]:
     _check_window(limit, offset)
     rows = conn.execute(sa.select(helsepersonell))
-    found = [registry.HealthPerson(r.hpr_nummer, r.fnr, r.fornavn, r.etternavn, list(r.autorisasjoner or [])) for r in rows]
+    found = [registry.health_person_from(r) for r in rows]
     return _page(found, navn, lambda p: p.navn, lambda p: (p.etternavn, p.fornavn, p.hpr_nummer), limit, offset)
 
 

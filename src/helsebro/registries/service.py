@@ -96,15 +96,15 @@ def principals_of(conn: sa.Connection, fnr: str, on: dt.date) -> list[str]:
 
 def get_health_person(conn: sa.Connection, hpr_nummer: str) -> HealthPerson | None:
     row = conn.execute(sa.select(helsepersonell).where(helsepersonell.c.hpr_nummer == hpr_nummer)).first()
-    if row is None:
-        return None
-    return HealthPerson(row.hpr_nummer, row.fnr, row.fornavn, row.etternavn, list(row.autorisasjoner or []))
+    return health_person_from(row) if row else None
 
 
 def get_health_person_by_fnr(conn: sa.Connection, fnr: str) -> HealthPerson | None:
     row = conn.execute(sa.select(helsepersonell).where(helsepersonell.c.fnr == fnr)).first()
-    if row is None:
-        return None
+    return health_person_from(row) if row else None
+
+
+def health_person_from(row) -> HealthPerson:  # noqa: ANN001
     return HealthPerson(row.hpr_nummer, row.fnr, row.fornavn, row.etternavn, list(row.autorisasjoner or []))
 
 
