@@ -22,10 +22,12 @@ from helsebro.jobs import embedded
 from helsebro.digitaltaktiv import routes as digitaltaktiv_routes
 from helsebro.operator import routes as operator_routes
 from helsebro.pages import citizen as citizen_pages
+from helsebro.pages import operator as operator_pages
 from helsebro.personvern import routes as personvern_routes
 from helsebro.pts import operator_routes as pts_operator_routes
 from helsebro.pts import routes as pts_routes
 from helsebro.pts import schedule as pts_schedule
+from helsebro.svarut import operator_routes as svarut_operator_routes
 from helsebro.svarut import routes as svarut_routes
 from helsebro.verktoy import routes as verktoy_routes
 from helsebro.verktoy import sending
@@ -102,7 +104,9 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
         personvern_routes.router,
         operator_routes.router,
         pts_operator_routes.router,
+        svarut_operator_routes.router,
         citizen_pages.router,
+        operator_pages.router,
         pts_routes.router,
         svarut_routes.router,
     )

@@ -27,6 +27,10 @@ app.add_typer(operator_cli.citizens_app, name="citizens")
 app.add_typer(operator_cli.personnel_app, name="personnel")
 app.add_typer(operator_cli.orgs_app, name="orgs")
 
+from helsebro import svarut_cli  # noqa: E402  (SvarUt test data: KRR, SvarInn)
+
+app.add_typer(svarut_cli.svarut_app, name="svarut")
+
 err = Console(stderr=True)
 
 
