@@ -17,7 +17,7 @@ from helsebro._time import utcnow
 from helsebro.casing import lower_keys
 from helsebro.digitaltaktiv.tables import digitaltaktiv_endring
 from helsebro.identifiers import FnrKind, check_digits_ok, make_fnr
-from helsebro.personvern import service
+from helsebro.personvern import fields, inputs, service
 from helsebro.personvern.tables import pvk_definisjon, pvk_historikk, pvk_innstilling
 from helsebro.registries.tables import foreldreansvar, fullmakt, innbygger
 from tests.support import EPJ_CLIENT
@@ -333,7 +333,7 @@ def test_a_failure_inside_the_transaction_changes_nothing(client, engine, auth, 
 
 def test_concurrent_identical_writes_change_once(engine, fresh_data):  # noqa: ANN001
     """Writers racing to create the same setting: one creates it, the others find it already so."""
-    change = service.parse_setting_change(lower_keys(consent()), utcnow())
+    change = inputs.parse_setting_change(lower_keys(consent()), utcnow())
 
     def write_once(_: int) -> str:
         with db.write(engine) as conn:
@@ -542,7 +542,7 @@ def test_definition_outside_its_active_period(client, engine, auth, fresh_data):
 
 
 def test_tidspunkt_a_little_ahead_is_tolerated(client, auth, fresh_data):  # noqa: ANN001
-    ahead = (utcnow() + service.FUTURE_TOLERANCE / 2).isoformat()
+    ahead = (utcnow() + fields.FUTURE_TOLERANCE / 2).isoformat()
     expect_changed(put(client, auth, consent(tidspunkt=ahead)))
 
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from helsebro import db
 from helsebro.casing import lower_keys
-from helsebro.personvern import service
+from helsebro.personvern import bodies
 from helsebro.personvern.tables import pvk_historikk, pvk_innstilling
 from tests.support import EPJ_CLIENT
 
@@ -176,8 +176,8 @@ def test_the_examples_are_not_strict_json_as_printed():
     for example in EXAMPLES:
         with pytest.raises(orjson.JSONDecodeError):
             orjson.loads(example)
-    assert service.repair_json(SEED_NEW_CONSENT)[1] == (service.REPAIRED_QUOTES, service.REPAIRED_TRAILING_COMMA)
-    assert service.repair_json(SEED_WITHDRAW_CONSENT)[1] == (service.REPAIRED_QUOTES,)
+    assert bodies.repair_json(SEED_NEW_CONSENT)[1] == (bodies.REPAIRED_QUOTES, bodies.REPAIRED_TRAILING_COMMA)
+    assert bodies.repair_json(SEED_WITHDRAW_CONSENT)[1] == (bodies.REPAIRED_QUOTES,)
 
 
 def test_seed_consent_examples_in_sequence(client, engine, write_auth, read_auth, fresh_data):  # noqa: ANN001
@@ -230,6 +230,6 @@ def test_seed_access_restriction_examples_in_sequence(client, engine, write_auth
 def test_answer_matches_the_seed_response_example_except_its_casing(client, write_auth, fresh_data):  # noqa: ANN001
     send(client, write_auth, SEED_NEW_CONSENT)
     answer = send(client, write_auth, SEED_NEW_CONSENT)  # "samtykket var allerede registrert"
-    repaired, _ = service.repair_json(SEED_RESPONSE_EXAMPLE)
+    repaired, _ = bodies.repair_json(SEED_RESPONSE_EXAMPLE)
     assert lower_keys(answer.json()) == lower_keys(orjson.loads(repaired))
     assert list(answer.json()) == ["returKode", "instansEndret"]

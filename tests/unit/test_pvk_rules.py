@@ -1,7 +1,7 @@
 """PVK's rules without HTTP or a database: JSON repair, request parsing, the metadata rule by type,
 what counts as no change, part rights, base64, paging parameters.
 
-Bodies are given the way ``service.parse_body`` hands them over: property names lower-cased.
+Bodies are given the way ``bodies.parse_body`` hands them over: property names lower-cased.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import pytest
 
 from helsebro.casing import lower_keys
 from helsebro.errors import HelsenorgeError
-from helsebro.personvern import service
-from helsebro.personvern.service import REPAIRED_QUOTES, REPAIRED_TRAILING_COMMA, Definition, Setting
+from helsebro.personvern import bodies, fields, inputs, metadata, service
+from helsebro.personvern.bodies import REPAIRED_QUOTES, REPAIRED_TRAILING_COMMA
+from helsebro.personvern.service import Definition, Setting
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.timezone.utc)
 NFS = "3fe2a80a-4200-42e2-817b-da8a6236708a"
@@ -43,7 +44,7 @@ def code_of(error: pytest.ExceptionInfo[HelsenorgeError]) -> str:
     ],
 )
 def test_repairs(text, repaired, repairs):  # noqa: ANN001
-    assert service.repair_json(text) == (repaired, repairs)
+    assert bodies.repair_json(text) == (repaired, repairs)
 
 
 @pytest.mark.parametrize(
@@ -56,7 +57,7 @@ def test_repairs(text, repaired, repairs):  # noqa: ANN001
     ],
 )
 def test_text_inside_json_strings_is_never_touched(text):  # noqa: ANN001
-    assert service.repair_json(text) == (text, ())
+    assert bodies.repair_json(text) == (text, ())
 
 
 def test_repair_leaves_every_valid_json_document_unchanged():
@@ -80,17 +81,17 @@ def test_repair_leaves_every_valid_json_document_unchanged():
 
     for _ in range(500):
         text = orjson.dumps(value(0)).decode()
-        assert service.repair_json(text) == (text, ())
+        assert bodies.repair_json(text) == (text, ())
 
 
 def test_parse_body_strict_json_has_no_repairs_and_lower_keys():
-    parsed = service.parse_body(b'{"InnbyggerFnr": "12048645510", "TbInnbyggerMetadata": {"DetaljertAngivelse": {}}}')
+    parsed = bodies.parse_body(b'{"InnbyggerFnr": "12048645510", "TbInnbyggerMetadata": {"DetaljertAngivelse": {}}}')
     assert parsed.repairs == ()
     assert parsed.value == {"innbyggerfnr": "12048645510", "tbinnbyggermetadata": {"detaljertangivelse": {}}}
 
 
 def test_parse_body_accepts_a_utf8_byte_order_mark():
-    assert service.parse_body('\ufeff{"a": 1}'.encode()).value == {"a": 1}
+    assert bodies.parse_body('\ufeff{"a": 1}'.encode()).value == {"a": 1}
 
 
 @pytest.mark.parametrize(
@@ -99,7 +100,7 @@ def test_parse_body_accepts_a_utf8_byte_order_mark():
 )
 def test_parse_body_refuses_what_is_not_a_json_object(raw):  # noqa: ANN001
     with pytest.raises(HelsenorgeError) as error:
-        service.parse_body(raw)
+        bodies.parse_body(raw)
     assert code_of(error) == "EPVK-101501" and error.value.status == 400
 
 
@@ -119,36 +120,36 @@ def body(**changes: object) -> dict[str, object]:
 
 
 def test_parse_setting_change_minimal():
-    change = service.parse_setting_change(body(), NOW)
-    assert change == service.SettingChange("12048645510", NFS, "NFS", "samtykke", True, None, None, None)
+    change = inputs.parse_setting_change(body(), NOW)
+    assert change == inputs.SettingChange("12048645510", NFS, "NFS", "samtykke", True, None, None, None)
 
 
 @pytest.mark.parametrize("guid", [NFS, NFS.upper(), NFS.replace("-", ""), "{" + NFS + "}", "(" + NFS + ")", f" {NFS} "])
 def test_guid_forms_dotnet_accepts(guid):  # noqa: ANN001
-    assert service.parse_definition_guid(guid) == NFS
+    assert fields.parse_definition_guid(guid) == NFS
 
 
 @pytest.mark.parametrize("guid", ["", "x", "urn:uuid:" + NFS, NFS + "0", NFS.replace("a", "g"), "３fe2a80a-4200-42e2-817b-da8a6236708a"])
 def test_guid_forms_refused(guid):  # noqa: ANN001
     with pytest.raises(HelsenorgeError) as error:
-        service.parse_definition_guid(guid)
+        fields.parse_definition_guid(guid)
     assert code_of(error) == "EPVK-101500"
 
 
 @pytest.mark.parametrize("type_pi", ["samtykke", "Samtykke", "SAMTYKKE", " samtykke "])
 def test_type_pi_is_case_insensitive(type_pi):  # noqa: ANN001
-    assert service.parse_setting_change(body(typePi=type_pi), NOW).type_pi == "samtykke"
+    assert inputs.parse_setting_change(body(typePi=type_pi), NOW).type_pi == "samtykke"
 
 
 @pytest.mark.parametrize("fnr", ["1204864551", "120486455100", "1204864551a", "１２０４８６４５５１０"])
 def test_fnr_must_have_eleven_ascii_digits(fnr):  # noqa: ANN001
     with pytest.raises(HelsenorgeError) as error:
-        service.parse_setting_change(body(innbyggerFnr=fnr), NOW)
+        inputs.parse_setting_change(body(innbyggerFnr=fnr), NOW)
     assert code_of(error) == "EPVK-101504" and "11 sifre" in error.value.message
 
 
 def test_tidspunkt_forms():
-    parse = lambda value: service.parse_setting_change(body(tidspunkt=value), NOW).set_at  # noqa: E731
+    parse = lambda value: inputs.parse_setting_change(body(tidspunkt=value), NOW).set_at  # noqa: E731
     utc = dt.timezone.utc
     assert parse("2023-12-07T08:05:39Z") == dt.datetime(2023, 12, 7, 8, 5, 39, tzinfo=utc)
     assert parse("2023-12-07T09:05:39+01:00") == dt.datetime(2023, 12, 7, 8, 5, 39, tzinfo=utc)
@@ -158,11 +159,11 @@ def test_tidspunkt_forms():
 
 
 def test_tidspunkt_in_the_future_beyond_the_tolerance_is_refused():
-    within = (NOW + service.FUTURE_TOLERANCE).isoformat()
-    assert service.parse_setting_change(body(tidspunkt=within), NOW).set_at == NOW + service.FUTURE_TOLERANCE
-    beyond = (NOW + service.FUTURE_TOLERANCE + dt.timedelta(seconds=1)).isoformat()
+    within = (NOW + fields.FUTURE_TOLERANCE).isoformat()
+    assert inputs.parse_setting_change(body(tidspunkt=within), NOW).set_at == NOW + fields.FUTURE_TOLERANCE
+    beyond = (NOW + fields.FUTURE_TOLERANCE + dt.timedelta(seconds=1)).isoformat()
     with pytest.raises(HelsenorgeError) as error:
-        service.parse_setting_change(body(tidspunkt=beyond), NOW)
+        inputs.parse_setting_change(body(tidspunkt=beyond), NOW)
     assert code_of(error) == "EPVK-101509"
 
 
@@ -187,13 +188,13 @@ def test_tidspunkt_in_the_future_beyond_the_tolerance_is_refused():
 )
 def test_setting_change_errors(changes, code):  # noqa: ANN001
     with pytest.raises(HelsenorgeError) as error:
-        service.parse_setting_change(body(**changes), NOW)
+        inputs.parse_setting_change(body(**changes), NOW)
     assert code_of(error) == code and error.value.status == 400
 
 
 def test_proof_is_kept_as_received():
-    change = service.parse_setting_change(body(signertBevisMimeType=" application/pdf ", signertBevisInnhold="YWJj\nZGVm"), NOW)
-    assert change.proof == service.Proof("application/pdf", "YWJj\nZGVm")
+    change = inputs.parse_setting_change(body(signertBevisMimeType=" application/pdf ", signertBevisInnhold="YWJj\nZGVm"), NOW)
+    assert change.proof == fields.Proof("application/pdf", "YWJj\nZGVm")
 
 
 @pytest.mark.parametrize(
@@ -201,7 +202,7 @@ def test_proof_is_kept_as_received():
     [("YWJj", True), ("YWI=", True), ("YW\r\nJj", True), ("", False), ("YWJ", False), ("YWJj=", False), ("YW*j", False), ("YWJj-_==", False)],
 )
 def test_base64(value, ok):  # noqa: ANN001
-    assert service.is_base64(value) is ok
+    assert fields.is_base64(value) is ok
 
 
 # -- TbInnbyggerMetadata by type ----------------------------------------------------------------------
@@ -215,13 +216,13 @@ def named(*people: dict) -> dict:
 
 
 def test_access_restriction_metadata_canonical_form():
-    parsed = service.parse_metadata(named(LINDA, {"nummer": "1234567", "type": "HPR"}), "tilgangsbegrensning", True)
+    parsed = metadata.parse_metadata(named(LINDA, {"nummer": "1234567", "type": "HPR"}), "tilgangsbegrensning", True)
     assert parsed == {"detaljertAngivelse": {"navngittHelseperson": [LINDA, {"nummer": "1234567", "navn": None}]}}
 
 
 def test_time_limits_canonical_form():
     raw = {"tidsbegrensning": {"tiltidspunkt": "2027-01-01T01:00:00+01:00"}}
-    assert service.parse_metadata(raw, "reservasjon", True) == {"tidsbegrensning": {"tilTidspunkt": "2027-01-01T00:00:00Z"}}
+    assert metadata.parse_metadata(raw, "reservasjon", True) == {"tidsbegrensning": {"tilTidspunkt": "2027-01-01T00:00:00Z"}}
 
 
 @pytest.mark.parametrize(
@@ -245,7 +246,7 @@ def test_time_limits_canonical_form():
 )
 def test_metadata_rule(raw, type_pi, aktiv, code):  # noqa: ANN001
     with pytest.raises(HelsenorgeError) as error:
-        service.parse_metadata(raw, type_pi, aktiv)
+        metadata.parse_metadata(raw, type_pi, aktiv)
     assert code_of(error) == code
 
 
@@ -259,7 +260,7 @@ def test_metadata_rule(raw, type_pi, aktiv, code):  # noqa: ANN001
     ],
 )
 def test_metadata_not_needed(raw, type_pi, aktiv):  # noqa: ANN001
-    service.parse_metadata(raw, type_pi, aktiv)
+    metadata.parse_metadata(raw, type_pi, aktiv)
 
 
 # -- what is a change -------------------------------------------------------------------------------
@@ -329,14 +330,14 @@ def test_definition_active_period_is_inclusive():
 
 
 def test_definition_query_defaults_and_case():
-    query = service.parse_definition_query({"definisjonguid": [NFS.upper()], "partkode": ["NFS"]})
-    assert query == service.DefinitionQuery(NFS, "NFS", 0)
-    query = service.parse_definition_query({"definisjonguid": [NFS], "partkode": ["NFS"], "pagingreference": ["42", "7"]})
+    query = inputs.parse_definition_query({"definisjonguid": [NFS.upper()], "partkode": ["NFS"]})
+    assert query == inputs.DefinitionQuery(NFS, "NFS", 0)
+    query = inputs.parse_definition_query({"definisjonguid": [NFS], "partkode": ["NFS"], "pagingreference": ["42", "7"]})
     assert query.paging_reference == 42
 
 
 @pytest.mark.parametrize("reference", ["-1", "1.5", "x", "٣", str(2**63)])
 def test_definition_query_paging_reference_refused(reference):  # noqa: ANN001
     with pytest.raises(HelsenorgeError) as error:
-        service.parse_definition_query({"definisjonguid": [NFS], "partkode": ["NFS"], "pagingreference": [reference]})
+        inputs.parse_definition_query({"definisjonguid": [NFS], "partkode": ["NFS"], "pagingreference": [reference]})
     assert code_of(error) == "EPVK-101503"

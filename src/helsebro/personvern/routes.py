@@ -18,7 +18,7 @@ from helsebro.auth.guard import Principal
 from helsebro.auth.scopes import HELSENORGE_AUDIENCE
 from helsebro.casing import query_lists
 from helsebro.errors import HelsenorgeError
-from helsebro.personvern import schemas, service
+from helsebro.personvern import bodies, inputs, schemas, service
 from helsebro.responses import JSONResponse
 
 router = APIRouter(tags=["PVK"])
@@ -59,12 +59,12 @@ async def _answer(work: Callable[[], Any], repairs: tuple[str, ...] = ()) -> Res
 )
 async def set_setting(request: Request) -> Response:
     principal = await authorize(request, WRITE_SCOPE)
-    body = service.parse_body(await request.body())
+    body = bodies.parse_body(await request.body())
     engine = services.of(request).engine
 
     def work() -> dict[str, str]:
         now = utcnow()
-        change = service.parse_setting_change(body.value, now)
+        change = inputs.parse_setting_change(body.value, now)
         with db.write(engine) as conn:
             instans = service.set_setting(conn, principal.client_id, change, now)
         return {"returKode": "ok", "instansEndret": instans}
@@ -80,11 +80,11 @@ async def set_setting(request: Request) -> Response:
 )
 async def check_status(request: Request) -> Response:
     principal = await authorize(request, READ_SCOPE)
-    body = service.parse_body(await request.body())
+    body = bodies.parse_body(await request.body())
     engine = services.of(request).engine
 
     def work() -> dict[str, Any]:
-        query = service.parse_status_query(body.value)
+        query = inputs.parse_status_query(body.value)
         with db.read(engine) as conn:
             return service.check_status(conn, principal.client_id, query)
 
@@ -99,11 +99,11 @@ async def check_status(request: Request) -> Response:
 )
 async def settings_for_part(request: Request) -> Response:
     principal = await authorize(request, READ_SCOPE)
-    body = service.parse_body(await request.body())
+    body = bodies.parse_body(await request.body())
     engine = services.of(request).engine
 
     def work() -> list[dict[str, Any]]:
-        query = service.parse_part_query(body.value)
+        query = inputs.parse_part_query(body.value)
         with db.read(engine) as conn:
             return service.settings_for_part(conn, principal.client_id, query)
 
@@ -134,7 +134,7 @@ async def active_for_definition(request: Request) -> Response:
     engine = services.of(request).engine
 
     def work() -> dict[str, Any]:
-        query = service.parse_definition_query(params)
+        query = inputs.parse_definition_query(params)
         with db.read(engine) as conn:
             return service.active_for_definition(conn, principal.client_id, query)
 
