@@ -8,19 +8,28 @@ thing correctly and gets in, so a refusal proves the one property the attack bre
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
-import json
 import secrets
 import time
 from typing import Any
 
 import pytest
-from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
 from helsebro.auth.client_auth import ASSERTION_TYPE
 from helsebro.auth.dpop import access_token_hash
+from tests import attacks
+from tests.attacks import (
+    DROP,
+    b64json,
+    forge,
+    hs256,
+    new_key,
+    parts,
+    server_key,
+    signed,
+    unsigned,
+    with_claims,
+)
 from tests.conftest import PUBLIC_URL
 from tests.support import EPJ_CLIENT, VERKTOY_CLIENT, VERKTOY_CLIENT_2, demo_key
 
@@ -32,67 +41,15 @@ CATALOG_SCOPE = "verktoykatalog_read"
 
 INVALID_TOKEN_BODY = {"Code": "SEC-110000", "Message": "Token is expired or invalid"}
 MISSING_SCOPE_BODY = {"Code": "SEC-110001", "Message": "Mangler tilgang (scope)"}
-DROP = object()  # a claim value meaning "leave this claim out"
 
 
-# -- JWT building blocks ------------------------------------------------------------------------------
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def b64json(value: dict) -> str:
-    return b64url(json.dumps(value, separators=(",", ":")).encode())
-
-
-def unb64json(segment: str) -> dict:
-    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-
-
-def parts(token: str) -> tuple[dict, dict, str]:
-    """Header, claims (unverified) and the raw signature segment."""
-    header, payload, signature = token.split(".")
-    return unb64json(header), unb64json(payload), signature
-
-
-def unsigned(header: dict, claims: dict) -> str:
-    return f"{b64json(header)}.{b64json(claims)}."
-
-
-def hs256(header: dict, claims: dict, secret: bytes) -> str:
-    """HS256 by hand: joserfc refuses to use an RSA public key as an HMAC secret, an attacker does not."""
-    signing_input = f"{b64json({**header, 'alg': 'HS256'})}.{b64json(claims)}"
-    mac = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
-    return f"{signing_input}.{b64url(mac)}"
-
-
-def signed(header: dict, claims: dict, key: RSAKey | ECKey) -> str:
-    return jwt.encode(header, claims, key, algorithms=[header["alg"]])
-
-
-def with_claims(claims: dict, **changes: Any) -> dict:
-    result = {**claims, **changes}
-    return {k: v for k, v in result.items() if v is not DROP}
-
-
-# -- access tokens ------------------------------------------------------------------------------------
-
-
-def server_key(app) -> tuple[str, RSAKey]:  # noqa: ANN001
-    return app.state.services.keys.signing_key()
+# -- builders (shared with the robustness suite: tests/attacks.py) ----------------------------------------
 
 
 def real_token(tokens, scope: str = CATALOG_SCOPE, client_id: str = VERKTOY_CLIENT) -> tuple[str, dict, dict]:  # noqa: ANN001
     token = tokens.get(scope, client_id)
     header, claims, _ = parts(token)
     return token, header, claims
-
-
-def forge(app, claims: dict, **header: Any) -> str:  # noqa: ANN001
-    """A token signed with the server's real signing key: only the claims are wrong."""
-    kid, key = server_key(app)
-    return signed({"alg": "RS256", "kid": kid, "typ": "at+jwt", **header}, claims, key)
 
 
 def fresh_claims(tokens) -> dict:  # noqa: ANN001
@@ -116,24 +73,8 @@ def assert_refused(response, *reasons: str) -> None:  # noqa: ANN001
 # -- DPoP ---------------------------------------------------------------------------------------------
 
 
-def new_key() -> ECKey:
-    return ECKey.generate_key("P-256", private=True)
-
-
-def proof(
-    key: ECKey | RSAKey,
-    method: str = "GET",
-    url: str = CATALOG_URL,
-    *,
-    token: str | None = None,
-    header: dict | None = None,
-    **claims: Any,
-) -> str:
-    head = {"typ": "dpop+jwt", "alg": "ES256" if key.key_type == "EC" else "RS256", "jwk": key.as_dict(private=False)}
-    body: dict[str, Any] = {"jti": secrets.token_urlsafe(16), "htm": method, "htu": url, "iat": int(time.time())}
-    if token is not None:
-        body["ath"] = access_token_hash(token)
-    return signed({**head, **(header or {})}, with_claims(body, **claims), key)
+def proof(key: ECKey | RSAKey, method: str = "GET", url: str = CATALOG_URL, **kwargs: Any) -> str:
+    return attacks.proof(key, method, url, **kwargs)
 
 
 def dpop_token(tokens, key: ECKey) -> str:  # noqa: ANN001
