@@ -1,7 +1,419 @@
-"""The operator's pages (ours): clients, catalog, letters, the change feed and the PTS audit."""
+"""The operator's pages (ours): clients, catalog, SvarUt letters with their status timeline, the DigitaltAktiv
+change feed and the PTS audit, behind a login with the operator client's credentials.
+
+Server-rendered, Norwegian, plain HTML, no JavaScript. Reads live in ``pages.operator_views`` (which masks
+every fødselsnummer), the login and session in ``pages.operator_session``; this module only translates HTTP.
+The JSON operator API is at /operator/api/v1 and is not touched here.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+import uuid
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter, Form, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from helsebro import db, services
+from helsebro._time import as_utc
+from helsebro.pages import operator_session as sessions
+from helsebro.pages import operator_views as views
+from helsebro.pages.templating import templates
 
 router = APIRouter(prefix="/operator", include_in_schema=False)
+
+LOGIN_PATH = "/operator/logg-inn"
+CLIENTS_PATH = "/operator/klienter"
+CATALOG_PATH = "/operator/katalog"
+LETTERS_PATH = "/operator/brev"
+FEED_PATH = "/operator/endringer"
+AUDIT_PATH = "/operator/pts-logg"
+PAGES = (CLIENTS_PATH, CATALOG_PATH, LETTERS_PATH, FEED_PATH, AUDIT_PATH)
+
+# Never cached, never framed, no scripts; forms only post back to this server; images only from here.
+_PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+
+WRONG_CREDENTIALS = "Innloggingen mislyktes: klient-ID eller hemmelighet er feil."
+SECRETS_OFF = "Innlogging med klienthemmelighet er slått av på denne serveren (HELSEBRO_STRICT=true)."
+FORM_INVALID = "Skjemaet er utløpt eller ugyldig. Last siden på nytt og prøv igjen."
+
+try:
+    _OSLO: dt.tzinfo = ZoneInfo("Europe/Oslo")
+except ZoneInfoNotFoundError:  # no tz database on this host: times in UTC
+    _OSLO = dt.UTC
+
+
+# -- Norwegian texts -----------------------------------------------------------------------------------------
+
+KIND_TEXT = {
+    "person": "Person",
+    "organisasjon": "Organisasjon",
+    "nhn": "Helsenettet (NHN)",
+    "print": "Utskrift",
+}
+KEY_KIND_TEXT = {"jwk": "Nøkkel (JWK)", "secret": "Hemmelighet"}
+CHANNEL_TEXT = {
+    "SDP": "Digital postkasse (Digipost/e-Boks)",
+    "INNBYGGER_INNBOKS": "Innboks på Helsenorge/Altinn",
+    "PRINT": "Utskrift og post",
+    "IKKE_LEVERT": "Ikke levert (kun digital levering)",
+    "SVARINN": "SvarInn",
+    "VIRKSOMHET_ALTINN": "Altinn (virksomhet)",
+    "NHN": "Helsenettet (NHN)",
+}
+TASK_STATUS_TEXT = {
+    "aapen": "Ny",
+    "akseptert": "Tatt i bruk",
+    "avslatt": "Avslått",
+    "utfort": "Utført",
+    "utlopt": "Utløpt",
+}
+PROPERTY_TEXT = {
+    "fagomrade": "Fagområder",
+    "malgruppe": "Målgrupper",
+    "sprak": "Språk",
+    "innholdstype": "Innholdstyper",
+}
+
+
+def norwegian_time(value: dt.datetime | None) -> str:
+    """dd.mm.åååå hh:mm:ss, Norwegian time."""
+    if value is None:
+        return ""
+    return as_utc(value).astimezone(_OSLO).strftime("%d.%m.%Y %H:%M:%S")
+
+
+def iso_time(value: dt.datetime | None) -> str:
+    return as_utc(value).isoformat() if value is not None else ""
+
+
+def digitaltaktiv_text(status: Any) -> str:
+    if status.er_aktiv_selv:
+        text = "Digitalt aktiv selv"
+    elif status.er_aktiv_via_andre:
+        text = "Digitalt aktiv via andre"
+    else:
+        text = "Ikke digitalt aktiv"
+    return text + (", har gitt fullmakt" if status.tildelt_fullmakt else "")
+
+
+templates.env.filters["operator_tid"] = norwegian_time
+templates.env.filters["operator_iso"] = iso_time
+
+
+# -- pages and redirects -------------------------------------------------------------------------------------
+
+
+def _page(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    session: sessions.OperatorSession | None,
+    status_code: int = 200,
+) -> Response:
+    common = {
+        "session": session,
+        "csrf": sessions.csrf_token(request, session) if session else "",
+        "current": "",
+    }
+    return templates.TemplateResponse(
+        request,
+        name,
+        {**common, **context},
+        status_code=status_code,
+        headers=_PAGE_HEADERS,
+    )
+
+
+def _redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303, headers=_PAGE_HEADERS)
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    """Back here after the login: only to one of our own pages (never an address from elsewhere)."""
+    path = request.url.path
+    if request.url.query:
+        path += "?" + request.url.query
+    return _redirect(
+        LOGIN_PATH + "?" + urlencode({"neste": path}) if _own_page(path) else LOGIN_PATH
+    )
+
+
+def _own_page(path: str) -> bool:
+    return (
+        any(path == page or path.startswith((page + "/", page + "?")) for page in PAGES)
+        and "//" not in path
+        and "\\" not in path
+    )
+
+
+def _not_found(
+    request: Request, session: sessions.OperatorSession, message: str
+) -> Response:
+    return _page(
+        request,
+        "operator_feil.html",
+        {"title": "Fant ikke siden", "message": message},
+        session,
+        404,
+    )
+
+
+def _page_number(side: str) -> int:
+    return int(side) if side.isdigit() and 0 < int(side) < 1_000_000 else 1
+
+
+async def _read(request: Request, reader: Any, *args: Any) -> Any:
+    engine = services.of(request).engine
+
+    def run() -> Any:
+        with db.read(engine) as conn:
+            return reader(conn, *args)
+
+    return await run_in_threadpool(run)
+
+
+async def _session(request: Request) -> sessions.OperatorSession | None:
+    return await run_in_threadpool(sessions.current_session, request)
+
+
+# -- logging in and out --------------------------------------------------------------------------------------
+
+
+def _login_page(
+    request: Request,
+    neste: str,
+    error: str | None = None,
+    client_id: str = "",
+    status_code: int = 200,
+) -> Response:
+    nonce = sessions.login_nonce(request)
+    context = {
+        "login_csrf": sessions.login_csrf(request, nonce),
+        "neste": neste if _own_page(neste) else "",
+        "error": error,
+        "client_id": client_id,
+    }
+    response = _page(request, "operator_logg_inn.html", context, None, status_code)
+    sessions.remember_login_nonce(request, response, nonce)
+    return response
+
+
+@router.get("/")
+async def start(request: Request) -> Response:
+    if await _session(request) is None:
+        return _redirect(LOGIN_PATH)
+    return _redirect(CLIENTS_PATH)
+
+
+@router.get("/logg-inn")
+async def login_form(request: Request, neste: str = "") -> Response:
+    if await _session(request) is not None:
+        return _redirect(neste if _own_page(neste) else CLIENTS_PATH)
+    return _login_page(request, neste)
+
+
+@router.post("/logg-inn")
+async def log_in(
+    request: Request,
+    klient_id: Annotated[str, Form()] = "",
+    hemmelighet: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+    neste: Annotated[str, Form()] = "",
+) -> Response:
+    if not sessions.login_csrf_ok(request, csrf):
+        return _login_page(request, neste, FORM_INVALID, klient_id.strip(), 400)
+    svc = services.of(request)
+    try:
+        client = await run_in_threadpool(
+            sessions.check_credentials,
+            svc.engine,
+            klient_id.strip(),
+            hemmelighet,
+            strict=svc.settings.strict,
+        )
+    except sessions.SecretsTurnedOff:
+        return _login_page(request, neste, SECRETS_OFF, klient_id.strip(), 403)
+    if client is None:
+        return _login_page(request, neste, WRONG_CREDENTIALS, klient_id.strip(), 401)
+    response = _redirect(neste if _own_page(neste) else CLIENTS_PATH)
+    sessions.start_session(request, response, client)
+    return response
+
+
+@router.post("/logg-ut")
+async def log_out(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    session = await _session(request)
+    if session is not None and not sessions.csrf_ok(request, session, csrf):
+        return _page(
+            request,
+            "operator_feil.html",
+            {"title": "Skjemaet er ugyldig", "message": FORM_INVALID},
+            session,
+            400,
+        )
+    response = _redirect(LOGIN_PATH + "?utlogget=1")
+    sessions.end_session(response)
+    return response
+
+
+# -- the pages -----------------------------------------------------------------------------------------------
+
+
+@router.get("/klienter")
+async def clients_page(request: Request) -> Response:
+    session = await _session(request)
+    if session is None:
+        return _to_login(request)
+    found = await _read(request, views.clients)
+    return _page(
+        request,
+        "operator_klienter.html",
+        {"clients": found, "key_kind_text": KEY_KIND_TEXT, "current": "klienter"},
+        session,
+    )
+
+
+@router.get("/katalog")
+async def catalog_page(request: Request) -> Response:
+    session = await _session(request)
+    if session is None:
+        return _to_login(request)
+    found = await _read(request, views.tools)
+    return _page(
+        request,
+        "operator_katalog.html",
+        {"tools": found, "current": "katalog"},
+        session,
+    )
+
+
+@router.get("/katalog/{tool_id}")
+async def tool_page(request: Request, tool_id: str) -> Response:
+    session = await _session(request)
+    if session is None:
+        return _to_login(request)
+    found = await _read(request, views.tool, tool_id) if _is_uuid(tool_id) else None
+    if found is None:
+        return _not_found(request, session, "Verktøyet finnes ikke i katalogen.")
+    context = {
+        "detail": found,
+        "property_text": PROPERTY_TEXT,
+        "task_status_text": TASK_STATUS_TEXT,
+        "current": "katalog",
+    }
+    return _page(request, "operator_verktoy.html", context, session)
+
+
+@router.get("/katalog/bilde/{image_id}")
+async def tool_image(request: Request, image_id: str) -> Response:
+    session = await _session(request)
+    if session is None:
+        return _to_login(request)
+    found = (
+        await _read(request, views.tool_image, int(image_id))
+        if image_id.isdigit() and len(image_id) < 10
+        else None
+    )
+    if found is None:
+        return _not_found(request, session, "Bildet finnes ikke.")
+    content_type, data, sha256 = found
+    headers = {
+        "Cache-Control": "private, max-age=3600",
+        "ETag": f'"{sha256}"',
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",  # an SVG image runs no script
+    }
+    return Response(data, media_type=content_type, headers=headers)
+
+
+@router.get("/brev")
+async def letters_page(request: Request, status: str = "", side: str = "1") -> Response:
+    session = await _session(request)
+    if session is None:
+        return _to_login(request)
+    wanted = status if status in views.STATUSES else ""
+    page = await _read(request, views.letters, wanted or None, _page_number(side))
+    counts = await _read(request, views.letter_status_counts)
+    context = {
+        "page": page,
+        "status": wanted,
+        "statuses": views.STATUSES,
+        "counts": counts,
+        "kind_text": KIND_TEXT,
+        "page_query": (
+            lambda n: urlencode({**({"status": wanted} if wanted else {}), "side": n})
+        ),
+        "current": "brev",
+    }
+    return _page(request, "operator_brev.html", context, session)
+
+
+@router.get("/brev/{letter_id}")
+async def letter_page(request: Request, letter_id: str) -> Response:
+    session = await _session(request)
+    if session is None:
+        return _to_login(request)
+    found = (
+        await _read(request, views.letter, str(uuid.UUID(letter_id)))
+        if _is_uuid(letter_id)
+        else None
+    )
+    if found is None:
+        return _not_found(request, session, "Brevet finnes ikke.")
+    context = {
+        "detail": found,
+        "kind_text": KIND_TEXT,
+        "channel_text": CHANNEL_TEXT,
+        "current": "brev",
+    }
+    return _page(request, "operator_brevet.html", context, session)
+
+
+@router.get("/endringer")
+async def feed_page(request: Request, side: str = "1") -> Response:
+    session = await _session(request)
+    if session is None:
+        return _to_login(request)
+    page = await _read(request, views.changes, _page_number(side), dt.date.today())
+    context = {
+        "page": page,
+        "status_text": digitaltaktiv_text,
+        "page_query": (lambda n: urlencode({"side": n})),
+        "current": "endringer",
+    }
+    return _page(request, "operator_endringer.html", context, session)
+
+
+@router.get("/pts-logg")
+async def audit_page(request: Request, side: str = "1") -> Response:
+    session = await _session(request)
+    if session is None:
+        return _to_login(request)
+    page = await _read(request, views.audit_entries, _page_number(side))
+    context = {
+        "page": page,
+        "page_query": (lambda n: urlencode({"side": n})),
+        "current": "pts",
+    }
+    return _page(request, "operator_pts_logg.html", context, session)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
