@@ -9,6 +9,7 @@ The JSON operator API is at /operator/api/v1 and is not touched here.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -33,13 +34,14 @@ LETTERS_PATH = "/operator/brev"
 FEED_PATH = "/operator/endringer"
 AUDIT_PATH = "/operator/pts-logg"
 PAGES = (CLIENTS_PATH, CATALOG_PATH, LETTERS_PATH, FEED_PATH, AUDIT_PATH)
+# Where a login may go on to: one of these pages, plain path segments (no dots, no slashes doubled), a plain query.
+_OWN_PAGE = re.compile("(?:" + "|".join(map(re.escape, PAGES)) + r")(?:/[A-Za-z0-9-]+)*(?:\?[A-Za-z0-9_=&-]*)?")
 
 # Never cached, never framed, no scripts; forms only post back to this server; images only from here.
 _PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
@@ -146,22 +148,14 @@ def _to_login(request: Request) -> RedirectResponse:
     path = request.url.path
     if request.url.query:
         path += "?" + request.url.query
-    return _redirect(
-        LOGIN_PATH + "?" + urlencode({"neste": path}) if _own_page(path) else LOGIN_PATH
-    )
+    return _redirect(LOGIN_PATH + "?" + urlencode({"neste": path}) if _own_page(path) else LOGIN_PATH)
 
 
 def _own_page(path: str) -> bool:
-    return (
-        any(path == page or path.startswith((page + "/", page + "?")) for page in PAGES)
-        and "//" not in path
-        and "\\" not in path
-    )
+    return bool(_OWN_PAGE.fullmatch(path))
 
 
-def _not_found(
-    request: Request, session: sessions.OperatorSession, message: str
-) -> Response:
+def _not_found(request: Request, session: sessions.OperatorSession, message: str) -> Response:
     return _page(
         request,
         "operator_feil.html",
@@ -322,11 +316,7 @@ async def tool_image(request: Request, image_id: str) -> Response:
     session = await _session(request)
     if session is None:
         return _to_login(request)
-    found = (
-        await _read(request, views.tool_image, int(image_id))
-        if image_id.isdigit() and len(image_id) < 10
-        else None
-    )
+    found = await _read(request, views.tool_image, int(image_id)) if image_id.isdigit() and len(image_id) < 10 else None
     if found is None:
         return _not_found(request, session, "Bildet finnes ikke.")
     content_type, data, sha256 = found
@@ -353,9 +343,7 @@ async def letters_page(request: Request, status: str = "", side: str = "1") -> R
         "statuses": views.STATUSES,
         "counts": counts,
         "kind_text": KIND_TEXT,
-        "page_query": (
-            lambda n: urlencode({**({"status": wanted} if wanted else {}), "side": n})
-        ),
+        "page_query": (lambda n: urlencode({**({"status": wanted} if wanted else {}), "side": n})),
         "current": "brev",
     }
     return _page(request, "operator_brev.html", context, session)
@@ -366,11 +354,7 @@ async def letter_page(request: Request, letter_id: str) -> Response:
     session = await _session(request)
     if session is None:
         return _to_login(request)
-    found = (
-        await _read(request, views.letter, str(uuid.UUID(letter_id)))
-        if _is_uuid(letter_id)
-        else None
-    )
+    found = await _read(request, views.letter, str(uuid.UUID(letter_id))) if _is_uuid(letter_id) else None
     if found is None:
         return _not_found(request, session, "Brevet finnes ikke.")
     context = {

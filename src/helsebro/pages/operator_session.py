@@ -47,9 +47,7 @@ class SecretsTurnedOff(Exception):
 
 def _serializer(request: Request, purpose: str) -> URLSafeSerializer:
     # One salt per cookie kind (and apart from the citizen pages'), so no signed value passes as another.
-    return URLSafeSerializer(
-        services.of(request).secret, salt=f"helsebro.operator.{purpose}"
-    )
+    return URLSafeSerializer(services.of(request).secret, salt=f"helsebro.operator.{purpose}")
 
 
 def _read(request: Request, cookie: str, purpose: str) -> dict[str, Any] | None:
@@ -60,11 +58,7 @@ def _read(request: Request, cookie: str, purpose: str) -> dict[str, Any] | None:
         value = _serializer(request, purpose).loads(raw)
     except BadSignature:
         return None
-    if (
-        not isinstance(value, dict)
-        or not isinstance(value.get("exp"), int)
-        or value["exp"] <= time.time()
-    ):
+    if not isinstance(value, dict) or not isinstance(value.get("exp"), int) or value["exp"] <= time.time():
         return None
     return value
 
@@ -79,9 +73,7 @@ def _set(
 ) -> None:
     response.set_cookie(
         cookie,
-        _serializer(request, purpose).dumps(
-            {**value, "exp": int(time.time()) + seconds}
-        ),
+        _serializer(request, purpose).dumps({**value, "exp": int(time.time()) + seconds}),
         max_age=seconds,
         path=COOKIE_PATH,
         httponly=True,
@@ -96,9 +88,7 @@ def _delete(response: Response, cookie: str) -> None:
 
 def _key_fingerprint(client: ApiClient) -> str:
     """Changes when the client's secret does; reveals nothing of it (a hash of the stored hash)."""
-    return hashlib.sha256(
-        ("helsebro.operator.key\x00" + (client.secret_hash or "")).encode()
-    ).hexdigest()[:16]
+    return hashlib.sha256(("helsebro.operator.key\x00" + (client.secret_hash or "")).encode()).hexdigest()[:16]
 
 
 def _may_operate(client: ApiClient | None) -> bool:
@@ -110,9 +100,7 @@ def _decoy_hash() -> str:
     return hash_secret(secrets.token_urlsafe(16))
 
 
-def check_credentials(
-    engine: sa.Engine, client_id: str, secret: str, *, strict: bool
-) -> ApiClient | None:
+def check_credentials(engine: sa.Engine, client_id: str, secret: str, *, strict: bool) -> ApiClient | None:
     """The operator client for these credentials, or None; as slow for an unknown client as for a wrong
     secret, so the answer tells nothing about which part was wrong."""
     if strict:
@@ -145,15 +133,11 @@ def end_session(response: Response) -> None:
 def current_session(request: Request) -> OperatorSession | None:
     """The logged-in operator, or None (no cookie, tampered, expired, or the client changed since)."""
     value = _read(request, SESSION_COOKIE, "session")
-    if value is None or not all(
-        isinstance(value.get(k), str) for k in ("cid", "navn", "sid", "k")
-    ):
+    if value is None or not all(isinstance(value.get(k), str) for k in ("cid", "navn", "sid", "k")):
         return None
     with db.read(services.of(request).engine) as conn:
         client = get_client(conn, value["cid"])
-    if not _may_operate(client) or not hmac.compare_digest(
-        value["k"], _key_fingerprint(client)
-    ):  # type: ignore[arg-type]
+    if not _may_operate(client) or not hmac.compare_digest(value["k"], _key_fingerprint(client)):  # type: ignore[arg-type]
         return None
     return OperatorSession(
         client_id=value["cid"],
@@ -164,9 +148,7 @@ def current_session(request: Request) -> OperatorSession | None:
 
 
 def _mac(request: Request, purpose: str, value: str) -> str:
-    key = hashlib.sha256(
-        (f"helsebro.operator.{purpose}\x00" + services.of(request).secret).encode()
-    ).digest()
+    key = hashlib.sha256((f"helsebro.operator.{purpose}\x00" + services.of(request).secret).encode()).digest()
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 
@@ -184,11 +166,7 @@ def csrf_ok(request: Request, session: OperatorSession, token: str) -> bool:
 def login_nonce(request: Request) -> str:
     """The random value the login form's token is tied to: the one in the cookie, else a new one."""
     pending = _read(request, LOGIN_COOKIE, "login")
-    return (
-        str(pending["n"])
-        if pending and isinstance(pending.get("n"), str)
-        else secrets.token_urlsafe(16)
-    )
+    return str(pending["n"]) if pending and isinstance(pending.get("n"), str) else secrets.token_urlsafe(16)
 
 
 def login_csrf(request: Request, nonce: str) -> str:

@@ -45,11 +45,7 @@ def mask_fnr(fnr: str | None) -> str:
     """``120486*****``: enough to tell test persons apart, never the whole number."""
     if not fnr:
         return ""
-    return (
-        fnr[:6] + "*****"
-        if len(fnr) == 11 and fnr.isdigit()
-        else "*" * min(len(fnr), 11)
-    )
+    return fnr[:6] + "*****" if len(fnr) == 11 and fnr.isdigit() else "*" * min(len(fnr), 11)
 
 
 def mask_numbers(text: str | None) -> str:
@@ -100,12 +96,8 @@ class ClientView:
 def clients(conn: sa.Connection) -> list[ClientView]:
     views = []
     for client in list_clients(conn):
-        public_keys = [
-            k for k in (client.jwks or {}).get("keys", []) if isinstance(k, dict)
-        ]
-        kinds = (("jwk",) if public_keys else ()) + (
-            ("secret",) if client.secret_hash else ()
-        )
+        public_keys = [k for k in (client.jwks or {}).get("keys", []) if isinstance(k, dict)]
+        kinds = (("jwk",) if public_keys else ()) + (("secret",) if client.secret_hash else ())
         views.append(
             ClientView(
                 client_id=client.client_id,
@@ -171,9 +163,7 @@ def _task_counts() -> sa.Subquery:
         sa.select(
             verktoy_oppgave.c.verktoy_id,
             sa.func.count().label("tasks"),
-            sa.func.sum(
-                sa.case((verktoy_oppgave.c.status == "aapen", 1), else_=0)
-            ).label("open_tasks"),
+            sa.func.sum(sa.case((verktoy_oppgave.c.status == "aapen", 1), else_=0)).label("open_tasks"),
         )
         .group_by(verktoy_oppgave.c.verktoy_id)
         .subquery()
@@ -182,9 +172,7 @@ def _task_counts() -> sa.Subquery:
 
 def _tool_query() -> sa.Select:
     counts = _task_counts()
-    return sa.select(verktoy, counts.c.tasks, counts.c.open_tasks).outerjoin(
-        counts, counts.c.verktoy_id == verktoy.c.id
-    )
+    return sa.select(verktoy, counts.c.tasks, counts.c.open_tasks).outerjoin(counts, counts.c.verktoy_id == verktoy.c.id)
 
 
 def _tool_view(row: Any) -> ToolView:
@@ -206,31 +194,21 @@ def _tool_view(row: Any) -> ToolView:
 
 def tools(conn: sa.Connection) -> list[ToolView]:
     """Every tool, by name (the database's order is good enough for a list an operator scans)."""
-    return [
-        _tool_view(row)
-        for row in conn.execute(_tool_query().order_by(verktoy.c.navn, verktoy.c.id))
-    ]
+    return [_tool_view(row) for row in conn.execute(_tool_query().order_by(verktoy.c.navn, verktoy.c.id))]
 
 
 def tool(conn: sa.Connection, tool_id: str) -> ToolDetail | None:
     row = conn.execute(_tool_query().where(verktoy.c.id == tool_id)).first()
     if row is None:
         return None
-    names = {
-        (r.kodeverk, r.id): r.navn
-        for r in conn.execute(
-            sa.select(kodeverk.c.kodeverk, kodeverk.c.id, kodeverk.c.navn)
-        )
-    }
+    names = {(r.kodeverk, r.id): r.navn for r in conn.execute(sa.select(kodeverk.c.kodeverk, kodeverk.c.id, kodeverk.c.navn))}
     properties: dict[str, list[str]] = {}
     for prop in conn.execute(
         sa.select(verktoy_egenskap)
         .where(verktoy_egenskap.c.verktoy_id == tool_id)
         .order_by(verktoy_egenskap.c.kodeverk, verktoy_egenskap.c.position)
     ):
-        properties.setdefault(prop.kodeverk, []).append(
-            names.get((prop.kodeverk, prop.verdi), str(prop.verdi))
-        )
+        properties.setdefault(prop.kodeverk, []).append(names.get((prop.kodeverk, prop.verdi), str(prop.verdi)))
     classifications = [
         (r.kode, r.navn)
         for r in conn.execute(
@@ -241,9 +219,7 @@ def tool(conn: sa.Connection, tool_id: str) -> ToolDetail | None:
     ]
     keywords = list(
         conn.execute(
-            sa.select(verktoy_sokeord.c.ord)
-            .where(verktoy_sokeord.c.verktoy_id == tool_id)
-            .order_by(verktoy_sokeord.c.position)
+            sa.select(verktoy_sokeord.c.ord).where(verktoy_sokeord.c.verktoy_id == tool_id).order_by(verktoy_sokeord.c.position)
         ).scalars()
     )
     by_status = {
@@ -319,9 +295,7 @@ class LetterDetail:
 def _recipient(kind: str, metadata: Any) -> str:
     """Who the letter is for, as the sender named them; a fødselsnummer masked."""
     metadata = metadata if isinstance(metadata, dict) else {}
-    mottaker = (
-        metadata.get("mottaker") if isinstance(metadata.get("mottaker"), dict) else {}
-    )
+    mottaker = metadata.get("mottaker") if isinstance(metadata.get("mottaker"), dict) else {}
     name = str(mottaker.get("navn") or "")
     if kind == "person":
         return _joined(name, mask_fnr(str(mottaker.get("digitalId") or "")))
@@ -331,9 +305,7 @@ def _recipient(kind: str, metadata: Any) -> str:
             f"org.nr. {mottaker.get('digitalId')}" if mottaker.get("digitalId") else "",
         )
     if kind == "nhn":
-        pasient = (
-            metadata.get("pasient") if isinstance(metadata.get("pasient"), dict) else {}
-        )
+        pasient = metadata.get("pasient") if isinstance(metadata.get("pasient"), dict) else {}
         patient = mask_fnr(str(pasient.get("fodselsnummer") or ""))
         if metadata.get("mottakertype") == "HER_ID":
             return _joined(
@@ -341,9 +313,7 @@ def _recipient(kind: str, metadata: Any) -> str:
                 f"pasient {patient}" if patient else "",
             )
         return _joined("Pasientens fastlege", f"pasient {patient}" if patient else "")
-    adresse = (
-        mottaker.get("adresse") if isinstance(mottaker.get("adresse"), dict) else {}
-    )
+    adresse = mottaker.get("adresse") if isinstance(mottaker.get("adresse"), dict) else {}
     return _joined(name, str(adresse.get("poststed") or ""))
 
 
@@ -383,9 +353,7 @@ def _letter_view(row: Any) -> LetterView:
 def letters(conn: sa.Connection, status: str | None, page: int) -> Page[LetterView]:
     """Letters, the latest status change first; ``status`` keeps those in that status only."""
     where = [svarut_forsendelse.c.status == status] if status else []
-    total = conn.execute(
-        sa.select(sa.func.count()).select_from(svarut_forsendelse).where(*where)
-    ).scalar_one()
+    total = conn.execute(sa.select(sa.func.count()).select_from(svarut_forsendelse).where(*where)).scalar_one()
     rows = conn.execute(
         _letter_query()
         .where(*where)
@@ -397,18 +365,12 @@ def letters(conn: sa.Connection, status: str | None, page: int) -> Page[LetterVi
 
 
 def letter_status_counts(conn: sa.Connection) -> dict[str, int]:
-    rows = conn.execute(
-        sa.select(svarut_forsendelse.c.status, sa.func.count().label("n")).group_by(
-            svarut_forsendelse.c.status
-        )
-    )
+    rows = conn.execute(sa.select(svarut_forsendelse.c.status, sa.func.count().label("n")).group_by(svarut_forsendelse.c.status))
     return {row.status: row.n for row in rows}
 
 
 def letter(conn: sa.Connection, letter_id: str) -> LetterDetail | None:
-    row = conn.execute(
-        _letter_query().where(svarut_forsendelse.c.id == letter_id)
-    ).first()
+    row = conn.execute(_letter_query().where(svarut_forsendelse.c.id == letter_id)).first()
     if row is None:
         return None
     documents = [
@@ -448,9 +410,7 @@ class ChangeView:
 def changes(conn: sa.Connection, page: int, today: dt.date) -> Page[ChangeView]:
     """The feed's rows, newest first, each with the citizen's DigitaltAktiv status as it is now (the feed
     records that a status may have changed, not what it became)."""
-    total = conn.execute(
-        sa.select(sa.func.count()).select_from(digitaltaktiv_endring)
-    ).scalar_one()
+    total = conn.execute(sa.select(sa.func.count()).select_from(digitaltaktiv_endring)).scalar_one()
     rows = conn.execute(
         sa.select(
             digitaltaktiv_endring.c.fnr,
@@ -468,9 +428,7 @@ def changes(conn: sa.Connection, page: int, today: dt.date) -> Page[ChangeView]:
     items = [
         ChangeView(
             masked_fnr=mask_fnr(row.fnr),
-            name=" ".join(p for p in (row.fornavn, row.mellomnavn, row.etternavn) if p)
-            if row.fornavn is not None
-            else None,
+            name=" ".join(p for p in (row.fornavn, row.mellomnavn, row.etternavn) if p) if row.fornavn is not None else None,
             changed=as_utc(row.endret),
             status=now[row.fnr],
         )
