@@ -1,0 +1,34 @@
+"""A small typed client for the APIs helsebro imitates, usable against helsebro and the real services alike
+(every base URL is a parameter): HelseID (private_key_jwt, DPoP with nonces), Maskinporten, and one client per
+family. See the README section "Python client"."""
+
+from helsebro.client.auth import AccessToken, DPoP, HelseId, HelseIdAuth
+from helsebro.client.digitaltaktiv import DigitaltAktivClient
+from helsebro.client.errors import ApiError, HelsenorgeError, OperatorError, PtsProblem, SvarUtError, TokenError
+from helsebro.client.maskinporten import Maskinporten
+from helsebro.client.operator import OperatorClient
+from helsebro.client.personvern import PersonvernClient
+from helsebro.client.pts import PtsClient
+from helsebro.client.svarut import Document, SvarUtClient
+from helsebro.client.verktoy import VerktoyClient
+
+__all__ = [
+    "AccessToken",
+    "ApiError",
+    "DPoP",
+    "DigitaltAktivClient",
+    "Document",
+    "HelseId",
+    "HelseIdAuth",
+    "HelsenorgeError",
+    "Maskinporten",
+    "OperatorClient",
+    "OperatorError",
+    "PersonvernClient",
+    "PtsClient",
+    "PtsProblem",
+    "SvarUtClient",
+    "SvarUtError",
+    "TokenError",
+    "VerktoyClient",
+]
