@@ -8,7 +8,7 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey, thumbprint
@@ -35,7 +35,9 @@ def normalize_htu(url: str) -> str:
     netloc = parts.netloc.lower()
     if (parts.scheme, netloc.rsplit(":", 1)[-1]) in (("http", "80"), ("https", "443")):
         netloc = netloc.rsplit(":", 1)[0]
-    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", "", ""))
+    # One percent-encoding of the path: a client names the encoded path, the server knows the decoded one.
+    path = quote(unquote(parts.path or "/"), safe="/:@!$&'()*+,;=~")
+    return urlunsplit((parts.scheme.lower(), netloc, path, "", ""))
 
 
 def verify_proof(

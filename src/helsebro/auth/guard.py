@@ -36,7 +36,9 @@ class AuthFailure(Exception):
         self.headers: dict[str, str] = {}
 
     def www_authenticate(self) -> str:
-        description = self.description.replace('"', "'")
+        # Printable ASCII only: a reason may quote the request path, and a header cannot carry anything else.
+        description = "".join(c if " " <= c <= "~" else c.encode("unicode_escape").decode("ascii") for c in self.description)
+        description = description.replace('"', "'")
         value = f'{self.scheme} error="{self.error}", error_description="{description}"'
         if self.scope:
             value += f', scope="{self.scope}"'
