@@ -63,6 +63,26 @@ class OAuthError(Exception):
         self.headers = headers or {}
 
 
+# The error bodies as the OpenAPI document declares them (a route's ``responses=``): every 4xx a route of the
+# family can answer has that family's body.
+HELSENORGE_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["Code", "Message"],
+    "properties": {"Code": {"type": "string"}, "Message": {"type": "string"}},
+}
+OAUTH_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+}
+HELSENORGE_ERRORS: dict[int | str, dict] = {
+    "4XX": {"description": "Feil: {Code, Message}", "content": {"application/json": {"schema": HELSENORGE_ERROR_SCHEMA}}},
+}
+OAUTH_ERRORS: dict[int | str, dict] = {
+    "4XX": {"description": "RFC 6749 5.2 error", "content": {"application/json": {"schema": OAUTH_ERROR_SCHEMA}}},
+}
+
+
 # Families by base path, so framework-level errors (404, 405, 500) get the right body too.
 _OAUTH_PREFIXES = ("/helseid", "/maskinporten", "/helsenorge-login")
 

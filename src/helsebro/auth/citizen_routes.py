@@ -8,20 +8,28 @@ from urllib.parse import parse_qsl, urlencode
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from helsebro import db, services
 from helsebro.auth import citizen_login, client_auth
 from helsebro.auth.clients import get_client
 from helsebro.auth.issuers import AUTHORIZE_PATH, HELSENORGE_LOGIN
-from helsebro.errors import OAuthError
+from helsebro.errors import OAUTH_ERRORS, OAuthError
 from helsebro.identifiers import has_fnr_shape
 from helsebro.pages.templating import templates
 from helsebro.registries.tables import innbygger
 from helsebro.responses import JSONResponse
 
-router = APIRouter(prefix=HELSENORGE_LOGIN.base_path, tags=["Helsenorge innlogging"])
+router = APIRouter(prefix=HELSENORGE_LOGIN.base_path, tags=["Helsenorge innlogging"], responses=OAUTH_ERRORS)
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+# The authorize endpoint talks to a browser: pages, a redirect back to the client, and an error page where
+# the client cannot be trusted with a redirect (RFC 6749 4.1.2.1).
+_PAGE_RESPONSES: dict[int | str, dict] = {
+    302: {"description": "Back to the client's redirect_uri with a code, or with an error"},
+    400: {"description": "Error page (unknown client or redirect_uri)", "content": {"text/html": {}}},
+}
 
 
 @router.get("/.well-known/openid-configuration", summary="Discovery for the citizen login")
@@ -50,13 +58,13 @@ async def jwks(request: Request) -> JSONResponse:
     return JSONResponse(await run_in_threadpool(services.of(request).keys.public_jwks))
 
 
-@router.get(AUTHORIZE_PATH, summary="Authorization endpoint: shows the test login page")
+@router.get(AUTHORIZE_PATH, summary="Authorization endpoint: shows the test login page", response_class=HTMLResponse, responses=_PAGE_RESPONSES)
 async def authorize(request: Request) -> Response:
     params = dict(request.query_params)
     return await _login_page(request, params)
 
 
-@router.post(AUTHORIZE_PATH, summary="The login page's form: issues a code and sends the user back")
+@router.post(AUTHORIZE_PATH, summary="The login page's form: issues a code and sends the user back", response_class=HTMLResponse, responses=_PAGE_RESPONSES)
 async def login(request: Request) -> Response:
     form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
     svc = services.of(request)

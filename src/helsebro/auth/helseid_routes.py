@@ -13,10 +13,10 @@ from helsebro.auth import grants
 from helsebro.auth.issuers import HELSEID
 from helsebro.auth.jwts import ASYMMETRIC_ALGS
 from helsebro.auth.scopes import HELSENORGE_PREFIX, HELSENORGE_SCOPES, PTS_SCOPE
-from helsebro.errors import OAuthError
+from helsebro.errors import OAUTH_ERRORS, OAuthError
 from helsebro.responses import JSONResponse
 
-router = APIRouter(prefix=HELSEID.base_path, tags=["HelseID"])
+router = APIRouter(prefix=HELSEID.base_path, tags=["HelseID"], responses=OAUTH_ERRORS)
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 

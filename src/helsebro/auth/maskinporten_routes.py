@@ -12,10 +12,10 @@ from helsebro import services
 from helsebro.auth import maskinporten
 from helsebro.auth.issuers import MASKINPORTEN
 from helsebro.auth.scopes import MASKINPORTEN_SCOPES
-from helsebro.errors import OAuthError
+from helsebro.errors import OAUTH_ERRORS, OAuthError
 from helsebro.responses import JSONResponse
 
-router = APIRouter(prefix=MASKINPORTEN.base_path, tags=["Maskinporten"])
+router = APIRouter(prefix=MASKINPORTEN.base_path, tags=["Maskinporten"], responses=OAUTH_ERRORS)
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 

@@ -16,9 +16,10 @@ from helsebro._time import utcnow
 from helsebro.auth.scopes import HELSENORGE_AUDIENCE
 from helsebro.casing import lower_keys, query_lists
 from helsebro.digitaltaktiv import errors, feed, service
+from helsebro.errors import HELSENORGE_ERRORS
 from helsebro.responses import JSONResponse
 
-router = APIRouter(tags=["DigitaltAktiv"])
+router = APIRouter(tags=["DigitaltAktiv"], responses=HELSENORGE_ERRORS)
 
 FEED_SCOPE = "digitaltaktiv"
 CHECK_SCOPE = "helsenorgeaktivsjekken"

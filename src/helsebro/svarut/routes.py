@@ -18,7 +18,23 @@ from helsebro.svarut import accounts, blobs, errors, receiving, status, validati
 from helsebro.svarut.multipart import MultipartReader, boundary_of
 
 BASE = "/svarut/api/v3/kontoer/{kontoId}/forsendelser"
-router = APIRouter(tags=["SvarUt"])
+# As in KS's specs, every error is ``default``: the Fiks ErrorMessage. errorJson is null when empty, as Fiks
+# sends it (the generator of KS's specs did not mark it nullable).
+_ERROR_MESSAGE = {
+    "type": "object",
+    "properties": {
+        "timestamp": {"type": "integer", "format": "int64"},
+        "status": {"type": "integer", "format": "int32"},
+        "error": {"type": "string"},
+        "errorId": {"type": "string", "format": "uuid"},
+        "path": {"type": "string"},
+        "originalPath": {"type": "string"},
+        "message": {"type": "string"},
+        "errorCode": {"type": "string"},
+        "errorJson": {"type": ["string", "null"]},
+    },
+}
+router = APIRouter(tags=["SvarUt"], responses={"default": {"description": "Feil", "content": {"application/json": {"schema": _ERROR_MESSAGE}}}})
 
 MAX_STATUS_QUERY_BYTES = 5 * 1024 * 1024
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")

@@ -14,13 +14,14 @@ from helsebro.auth.guard import Principal
 from helsebro.auth.issuers import HELSENORGE_LOGIN
 from helsebro.auth.scopes import HELSENORGE_AUDIENCE
 from helsebro.casing import lower_keys, query_lists
+from helsebro.errors import HELSENORGE_ERRORS
 from helsebro.responses import JSONResponse
 from helsebro.routing import FastRoutes
 from helsebro.verktoy import behandler as behandler_service
 from helsebro.verktoy import errors, guidance, sending, service
 from helsebro.verktoy.catalog import Snapshot
 
-router = APIRouter(tags=["Verktøy"])
+router = APIRouter(tags=["Verktøy"], responses=HELSENORGE_ERRORS)
 fast = FastRoutes(router)
 
 CATALOG_SCOPE = "verktoykatalog_read"
