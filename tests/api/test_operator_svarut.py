@@ -296,3 +296,16 @@ def _nhn_parts(letter: dict) -> list:
     from tests.support_svarut import letter_parts
 
     return letter_parts(letter, [("epikrise.pdf", pdf())])
+
+
+def test_openapi_documents_the_svarut_operator_paths(svarut):
+    document = svarut.client.get("/openapi.json").json()
+    paths = {p: v for p, v in document["paths"].items() if p.startswith(BASE)}
+    assert set(paths) == {f"{BASE}/krr", f"{BASE}/krr/{{fnr}}", f"{BASE}/svarinn", f"{BASE}/svarinn/{{orgnr}}", f"{BASE}/fastleger/{{fnr}}"}
+    for operations in paths.values():
+        for operation in operations.values():
+            assert operation["summary"]
+            assert "422" not in operation["responses"]
+            assert operation["responses"]["401"]["content"]["application/json"]["schema"]["$ref"].endswith("/OperatorFeil")
+    put = paths[f"{BASE}/krr/{{fnr}}"]["put"]["responses"]
+    assert put["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/KrrOppforing") and "201" in put
