@@ -49,16 +49,26 @@ class DemoClients:
         self.close()
 
 
-def demo_clients(base_url: str, *, dpop: bool = True, timeout: float = 60.0) -> DemoClients:
+def demo_clients(base_url: str, *, public_url: str | None = None, dpop: bool = True, timeout: float = 60.0) -> DemoClients:
     """Clients for a helsebro at ``base_url``: Verktøy as the demo tool vendor, DigitaltAktiv, PVK and PTS as
-    the demo EPJ (PTS always with DPoP; the others with DPoP when ``dpop``), SvarUt as the demo municipality."""
+    the demo EPJ (PTS always with DPoP; the others with DPoP when ``dpop``), SvarUt as the demo municipality.
+
+    ``public_url``: the server's HELSEBRO_PUBLIC_URL when it differs from ``base_url`` (several API processes
+    behind one name): token issuers and assertion audiences are named by it, while every request, token
+    requests included, goes to ``base_url``."""
     base = base_url.rstrip("/")
+    public = (public_url or base_url).rstrip("/")
     http = httpx.Client(timeout=timeout)
-    issuer = base + "/helseid"
-    vendor = HelseId(VERKTOY_CLIENT, loader.demo_private_key(VERKTOY_CLIENT), issuer=issuer, dpop=DPoP() if dpop else None, http=http)
-    epj = HelseId(EPJ_CLIENT, loader.demo_private_key(EPJ_CLIENT), issuer=issuer, dpop=DPoP() if dpop else None, http=http)
-    epj_dpop = epj if dpop else HelseId(EPJ_CLIENT, loader.demo_private_key(EPJ_CLIENT), issuer=issuer, dpop=DPoP(), http=http)
-    maskinporten = Maskinporten(KOMMUNE_CLIENT, loader.demo_private_key(KOMMUNE_CLIENT), issuer=base + "/maskinporten", http=http)
+
+    def helseid(client_id: str, with_dpop: bool) -> HelseId:
+        key = loader.demo_private_key(client_id)
+        return HelseId(client_id, key, issuer=public + "/helseid", token_endpoint=base + "/helseid/connect/token", dpop=DPoP() if with_dpop else None, http=http)
+
+    vendor, epj = helseid(VERKTOY_CLIENT, dpop), helseid(EPJ_CLIENT, dpop)
+    epj_dpop = epj if dpop else helseid(EPJ_CLIENT, True)
+    maskinporten = Maskinporten(
+        KOMMUNE_CLIENT, loader.demo_private_key(KOMMUNE_CLIENT), issuer=public + "/maskinporten", token_endpoint=base + "/maskinporten/token", http=http
+    )
     return DemoClients(
         verktoy=VerktoyClient(base, vendor.auth(["verktoykatalog_read", "verktoysendtilinnbygger"]), http=http),
         digitaltaktiv=DigitaltAktivClient(base, epj.auth(["digitaltaktiv", "helsenorgeaktivsjekken"]), http=http),
