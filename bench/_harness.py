@@ -88,21 +88,32 @@ def require_wrk() -> str:
 
 
 def wrk(
-    url: str, headers: dict[str, str] | None = None, seconds: int = 10, connections: int = 32, script: Path | None = None
+    url: str,
+    headers: dict[str, str] | None = None,
+    seconds: int = 10,
+    connections: int = 32,
+    script: Path | None = None,
+    timeout: int | None = None,
 ) -> dict[str, float]:
     """Requests/s and latency from one wrk run (one thread: the other core serves)."""
     args = [require_wrk(), "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if timeout is not None:  # wrk leaves requests slower than this (default 2 s) out of its latency figures
+        args += ["--timeout", f"{timeout}s"]
     if script is not None:
         args += ["-s", str(script)]
     for name, value in (headers or {}).items():
         args += ["-H", f"{name}: {value}"]
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {
         "requests_per_second": rps,
+        "p50_ms": float(p50.group(1)) * scale[p50.group(2)] if p50 else float("nan"),
         "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan"),
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": sum(int(n) for n in socket_errors.groups()) if socket_errors else 0,
     }
