@@ -90,11 +90,11 @@ def log_in(browser: TestClient) -> None:
 
 def visible(html: str) -> str:
     """The text a reader sees of some HTML: tags gone, entities decoded, whitespace collapsed."""
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html.replace("<wbr>", "")))).strip()
 
 
 def row_of(page, row_id: str) -> str:
-    match = re.search(rf'<tr id="{re.escape(row_id)}">(.*?)</tr>', page.text, re.DOTALL)
+    match = re.search(rf'<tr [^>]*id="{re.escape(row_id)}">(.*?)</tr>', page.text, re.DOTALL)
     assert match, f"no row {row_id} on the page"
     return visible(match.group(1))
 
@@ -332,7 +332,7 @@ def test_clients_page_shows_each_client_with_scopes_key_kind_and_orgnr_but_no_se
                 if row.secret_hash:
                     assert row.secret_hash not in page.text and row.secret_hash.split("$")[1] not in page.text
         assert "scrypt" not in page.text and "hemmelig-" + client_id not in page.text and jwk["x"] not in page.text
-        assert '<th scope="col">Scopes</th>' in page.text and '<th scope="row">' in page.text
+        assert 'scope="col">Scopes</th>' in page.text and 'scope="row" data-label="Klient-ID"' in page.text
     finally:
         with db.write(engine) as conn:
             conn.execute(sa.delete(api_clients).where(api_clients.c.client_id == client_id))
@@ -395,7 +395,7 @@ def test_a_sent_letter_shows_in_the_list_and_its_timeline_holds_every_transition
     assert page.status_code == 200 and f"{tittel}</h1>" in page.text
     timeline = re.findall(
         r'<tr><td>(\d+)</td><th scope="row">([A-Z_]+)</th><td class="nowrap"><time datetime="([^"]+)">([^<]+)</time>',
-        page.text,
+        page.text.replace("<wbr>", ""),
     )
     assert [(int(n), name) for n, name, _, _ in timeline] == [(i + 1, name) for i, (name, _) in enumerate(history)]
     assert [iso for _, _, iso, _ in timeline] == [at.isoformat() for _, at in history]
@@ -411,7 +411,7 @@ def test_a_status_transition_recorded_by_the_service_appears_in_the_timeline(bro
         assert svarut_status.transition(conn, letter_id, "MOTTATT", "AVVIST", utcnow())
     log_in(browser)
     page = browser.get(f"/operator/brev/{letter_id}")
-    statuses = re.findall(r'<th scope="row">([A-Z_]+)</th>', page.text)
+    statuses = re.findall(r'<th scope="row">([A-Z_]+)</th>', page.text.replace("<wbr>", ""))
     assert statuses == ["MOTTATT", "AVVIST"]
     assert "Ikke bestemt ennå" in page.text  # no channel: never accepted
     assert row_of(browser.get("/operator/brev?status=AVVIST"), f"brev-{letter_id}").count("AVVIST") == 1
@@ -433,21 +433,23 @@ def test_letters_never_show_a_whole_fodselsnummer_even_in_a_title_or_to_nhn(brow
         assert CITIZEN not in browser.get(path).text, path
 
 
+def letters_in_all(page) -> int:  # noqa: ANN001
+    found = re.search(r"(\d+) brev</caption>", page.text)
+    return int(found.group(1)) if found else 0
+
+
 def test_letters_are_paged_fifty_at_a_time(browser, svarut):
     log_in(browser)
-    first = browser.get("/operator/brev")
-    total = int(re.search(r"(\d+) brev</caption>", first.text).group(1))
-    for _ in range(max(0, 51 - total)):
+    for _ in range(max(0, 51 - letters_in_all(browser.get("/operator/brev")))):
         send_person_letter(svarut, "Fyllbrev")
     first = browser.get("/operator/brev")
-    total = int(re.search(r"(\d+) brev</caption>", first.text).group(1))
-    pages = -(-total // 50)
-    assert first.text.count('<tr id="brev-') == 50 and f"Side 1 av {pages}" in first.text
+    total = letters_in_all(first)
+    on_first = re.findall(r'<tr [^>]*id="brev-([^"]+)"', first.text)
+    assert len(on_first) == 50 and f"Side 1 av {-(-total // 50)}" in first.text
     assert 'href="/operator/brev?side=2" rel="next"' in first.text
     second = browser.get("/operator/brev?side=2")
-    on_first = set(re.findall(r'<tr id="brev-([^"]+)"', first.text))
-    on_second = set(re.findall(r'<tr id="brev-([^"]+)"', second.text))
-    assert on_second and not on_first & on_second and 'rel="prev"' in second.text
+    on_second = re.findall(r'<tr [^>]*id="brev-([^"]+)"', second.text)
+    assert len(on_second) == min(50, total - 50) and not set(on_first) & set(on_second) and 'rel="prev"' in second.text
 
 
 def test_a_pts_call_appears_in_the_audit_page_newest_first_with_the_person_masked(browser, pts):
@@ -456,7 +458,7 @@ def test_a_pts_call_appears_in_the_audit_page_newest_first_with_the_person_maske
     log_in(browser)
     page = browser.get("/operator/pts-logg")
     assert page.status_code == 200 and "<h1>PTS-logg</h1>" in page.text
-    first_row = re.search(r'<tr id="pts-\d+">(.*?)</tr>', page.text, re.DOTALL).group(1)
+    first_row = re.search(r'<tr [^>]*id="pts-\d+">(.*?)</tr>', page.text, re.DOTALL).group(1)
     shown = visible(first_row)
     assert masked(off_id) in shown and f"POST {SAFETY}" in shown and EPJ_CLIENT in shown and "565513636" in shown and "201" in shown
     assert off_id not in page.text
@@ -479,7 +481,7 @@ def test_a_consent_change_appears_in_the_change_feed_with_the_status_now(browser
     try:
         log_in(browser)
         page = browser.get("/operator/endringer")
-        rows = re.findall(r'<tr class="endring">(.*?)</tr>', page.text, re.DOTALL)
+        rows = re.findall(r'<tr [^>]*class="endring">(.*?)</tr>', page.text, re.DOTALL)
         newest = visible(rows[0])
         assert masked(fnr) in newest and name in newest and "Digitalt aktiv selv" in newest
         assert fnr not in page.text
@@ -491,7 +493,7 @@ def test_a_consent_change_appears_in_the_change_feed_with_the_status_now(browser
             OPERATOR,
         )
         page = browser.get("/operator/endringer")
-        newest = visible(re.findall(r'<tr class="endring">(.*?)</tr>', page.text, re.DOTALL)[0])
+        newest = visible(re.findall(r'<tr [^>]*class="endring">(.*?)</tr>', page.text, re.DOTALL)[0])
         assert masked(fnr) in newest and "Ikke digitalt aktiv" in newest
         assert fnr not in page.text
     finally:
@@ -503,9 +505,9 @@ def test_the_change_feed_is_paged(browser):
     first = browser.get("/operator/endringer")
     total = int(re.search(r"(\d+) endringer</caption>", first.text).group(1))
     assert total > 50  # the default population's consents are in the feed
-    assert first.text.count('<tr class="endring">') == 50 and f"Side 1 av {-(-total // 50)}" in first.text
+    assert first.text.count('class="endring">') == 50 and f"Side 1 av {-(-total // 50)}" in first.text
     second = browser.get("/operator/endringer?side=2")
-    assert second.text.count('<tr class="endring">') == min(50, total - 50)
+    assert second.text.count('class="endring">') == min(50, total - 50)
     assert re.findall(r"<code>(\d{6}\*{5})</code>", first.text) != re.findall(r"<code>(\d{6}\*{5})</code>", second.text)
     assert browser.get("/operator/endringer?side=-3").status_code == 200  # nonsense pages are the first
 

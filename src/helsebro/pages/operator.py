@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Form, Request
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
@@ -111,7 +112,15 @@ def digitaltaktiv_text(status: Any) -> str:
     return text + (", har gitt fullmakt" if status.tildelt_fullmakt else "")
 
 
+def breakable(value: object) -> Markup:
+    """Text that may wrap after a / or _ (paths, statuses, scopes), so a phone need not scroll sideways."""
+    return Markup(_BREAK_AFTER.sub(r"\1<wbr>", str(escape(value))))
+
+
+_BREAK_AFTER = re.compile(r"([/_])")
+
 templates.env.filters["operator_tid"] = norwegian_time
+templates.env.filters["operator_brytbar"] = breakable
 templates.env.filters["operator_iso"] = iso_time
 
 
