@@ -198,7 +198,7 @@ async def remove_parental_responsibility(
     return Response(status_code=204)
 
 
-FullmaktId = Annotated[int, Path(description="Fullmaktens id")]
+FullmaktId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Fullmaktens id")]  # the column is a 32-bit integer
 
 
 @router.post(
