@@ -11,6 +11,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -200,5 +201,6 @@ def _credentials(request: Request) -> tuple[str, str]:
 
 def request_urls(request: Request, base_url: str) -> list[str]:
     """The URLs a DPoP proof's htu may name: the public URL, and the URL as this request arrived."""
-    path = request.scope.get(RAW_PATH_KEY, request.url.path)
+    # Percent-encoded again: a decoded path may hold characters (newline, '?', '#') that a URL parser drops or splits on.
+    path = quote(request.scope.get(RAW_PATH_KEY, request.scope["path"]), safe="/:@!$&'()*+,;=~")
     return [base_url + path, f"{request.url.scheme}://{request.url.netloc}{path}"]
