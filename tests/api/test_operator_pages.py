@@ -360,6 +360,7 @@ def test_catalog_lists_every_tool_with_its_owner_and_opens_its_detail_and_image(
     assert picture.status_code == 200 and picture.content == bytes(image.data)
     assert picture.headers["content-type"] == image.content_type
 
+    assert browser.get(f"/operator/katalog/{str(tool.id).upper()}").status_code == 200  # any spelling of the UUID
     assert browser.get("/operator/katalog/00000000-0000-4000-8000-000000000000").status_code == 404
     assert browser.get("/operator/katalog/ikke-en-id").status_code == 404
     assert browser.get("/operator/katalog/bilde/999999").status_code == 404

@@ -308,7 +308,7 @@ async def tool_page(request: Request, tool_id: str) -> Response:
     session = await _session(request)
     if session is None:
         return _to_login(request)
-    found = await _read(request, views.tool, tool_id) if _is_uuid(tool_id) else None
+    found = await _read(request, views.tool, str(uuid.UUID(tool_id))) if _is_uuid(tool_id) else None
     if found is None:
         return _not_found(request, session, "Verktøyet finnes ikke i katalogen.")
     context = {
