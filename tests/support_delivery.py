@@ -11,11 +11,10 @@ import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from helsebro.app import create_app
-from helsebro.auth import maskinporten_routes
 from helsebro.jobs import outbox
 from helsebro.jobs.factory import build_worker
 from tests.conftest import PUBLIC_URL, make_settings
-from tests.support_svarut import TOKEN_PATH, SvarUt, load_specs, load_svarut_data
+from tests.support_svarut import SvarUt, load_specs, load_svarut_data
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +24,6 @@ def svarut(database_url: str, engine: sa.Engine, tmp_path_factory) -> Iterator[S
     data_dir = tmp_path_factory.mktemp("svarut-delivery")
     settings = make_settings(database_url, data_dir=data_dir, embedded_worker=False, svarut_step_seconds=0)
     app = create_app(settings, engine)
-    if not any(getattr(route, "path", None) == TOKEN_PATH for route in app.routes):
-        app.include_router(maskinporten_routes.router)
     with TestClient(app, base_url=PUBLIC_URL, raise_server_exceptions=False) as client:
         yield SvarUt(client, engine, app, data_dir, specs)
     load_svarut_data(engine)

@@ -25,7 +25,6 @@ from starlette.testclient import TestClient
 
 from helsebro import db
 from helsebro.app import create_app
-from helsebro.auth import maskinporten_routes
 from helsebro.auth.client_side import load_private_key
 from helsebro.svarut import testdata as svarut_testdata
 from helsebro.svarut.accounts import Account, save_account, save_integration
@@ -312,8 +311,6 @@ def load_svarut_data(engine: sa.Engine) -> None:
 
 def build_app(database_url: str, engine: sa.Engine, data_dir: Path):  # noqa: ANN201
     app = create_app(make_settings(database_url, data_dir=data_dir), engine)
-    if not any(getattr(route, "path", None) == TOKEN_PATH for route in app.routes):
-        app.include_router(maskinporten_routes.router)  # until app.py includes it
     return app
 
 
