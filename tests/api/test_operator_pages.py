@@ -528,3 +528,32 @@ def test_no_page_holds_a_whole_fodselsnummer(browser, svarut, pts, engine):  # n
         for number in eleven_digits.findall(page.text):
             assert number not in citizens and number != off_id, f"{path} shows a fødselsnummer"
         assert CITIZEN not in page.text and off_id not in page.text, path
+
+
+def test_every_page_is_accessible_markup_without_scripts_and_with_strict_headers(browser, svarut):
+    letter_id = send_person_letter(svarut, "Brev for sidesjekk")
+    log_in(browser)
+    tool_id = re.search(r'href="/operator/katalog/([0-9a-f-]{36})"', browser.get("/operator/katalog").text).group(1)
+    for path in (*PAGES, f"/operator/brev/{letter_id}", f"/operator/katalog/{tool_id}", LOGIN + "?utlogget=1"):
+        if path.startswith(LOGIN):
+            with TestClient(svarut.app, base_url=PUBLIC_URL) as fresh:
+                page = fresh.get(path)
+        else:
+            page = browser.get(path)
+        assert page.status_code == 200, path
+        html = page.text
+        assert 'lang="nb"' in html and html.count("<h1") == 1, path
+        assert "<script" not in html and not re.search(r"<[^>]*\son[a-z]+=", html), path  # no scripts, no event handlers
+        for field in re.findall(r"<(?:input|select)\b[^>]*>", html):
+            if 'type="hidden"' in field:
+                continue
+            field_id = re.search(r'id="([^"]+)"', field).group(1)
+            assert f'<label for="{field_id}">' in html, (path, field)
+        for header_cell in re.findall(r"<thead[^>]*>(.*?)</thead>", html, re.DOTALL):
+            assert all('scope="col"' in th for th in re.findall(r"<th\b[^>]*>", header_cell)), path
+        for region in re.findall(r'<div class="tabell[^"]*" role="region" aria-labelledby="([^"]+)"', html):
+            assert f'id="{region}"' in html, path
+        assert page.headers["cache-control"] == "no-store", path
+        policy = page.headers["content-security-policy"]
+        assert "default-src 'none'" in policy and "form-action 'self'" in policy and "frame-ancestors 'none'" in policy, path
+        assert page.headers["x-content-type-options"] == "nosniff" and page.headers["referrer-policy"] == "no-referrer", path
