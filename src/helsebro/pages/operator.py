@@ -22,6 +22,7 @@ from starlette.responses import RedirectResponse, Response
 
 from helsebro import db, services
 from helsebro._time import as_utc
+from helsebro.digitaltaktiv.status import Status
 from helsebro.pages import operator_session as sessions
 from helsebro.pages import operator_views as views
 from helsebro.pages.templating import templates
@@ -102,7 +103,7 @@ def iso_time(value: dt.datetime | None) -> str:
     return as_utc(value).isoformat() if value is not None else ""
 
 
-def digitaltaktiv_text(status: Any) -> str:
+def digitaltaktiv_text(status: Status) -> str:
     if status.er_aktiv_selv:
         text = "Digitalt aktiv selv"
     elif status.er_aktiv_via_andre:
@@ -112,12 +113,12 @@ def digitaltaktiv_text(status: Any) -> str:
     return text + (", har gitt fullmakt" if status.tildelt_fullmakt else "")
 
 
+_BREAK_AFTER = re.compile(r"([/_])")
+
+
 def breakable(value: object) -> Markup:
     """Text that may wrap after a / or _ (paths, statuses, scopes), so a phone need not scroll sideways."""
     return Markup(_BREAK_AFTER.sub(r"\1<wbr>", str(escape(value))))
-
-
-_BREAK_AFTER = re.compile(r"([/_])")
 
 templates.env.filters["operator_tid"] = norwegian_time
 templates.env.filters["operator_brytbar"] = breakable
