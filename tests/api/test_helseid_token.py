@@ -221,6 +221,15 @@ def test_private_key_jwt_still_works_in_strict_mode(strict_client):
     assert response.status_code == 200, response.text
 
 
+def test_the_operator_keeps_its_secret_in_strict_mode(strict_client):
+    """helsebro's own operator client has no HelseID counterpart to imitate, so strict mode leaves it on."""
+    form = {"grant_type": "client_credentials", "scope": "helsebro:operator"}
+    response = post_token(strict_client, form, basic_auth("helsebro-operator", "helsebro-operator"))
+    assert response.status_code == 200, response.text
+    wrong = post_token(strict_client, form, basic_auth("helsebro-operator", "not-the-secret"))
+    assert_oauth_error(wrong, 401, "invalid_client")
+
+
 # -- claims of issued tokens --------------------------------------------------------------------------
 
 

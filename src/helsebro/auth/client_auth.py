@@ -47,9 +47,9 @@ def authenticate(
     client_id, secret = _secret_credentials(form, authorization)
     if client_id is None:
         raise _invalid_client("no client authentication: send a client_assertion (private_key_jwt)")
-    if not allow_secrets:
-        raise _invalid_client("client secrets are turned off (strict mode); use private_key_jwt")
     client = lookup(client_id)
+    if not allow_secrets and not (client is not None and client.operates_only):
+        raise _invalid_client("client secrets are turned off (strict mode); use private_key_jwt")
     if client is None or not client.enabled or not verify_secret(secret or "", client.secret_hash):
         failure = _invalid_client("unknown client or wrong client secret")
         if authorization and authorization[:6].lower() == "basic ":

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from joserfc.jwk import KeySet
 
-from helsebro.auth.scopes import canonical
+from helsebro.auth.scopes import OPERATOR_SCOPE, canonical
 from helsebro.auth.tables import api_clients
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
@@ -36,6 +36,12 @@ class ApiClient:
 
     def grants(self, scope: str) -> bool:
         return canonical(scope) in {canonical(s) for s in self.scopes}
+
+    @property
+    def operates_only(self) -> bool:
+        """A client of helsebro's own operator API and nothing else. It has no HelseID counterpart, so strict
+        mode (which turns client secrets off to behave like HelseID) leaves its secret on."""
+        return bool(self.scopes) and all(canonical(s) == OPERATOR_SCOPE for s in self.scopes)
 
 
 def hash_secret(secret: str) -> str:

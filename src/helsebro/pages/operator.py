@@ -50,7 +50,6 @@ _PAGE_HEADERS = {
 }
 
 WRONG_CREDENTIALS = "Innloggingen mislyktes: klient-ID eller hemmelighet er feil."
-SECRETS_OFF = "Innlogging med klienthemmelighet er slått av på denne serveren (HELSEBRO_STRICT=true)."
 FORM_INVALID = "Skjemaet er utløpt eller ugyldig. Last siden på nytt og prøv igjen."
 
 try:
@@ -240,16 +239,7 @@ async def log_in(
     if not sessions.login_csrf_ok(request, csrf):
         return _login_page(request, neste, FORM_INVALID, klient_id.strip(), 400)
     svc = services.of(request)
-    try:
-        client = await run_in_threadpool(
-            sessions.check_credentials,
-            svc.engine,
-            klient_id.strip(),
-            hemmelighet,
-            strict=svc.settings.strict,
-        )
-    except sessions.SecretsTurnedOff:
-        return _login_page(request, neste, SECRETS_OFF, klient_id.strip(), 403)
+    client = await run_in_threadpool(sessions.check_credentials, svc.engine, klient_id.strip(), hemmelighet)
     if client is None:
         return _login_page(request, neste, WRONG_CREDENTIALS, klient_id.strip(), 401)
     response = _redirect(neste if _own_page(neste) else CLIENTS_PATH)
