@@ -5,6 +5,7 @@ DPoP nonces demanded by the server (HELSEBRO_DPOP_NONCE=all, on a server of its 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,9 +16,20 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from helsebro.client import Document, DPoP, HelseId, HelsenorgeError, OperatorError, PtsClient, PtsProblem, SvarUtError, TokenError
+from helsebro.client import (
+    Document,
+    DPoP,
+    HelseId,
+    HelsenorgeError,
+    OperatorError,
+    PtsClient,
+    PtsProblem,
+    SvarUtError,
+    TokenError,
+)
 from helsebro.client.auth import client_assertion
 from helsebro.client.demo import DEMO_KONTO_ID, DemoClients, demo_clients
+from helsebro.client.personvern import TypePi
 from helsebro.client.svarut import MultipartBody
 from helsebro.identifiers import FnrKind, make_fnr
 from helsebro.testdata import loader
@@ -154,7 +166,8 @@ def test_digitaltaktiv_status_and_feed_follow_pvk_consent(clients: DemoClients):
 
 def test_pvk_set_and_read(clients: DemoClients):
     fnr = new_citizen(clients)
-    guid, part, type_pi = NFS
+    guid, part = NFS[:2]
+    type_pi: TypePi = "samtykke"
     proof = (b"%PDF-1.7\nsignert\n", "application/pdf")
     first = clients.personvern.set_setting(fnr, guid, part, type_pi, True, signert_bevis=(proof[1], proof[0]))
     assert first == {"returKode": "ok", "instansEndret": "endret"}
@@ -225,10 +238,14 @@ def test_pts_through_token_exchange(clients: DemoClients, live_server: LiveServe
 def test_multipart_body_length_is_exact(tmp_path: Path):
     big = tmp_path / "stor.pdf"
     big.write_bytes(b"%PDF-1.7\n" + b"x" * 700_000)
-    body = MultipartBody(person_letter("12048645510", "stor.pdf", "liten.pdf"), [Document("stor.pdf", big), Document("liten.pdf", b"%PDF-1.7\n")])
+    stream = io.BytesIO(b"skipped%PDF-1.7\nfra en strom\n")
+    stream.seek(7)  # a stream counts from where it stands
+    documents = [Document("stor.pdf", big), Document("liten.pdf", b"%PDF-1.7\n"), Document("strom.pdf", stream)]
+    body = MultipartBody(person_letter("12048645510", "stor.pdf", "liten.pdf", "strom.pdf"), documents)
     pieces = list(body)
     assert max(len(p) for p in pieces) <= 256 * 1024 + 200  # streamed in pieces, never the whole file at once
     assert len(b"".join(pieces)) == body.length()
+    assert b"".join(pieces).count(b"%PDF-1.7") == 3 and b"skipped" not in b"".join(pieces)
 
 
 def wait_for_statuses(clients: DemoClients, ids: list[str], done: set[str], seconds: float = 45) -> dict[str, str]:

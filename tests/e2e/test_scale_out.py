@@ -16,7 +16,6 @@ feed with its safe offsets. Then nothing may be lost or duplicated:
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import re
@@ -43,7 +42,11 @@ from helsebro.client.demo import DEMO_KONTO_ID, DemoClients, demo_clients
 from helsebro.db import create_engine
 from helsebro.jobs.tables import outbox
 from helsebro.personvern.tables import pvk_historikk
-from helsebro.pts.tables import pts_privacy_restriction, pts_safety_attribute, pts_safety_restriction
+from helsebro.pts.tables import (
+    pts_privacy_restriction,
+    pts_safety_attribute,
+    pts_safety_restriction,
+)
 from helsebro.svarut import status as svarut_status
 from helsebro.svarut.letters import OUTBOX_KIND
 from helsebro.svarut.tables import svarut_forsendelse

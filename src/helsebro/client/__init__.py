@@ -4,7 +4,14 @@ family. See the README section "Python client"."""
 
 from helsebro.client.auth import AccessToken, DPoP, HelseId, HelseIdAuth
 from helsebro.client.digitaltaktiv import DigitaltAktivClient
-from helsebro.client.errors import ApiError, HelsenorgeError, OperatorError, PtsProblem, SvarUtError, TokenError
+from helsebro.client.errors import (
+    ApiError,
+    HelsenorgeError,
+    OperatorError,
+    PtsProblem,
+    SvarUtError,
+    TokenError,
+)
 from helsebro.client.maskinporten import Maskinporten
 from helsebro.client.operator import OperatorClient
 from helsebro.client.personvern import PersonvernClient

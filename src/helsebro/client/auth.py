@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -29,8 +29,8 @@ from joserfc.jwk import ECKey, RSAKey, import_key
 
 from helsebro.client.errors import TokenError
 
-Key = Union[RSAKey, ECKey]
-KeyInput = Union[Key, Mapping[str, Any], str, Path]
+Key = RSAKey | ECKey
+KeyInput = Key | Mapping[str, Any] | str | Path
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"

@@ -4,6 +4,7 @@ tests. Never use these keys anywhere else; for your own client, build the family
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Self
 
 import httpx
 
@@ -42,7 +43,7 @@ class DemoClients:
         self.operator.close()
         self.http.close()
 
-    def __enter__(self) -> DemoClients:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

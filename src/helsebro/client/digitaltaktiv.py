@@ -8,7 +8,7 @@ come twice across pages, never not at all).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from helsebro.client._base import ServiceClient
 from helsebro.client.errors import HelsenorgeError
@@ -43,7 +43,7 @@ class DigitaltAktivClient(ServiceClient):
     def status_changes(self, offset: str | None = None) -> StatusEndringer:
         """Citizens whose status may have changed after ``offset`` (None: all within three months)."""
         params: dict[str, Any] = {"offset": offset} if offset else {}
-        return self.request("GET", "/DigitaltAktiv/api/v1/DigitaltAktivStatusEndringer", params=params).json()
+        return cast(StatusEndringer, self.request("GET", "/DigitaltAktiv/api/v1/DigitaltAktivStatusEndringer", params=params).json())
 
     def follow_changes(self, offset: str | None = None) -> Iterator[StatusEndringer]:
         """Page after page, each asked for with the previous page's offset, until a page comes back empty."""
@@ -57,8 +57,8 @@ class DigitaltAktivClient(ServiceClient):
     def aktivsjekk(self, fnr_liste: Iterable[str], omraade: int = HELSEHJELP) -> Aktivsjekk:
         """``helsenorgeaktivsjekken/v1``: for up to 1000 citizens, active themselves, through others, power given."""
         body = {"fnrListe": list(fnr_liste), "omraade": omraade}
-        return self.request("POST", "/digitaltaktiv/helsenorgeaktivsjekken/v1", json=body).json()
+        return cast(Aktivsjekk, self.request("POST", "/digitaltaktiv/helsenorgeaktivsjekken/v1", json=body).json())
 
     def digitalt_aktiv_omraade(self, fnr: str, omraade: int = 1) -> DigitaltAktivOmraadeSvar:
         """The older single check."""
-        return self.request("POST", "/digitaltaktiv/v1/DigitaltAktivOmraade", json={"fnr": fnr, "omraade": omraade}).json()
+        return cast(DigitaltAktivOmraadeSvar, self.request("POST", "/digitaltaktiv/v1/DigitaltAktivOmraade", json={"fnr": fnr, "omraade": omraade}).json())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Generator
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 import httpx
 
@@ -122,18 +122,18 @@ class OperatorClient(ServiceClient):
         ``more``: further wire fields (``adresse``, ``postnummer``, ``poststed``, ``dodsdato``, ``mellomnavn``)."""
         body: dict[str, Any] = {"fornavn": fornavn, "etternavn": etternavn, "helsenorgeSamtykke": helsenorge_samtykke, **more}
         body |= {k: v for k, v in (("fodselsdato", _date(fodselsdato)), ("fnr", fnr)) if v is not None}
-        return self.request("POST", "/innbyggere", json=body).json()
+        return cast(Innbygger, self.request("POST", "/innbyggere", json=body).json())
 
     def get_citizen(self, fnr: str) -> Innbygger:
-        return self.request("GET", f"/innbyggere/{fnr}").json()
+        return cast(Innbygger, self.request("GET", f"/innbyggere/{fnr}").json())
 
     def list_citizens(self, *, navn: str | None = None, limit: int = 50, offset: int = 0) -> InnbyggerListe:
         params: dict[str, Any] = {"limit": limit, "offset": offset} | ({"navn": navn} if navn else {})
-        return self.request("GET", "/innbyggere", params=params).json()
+        return cast(InnbyggerListe, self.request("GET", "/innbyggere", params=params).json())
 
     def update_citizen(self, fnr: str, **changes: Any) -> Innbygger:
         """PATCH with wire names, e.g. ``helsenorgeSamtykke=False`` (withdraws the consent, with history)."""
-        return self.request("PATCH", f"/innbyggere/{fnr}", json=changes).json()
+        return cast(Innbygger, self.request("PATCH", f"/innbyggere/{fnr}", json=changes).json())
 
     def delete_citizen(self, fnr: str) -> None:
         self.request("DELETE", f"/innbyggere/{fnr}")
@@ -145,14 +145,14 @@ class OperatorClient(ServiceClient):
     ) -> Helsepersonell:
         body: dict[str, Any] = {"hprNummer": hpr_nummer, "fornavn": fornavn, "etternavn": etternavn, "autorisasjoner": autorisasjoner or []}
         body |= {"fnr": fnr} if fnr else {}
-        return self.request("POST", "/helsepersonell", json=body).json()
+        return cast(Helsepersonell, self.request("POST", "/helsepersonell", json=body).json())
 
     def get_health_person(self, hpr_nummer: str) -> Helsepersonell:
-        return self.request("GET", f"/helsepersonell/{hpr_nummer}").json()
+        return cast(Helsepersonell, self.request("GET", f"/helsepersonell/{hpr_nummer}").json())
 
     def create_organisation(self, orgnr: str, navn: str, *, her_id: str | None = None) -> Organisasjon:
         body: dict[str, Any] = {"orgnr": orgnr, "navn": navn} | ({"herId": her_id} if her_id else {})
-        return self.request("POST", "/organisasjoner", json=body).json()
+        return cast(Organisasjon, self.request("POST", "/organisasjoner", json=body).json())
 
     def get_organisation(self, orgnr: str) -> Organisasjon:
-        return self.request("GET", f"/organisasjoner/{orgnr}").json()
+        return cast(Organisasjon, self.request("GET", f"/organisasjoner/{orgnr}").json())

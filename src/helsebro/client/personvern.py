@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, cast
 
 from helsebro.client._base import ServiceClient
 from helsebro.client.errors import HelsenorgeError
@@ -93,18 +93,18 @@ class PersonvernClient(ServiceClient):
         if navngitt_helsepersonell is not None:
             named = [{"nummer": nummer} | ({"navn": navn} if navn else {}) for nummer, navn in navngitt_helsepersonell]
             body["TbInnbyggerMetadata"] = {"detaljertAngivelse": {"navngittHelseperson": named}}
-        return self.request("POST", f"{BASE}/SettInnbyggersPersonvernInnstilling/v2", json=body).json()
+        return cast(SettSvar, self.request("POST", f"{BASE}/SettInnbyggersPersonvernInnstilling/v2", json=body).json())
 
     def check_status(self, innbygger_fnr: str, definisjon_guid: str, part_kode: str, definisjon_navn: str | None = None) -> PiStatus:
         body = {"innbyggerFnr": innbygger_fnr, "definisjonGuid": definisjon_guid, "partKode": part_kode}
         body |= {"definisjonNavn": definisjon_navn} if definisjon_navn else {}
-        return self.request("POST", f"{BASE}/SjekkInnbyggersPiStatus/v2", json=body).json()
+        return cast(PiStatus, self.request("POST", f"{BASE}/SjekkInnbyggersPiStatus/v2", json=body).json())
 
     def settings_for_part(self, innbygger_fnr: str, part_kode: str) -> list[InnbyggersPi]:
         body = {"innbyggerFnr": innbygger_fnr, "partKode": part_kode}
-        return self.request("POST", f"{BASE}/HentInnbyggersPiForPart/v2", json=body).json()
+        return cast(list[InnbyggersPi], self.request("POST", f"{BASE}/HentInnbyggersPiForPart/v2", json=body).json())
 
     def active_for_definition(self, definisjon_guid: str, part_kode: str, paging_reference: int = 0) -> AktivePiForDefinisjon:
         """One page; pass the answer's ``pagingReference`` for the next, until it is 0."""
         params = {"definisjonGuid": definisjon_guid, "partKode": part_kode, "pagingReference": paging_reference}
-        return self.request("GET", f"{BASE}/HentInnbyggereAktivePiForDefinisjon/v2", params=params).json()
+        return cast(AktivePiForDefinisjon, self.request("GET", f"{BASE}/HentInnbyggereAktivePiForDefinisjon/v2", params=params).json())

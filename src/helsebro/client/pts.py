@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterable
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, cast
 
 import httpx
 
@@ -154,7 +154,7 @@ class PtsClient(ServiceClient):
             body["delayDays"] = delay_days
         if delay_delivery_until is not None:
             body["delayDeliveryUntil"] = _time(delay_delivery_until)
-        return self.request("POST", SAFETY, json=body).json()
+        return cast(ConfidentialAttribute, self.request("POST", SAFETY, json=body).json())
 
     def associate_parent(
         self, off_id: str, child: ConfidentialObjectId, parent: ConfidentialObjectId, delay_from_time: dt.datetime | str | None = None
@@ -165,7 +165,7 @@ class PtsClient(ServiceClient):
         }
         if delay_from_time is not None:
             body["delayFromTime"] = _time(delay_from_time)
-        return self.request("POST", SAFETY + "/associate-parent", json=body).json()
+        return cast(ConfidentialAttribute, self.request("POST", SAFETY + "/associate-parent", json=body).json())
 
     def search_safety(
         self, off_id: str, *, confidential_object_id: ConfidentialObjectId | None = None, applicable_only: bool = False
@@ -175,7 +175,7 @@ class PtsClient(ServiceClient):
             body["confidentialObjectId"] = confidential_object_id
         if applicable_only:
             body["ApplicableOnly"] = True  # the documentation's casing
-        return self.request("POST", SAFETY + "/_search", json=body).json()
+        return cast(list[ConfidentialAttribute], self.request("POST", SAFETY + "/_search", json=body).json())
 
     # -- patient privacy --
 
@@ -203,21 +203,21 @@ class PtsClient(ServiceClient):
             "subjectScope": subject,
         }
         body |= {k: _time(v) for k, v in (("validFrom", valid_from), ("validTo", valid_to)) if v is not None}
-        return self.request("POST", PRIVACY, json=body).json()
+        return cast(PrivacyRestriction, self.request("POST", PRIVACY, json=body).json())
 
     def search_privacy(self, off_id: str, *, include_revoked: bool = False) -> list[PrivacyRestriction]:
         body: dict[str, Any] = {"offId": off_id} | ({"includeRevoked": True} if include_revoked else {})
-        return self.request("POST", PRIVACY + "/_search", json=body).json()
+        return cast(list[PrivacyRestriction], self.request("POST", PRIVACY + "/_search", json=body).json())
 
     def revoke_privacy_restriction(self, restriction_id: str) -> PrivacyRestriction:
-        return self.request("POST", f"{PRIVACY}/{restriction_id}/revoke").json()
+        return cast(PrivacyRestriction, self.request("POST", f"{PRIVACY}/{restriction_id}/revoke").json())
 
     # -- helsebro's own --
 
     def get_restriction(self, area: Literal["patient-safety", "patient-privacy"], restriction_id: str) -> dict[str, Any]:
         """One restriction with its history (a ConfidentialAttribute, or a PrivacyRestriction with ``history``)."""
         prefix = "/v0.5" if area == "patient-safety" else ""
-        return self.request("GET", f"{prefix}/access-restrictions/{area}/{restriction_id}").json()
+        return cast(dict[str, Any], self.request("GET", f"{prefix}/access-restrictions/{area}/{restriction_id}").json())
 
     def access_check(
         self, off_id: str, object_type: str, object_id: str, *, hpr_number: str | None = None, emergency: bool = False
@@ -225,4 +225,4 @@ class PtsClient(ServiceClient):
         body: dict[str, Any] = {"offId": off_id, "confidentialObjectId": _object(object_type, object_id), "emergency": emergency}
         if hpr_number is not None:
             body["hprNumber"] = hpr_number
-        return self.request("POST", "/v0.5/access-check", json=body).json()
+        return cast(AccessDecision, self.request("POST", "/v0.5/access-check", json=body).json())

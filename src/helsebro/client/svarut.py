@@ -11,13 +11,13 @@ it goes with a ``Content-Length`` rather than chunked.
 
 from __future__ import annotations
 
+import io
 import json
-import os
 import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, TypedDict, Union
+from typing import Any, BinaryIO, Literal, TypedDict, cast
 
 import httpx
 
@@ -27,7 +27,7 @@ from helsebro.client.maskinporten import Maskinporten
 
 CHUNK_SIZE = 256 * 1024
 Kind = Literal["person", "organisasjon", "nhn", "print"]
-Source = Union[bytes, Path, BinaryIO]
+Source = bytes | Path | BinaryIO
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,11 @@ class Document:
             return len(self.source)
         if isinstance(self.source, Path):
             return self.source.stat().st_size
-        return os.fstat(self.source.fileno()).st_size - self.source.tell()
+        # An open file or any seekable stream: what is left from where it stands.
+        here = self.source.tell()
+        end = self.source.seek(0, io.SEEK_END)
+        self.source.seek(here)
+        return end - here
 
     def chunks(self) -> Iterator[bytes]:
         if isinstance(self.source, bytes):
@@ -74,6 +78,7 @@ class MultipartBody:
         self.boundary = "helsebro-" + secrets.token_hex(16)
         self._metadata = json.dumps(forsendelse, ensure_ascii=False).encode("utf-8")
         self._documents = list(documents)
+        self._sizes = [document.size() for document in self._documents]  # before any stream is read
 
     @property
     def content_type(self) -> str:
@@ -91,7 +96,7 @@ class MultipartBody:
 
     def length(self) -> int:
         first = len(self._head("forsendelse", "application/json")) + len(self._metadata) + 2
-        files = sum(len(head) + document.size() + 2 for head, document in zip(self._heads(), self._documents))
+        files = sum(len(head) + size + 2 for head, size in zip(self._heads(), self._sizes))
         return first + files + len(self._tail())
 
     def __iter__(self) -> Iterator[bytes]:
@@ -147,4 +152,4 @@ class SvarUtClient(ServiceClient):
     def status(self, konto_id: str, ids: Sequence[str]) -> list[Status]:
         """``status/sok``: the current status of each of these letters of the account."""
         response = self.request("POST", f"/v3/kontoer/{konto_id}/forsendelser/status/sok", json={"id": list(ids)}, headers=self._integration)
-        return response.json()["statuser"]
+        return cast(list[Status], response.json()["statuser"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from helsebro.client._base import ServiceClient
 from helsebro.client.errors import HelsenorgeError
@@ -109,14 +109,14 @@ class VerktoyClient(ServiceClient):
             ("KunAnonymTilgang", _flag(kun_anonym_tilgang)),
         ) if value is not None]
         params += [("Sidereferanse", sidereferanse), ("AntallVerktoy", antall_verktoy)]
-        return self.request("GET", "/verktoy/v1/SelvstendigVerktoy", params=params).json()
+        return cast(list[Verktoy], self.request("GET", "/verktoy/v1/SelvstendigVerktoy", params=params).json())
 
     def get_tool(self, verktoy_id: str) -> Verktoy:
-        return self.request("GET", f"/verktoy/v1/SelvstendigVerktoy/{verktoy_id}").json()
+        return cast(Verktoy, self.request("GET", f"/verktoy/v1/SelvstendigVerktoy/{verktoy_id}").json())
 
     def search_tools(self, soke_ord: str, row_count: int | None = None) -> list[VerktoySokTreff]:
         params: dict[str, Any] = {"SokeOrd": soke_ord} | ({"RowCount": row_count} if row_count is not None else {})
-        return self.request("GET", "/verktoy/v1/SelvstendigVerktoy/SokSelvstendigVerktoy", params=params).json()
+        return cast(list[VerktoySokTreff], self.request("GET", "/verktoy/v1/SelvstendigVerktoy/SokSelvstendigVerktoy", params=params).json())
 
     def image(self, grafisk_element_id: int) -> GrafiskElement:
         response = self.request("GET", f"/verktoy/v1/GrafiskElement/{grafisk_element_id}")
@@ -137,7 +137,7 @@ class VerktoyClient(ServiceClient):
         """Send the tool to the citizen as a Helsenorge task; answers the citizen's PseudoId for this client."""
         body = {"VerktoyId": verktoy_id, "InnbyggerFnr": innbygger_fnr, "AvsenderOrgNummer": avsender_org_nummer, "AvsenderNavn": avsender_navn}
         body |= {k: v for k, v in (("FristDato", _date(frist_dato)), ("Melding", melding)) if v is not None}
-        return self.request("POST", "/verktoy/system/verktoy/v2", json=body).json()
+        return cast(SendSvar, self.request("POST", "/verktoy/system/verktoy/v2", json=body).json())
 
     def send_v1(
         self,
@@ -153,16 +153,16 @@ class VerktoyClient(ServiceClient):
         body: dict[str, Any] = {"VerktoyId": verktoy_id, "InnbyggerFnr": innbygger_fnr}
         optional = (("BehandlerHpr", behandler_hpr), ("BehandlerFnr", behandler_fnr), ("FristDato", _date(frist_dato)), ("Melding", melding))
         body |= {k: v for k, v in optional if v is not None}
-        return self.request("POST", "/verktoy/v1/Verktoy", json=body).json()
+        return cast(SendSvar, self.request("POST", "/verktoy/v1/Verktoy", json=body).json())
 
     # -- guidance services (verktoyadminveiledning) --
 
     def update_guidance_service(self, veiledningstjeneste_id: str, *, telefon: str, url: str, apningstider: list[int]) -> dict[str, Any]:
         body = {"Id": veiledningstjeneste_id, "Telefon": telefon, "Url": url, "Apningstider": apningstider}
-        return self.request("PUT", f"/verktoy/v1/Veiledningstjeneste/{veiledningstjeneste_id}", json=body).json()
+        return cast(dict[str, Any], self.request("PUT", f"/verktoy/v1/Veiledningstjeneste/{veiledningstjeneste_id}", json=body).json())
 
     # -- with a citizen's token (Helsenorge citizen login) --
 
     def behandler(self, verktoy_id: str) -> Behandler:
         """Who sent this tool to the logged-in citizen; the auth must carry the citizen's token."""
-        return self.request("GET", "/verktoy/v1/Behandler", params={"VerktoyId": verktoy_id}).json()
+        return cast(Behandler, self.request("GET", "/verktoy/v1/Behandler", params={"VerktoyId": verktoy_id}).json())
