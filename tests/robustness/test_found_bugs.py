@@ -11,7 +11,11 @@ from joserfc.jwk import ECKey
 from helsebro.auth.client_side import dpop_proof
 from tests.api.pts_support import exchange, user_token
 from tests.conftest import PUBLIC_URL
-from tests.robustness.families import assert_helsenorge_error, assert_problem, operator_token
+from tests.robustness.families import (
+    assert_helsenorge_error,
+    assert_problem,
+    operator_token,
+)
 
 pytestmark = pytest.mark.usefixtures("engine")
 

@@ -21,7 +21,11 @@ from helsebro.testdata import loader
 from tests.api.pts_support import new_object, privacy_body, safety_body
 from tests.conftest import make_settings
 from tests.robustness.auth import Credentials
-from tests.robustness.families import assert_fiks_error, assert_helsenorge_error, assert_problem
+from tests.robustness.families import (
+    assert_fiks_error,
+    assert_helsenorge_error,
+    assert_problem,
+)
 from tests.robustness.fuzz_bodies import broken_json, broken_multipart
 from tests.support import SEED_TOOL, SEED_TOOL_2
 from tests.support_svarut import KONTO, new_uuid, person_letter
