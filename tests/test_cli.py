@@ -6,7 +6,7 @@ import json
 
 import pytest
 from joserfc import jwt
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, thumbprint
 from typer.testing import CliRunner
 
 from helsebro import db
@@ -57,10 +57,11 @@ def test_token_with_pvk_scope_picks_the_epj_demo_client(env):
     assert payload["client_id"] == "helsebro-demo-epj"
 
 
-def _public_keys() -> KeySet:
+def _public_keys(database_url: str | None = None) -> KeySet:
     from helsebro.auth.keys import KeyStore
+    from helsebro.db import create_engine
 
-    keys = KeyStore(_engine(), 3600)
+    keys = KeyStore(create_engine(database_url) if database_url else _engine(), 3600)
     keys.load()
     return KeySet.import_key_set(keys.public_jwks())
 
@@ -69,6 +70,49 @@ def test_token_for_unknown_client_fails_with_a_message(env):
     result = runner.invoke(app, ["token", "--scope", "verktoykatalog_read", "--client", "nobody"])
     assert result.exit_code == 2
     assert "unknown client" in result.output
+
+
+def test_token_dpop_key_is_made_when_missing_and_kept(database_url, engine, tmp_path, monkeypatch):
+    # The README's "--dpop-key key.jwk.json" on a fresh machine: there is no such file yet (it was a traceback).
+    monkeypatch.setenv("HELSEBRO_DATABASE_URL", database_url)
+    key_file = tmp_path / "key.jwk.json"
+    first = runner.invoke(app, ["token", "-s", "verktoykatalog_read", "--dpop-key", str(key_file), "--json"])
+    assert first.exit_code == 0, first.output
+    assert "Wrote a new DPoP key" in first.stderr
+    jwk = json.loads(key_file.read_text())
+    assert jwk["kty"] == "EC" and jwk["d"]
+    again = runner.invoke(app, ["token", "-s", "verktoykatalog_read", "--dpop-key", str(key_file), "--json"])
+    assert again.exit_code == 0 and "Wrote" not in again.stderr
+    assert json.loads(key_file.read_text()) == jwk  # the same key, not a new one
+    for result in (first, again):
+        response = json.loads(result.stdout)
+        assert response["token_type"] == "DPoP"
+        claims = jwt.decode(response["access_token"], _public_keys(database_url)).claims
+        assert claims["cnf"]["jkt"] == thumbprint({k: v for k, v in jwk.items() if k != "d"})
+
+
+@pytest.mark.parametrize(
+    ("option", "content", "message"),
+    [
+        ("--dpop-key", "{not json", "not a JSON file"),
+        ("--dpop-key", '{"kty": "oct", "k": "c2VjcmV0"}', "not an RSA or EC key"),
+        ("--dpop-key", '{"kty": "EC", "crv": "P-256"}', "not a usable private key"),
+        ("--key", "[]", "not an RSA or EC key"),
+    ],
+)
+def test_token_names_a_bad_key_file_without_a_traceback(env, option, content, message):
+    key_file = env / "bad.jwk.json"
+    key_file.write_text(content)
+    result = runner.invoke(app, ["token", "-s", "verktoykatalog_read", option, str(key_file)])
+    assert result.exit_code == 2, result.output
+    assert f"{option} {key_file}: {message}" in " ".join(result.stderr.split())
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_token_with_a_missing_key_file_says_so(env):
+    result = runner.invoke(app, ["token", "-s", "verktoykatalog_read", "--key", str(env / "nowhere.jwk.json")])
+    assert result.exit_code == 2
+    assert "nowhere.jwk.json: no such file" in " ".join(result.stderr.split())
 
 
 def test_clients_add_with_generated_key_then_token(env):

@@ -126,7 +126,7 @@ def token(
     scope: Annotated[list[str], typer.Option("--scope", "-s", help="Scope to ask for (repeat for more).")],
     client: Annotated[Optional[str], typer.Option(help="client_id; default: a demo client granted the scope.")] = None,
     key: Annotated[Optional[Path], typer.Option(help="The client's private JWK (JSON) if it is not a demo client.")] = None,
-    dpop_key: Annotated[Optional[Path], typer.Option(help="Private JWK for a DPoP-bound token.")] = None,
+    dpop_key: Annotated[Optional[Path], typer.Option(help="Private JWK for a DPoP-bound token (a new EC key is written there if the file does not exist).")] = None,
     hpr: Annotated[Optional[str], typer.Option(help="HPR number: a user token for this health professional (to exchange, e.g. for PTS).")] = None,
     full: Annotated[bool, typer.Option("--json", help="Print the whole token response.")] = False,
 ) -> None:
@@ -136,6 +136,8 @@ def token(
 
     settings = _settings()
     _prepare(settings)
+    if dpop_key and tokens_cli.ensure_dpop_key(dpop_key):
+        err.print(f"Wrote a new DPoP key (EC P-256) to {dpop_key}: sign your DPoP proofs with it.")
     try:
         response = tokens_cli.fetch(settings, _engine(settings), scope, client, key, dpop_key, hpr)
     except tokens_cli.TokenCommandError as exc:

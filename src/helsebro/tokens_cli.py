@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
-from joserfc.jwk import thumbprint
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey, thumbprint
 
 from helsebro import db
 from helsebro.auth import client_auth, grants, user_tokens
@@ -26,6 +27,32 @@ from helsebro.testdata import loader
 
 class TokenCommandError(Exception):
     pass
+
+
+def ensure_dpop_key(path: Path) -> bool:
+    """Write a new EC P-256 DPoP key to ``path`` unless the file exists (a DPoP key is the client's own, made
+    once and kept). True when it wrote one."""
+    if path.exists():
+        return False
+    path.write_text(json.dumps(ECKey.generate_key("P-256").as_dict(private=True), indent=1) + "\n")
+    return True
+
+
+def read_private_jwk(path: Path, option: str) -> dict:
+    """A private RSA or EC JWK from a file, or a TokenCommandError saying what is wrong with the file."""
+    try:
+        jwk = json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise TokenCommandError(f"{option} {path}: no such file") from exc
+    except (OSError, ValueError) as exc:  # ValueError: not UTF-8 or not JSON
+        raise TokenCommandError(f"{option} {path}: not a JSON file ({exc})") from exc
+    if not isinstance(jwk, dict) or jwk.get("kty") not in ("RSA", "EC"):
+        raise TokenCommandError(f"{option} {path}: not an RSA or EC key in JWK (JSON) form")
+    try:
+        load_private_key(jwk)
+    except (JoseError, ValueError) as exc:
+        raise TokenCommandError(f"{option} {path}: not a usable private key ({exc})") from exc
+    return jwk
 
 
 def default_client_for(scopes: list[str]) -> str:
@@ -53,7 +80,7 @@ def fetch(
     if hpr:
         return user_token(settings, engine, scopes, client_id, hpr, dpop_key_file)
     try:
-        jwk = json.loads(key_file.read_text()) if key_file else loader.demo_private_key(client_id)
+        jwk = read_private_jwk(key_file, "--key") if key_file else loader.demo_private_key(client_id)
     except FileNotFoundError as exc:
         raise TokenCommandError(f"no private key for {client_id!r}: pass --key FILE") from exc
     base = settings.base_url()
@@ -64,7 +91,7 @@ def fetch(
     proof = None
     if dpop_key_file:
         nonce = nonces.current(now) if settings.dpop_nonce != "off" else None
-        proof = dpop_proof(load_private_key(json.loads(dpop_key_file.read_text())), "POST", endpoint, nonce=nonce)
+        proof = dpop_proof(load_private_key(read_private_jwk(dpop_key_file, "--dpop-key")), "POST", endpoint, nonce=nonce)
     form = {
         "grant_type": "client_credentials",
         "client_assertion_type": client_auth.ASSERTION_TYPE,
@@ -92,7 +119,7 @@ def user_token(
     """A health professional's user token, as HelseID issues it to the client after the professional's login
     (helsebro has no HelseID login page: this stands in for it). Exchange it for a PTS token at the token
     endpoint (grant_type token-exchange)."""
-    jkt = thumbprint(load_private_key(json.loads(dpop_key_file.read_text())).as_dict(private=False)) if dpop_key_file else None
+    jkt = thumbprint(load_private_key(read_private_jwk(dpop_key_file, "--dpop-key")).as_dict(private=False)) if dpop_key_file else None
     keys = KeyStore(engine, settings.access_token_seconds)
     secret = settings.secret or server_secret(engine)
     try:
