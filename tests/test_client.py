@@ -17,6 +17,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from helsebro.client import (
+    BearerToken,
     Document,
     DPoP,
     HelseId,
@@ -26,6 +27,7 @@ from helsebro.client import (
     PtsProblem,
     SvarUtError,
     TokenError,
+    VerktoyClient,
 )
 from helsebro.client.auth import client_assertion
 from helsebro.client.demo import DEMO_KONTO_ID, DemoClients, demo_clients
@@ -34,10 +36,12 @@ from helsebro.client.svarut import MultipartBody
 from helsebro.identifiers import FnrKind, make_fnr
 from helsebro.testdata import loader
 from tests.e2e.conftest import LiveServer, live_server, start_server  # noqa: F401  (live_server: the fixture)
+from tests.support_login import log_in
 
 pytestmark = pytest.mark.server
 
 SEED_TOOL = "08ead360-0d65-448c-ba9e-8a08f0921c90"  # owned by helsebro-demo-verktoy
+SEED_TOOL_2 = "95d2290a-ecbc-4525-9593-f35d4ee4e42d"
 SENDER_ORGNR = "913748263"
 NFS = ("3fe2a80a-4200-42e2-817b-da8a6236708a", "NFS", "samtykke")  # NFS biomateriale samtykke
 HN_CONSENT = ("5b0e3c1d-8a47-4f6e-9b2d-7c1a0e4f3d58", "HN", "samtykke")  # drives DigitaltAktiv
@@ -138,6 +142,32 @@ def test_send_v2_creates_a_task_once(clients: DemoClients):
     with pytest.raises(HelsenorgeError) as not_active:
         clients.verktoy.send_v2(SEED_TOOL, inactive, SENDER_ORGNR, "Poliklinikk for angstlidelser")
     assert not_active.value.code == "VER-000228" and "digitalt aktiv" in not_active.value.message
+
+
+def test_send_v1_then_the_citizen_asks_behandler(clients: DemoClients, live_server: LiveServer):  # noqa: F811
+    fnr = new_citizen(clients)
+    clients.verktoy.send_v1(SEED_TOOL, fnr, behandler_hpr="565513636", melding="Fra fastlegen")
+    with pytest.raises(HelsenorgeError) as unknown_hpr:
+        clients.verktoy.send_v1(SEED_TOOL_2, fnr, behandler_hpr="999999999")
+    assert (unknown_hpr.value.status, unknown_hpr.value.code) == (400, "PVF-000239")
+
+    with httpx.Client(base_url=live_server.base_url, timeout=30) as browser:
+        citizen_token = log_in(browser, fnr, base_url=live_server.base_url)["access_token"]
+    as_citizen = VerktoyClient(live_server.base_url, BearerToken(citizen_token))
+    assert as_citizen.behandler(SEED_TOOL) == {"Id": "565513636", "IdType": "HPR", "Navn": "Venstre Morfar"}
+    with pytest.raises(HelsenorgeError) as never_sent:
+        as_citizen.behandler(SEED_TOOL_2)
+    assert never_sent.value.code == "VER-000261"
+
+
+def test_guidance_service_update_only_for_its_owner(clients: DemoClients):
+    own, others = "2b7d4e9a-61c3-4f0b-8a5e-3d9c1f7b2e40", "7c1e5a3f-9d2b-4e86-b4a0-6f8e2c5d1a97"
+    phone = f"+47 22 {uuid.uuid4().int % 100:02d} 00 01"
+    updated = clients.verktoy.update_guidance_service(own, telefon=phone, url="https://support.example.no/", apningstider=[1, 2])
+    assert (updated["Telefon"], updated["Url"], updated["Apningstider"]) == (phone, "https://support.example.no/", [1, 2])
+    with pytest.raises(HelsenorgeError) as refused:
+        clients.verktoy.update_guidance_service(others, telefon=phone, url="https://support.example.no/", apningstider=[1])
+    assert (refused.value.status, refused.value.code) == (403, "SEC-110001")
 
 
 # -- DigitaltAktiv and PVK ----------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 (every base URL is a parameter): HelseID (private_key_jwt, DPoP with nonces), Maskinporten, and one client per
 family. See the README section "Python client"."""
 
-from helsebro.client.auth import AccessToken, DPoP, HelseId, HelseIdAuth
+from helsebro.client.auth import AccessToken, BearerToken, DPoP, HelseId, HelseIdAuth
 from helsebro.client.digitaltaktiv import DigitaltAktivClient
 from helsebro.client.errors import (
     ApiError,
@@ -22,6 +22,7 @@ from helsebro.client.verktoy import VerktoyClient
 __all__ = [
     "AccessToken",
     "ApiError",
+    "BearerToken",
     "DPoP",
     "DigitaltAktivClient",
     "Document",

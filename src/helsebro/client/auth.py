@@ -290,3 +290,15 @@ class HelseIdAuth(httpx.Auth):
         response = yield request
         if self._dpop:
             self._dpop.remember_nonce(response)
+
+
+class BearerToken(httpx.Auth):
+    """A token you already have, sent as ``Bearer``: e.g. a citizen's token from the Helsenorge login, for
+    ``VerktoyClient.behandler``."""
+
+    def __init__(self, access_token: str):
+        self._header = f"Bearer {access_token}"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = self._header
+        yield request

@@ -71,7 +71,7 @@ def demo_clients(base_url: str, *, public_url: str | None = None, dpop: bool = T
         KOMMUNE_CLIENT, loader.demo_private_key(KOMMUNE_CLIENT), issuer=public + "/maskinporten", token_endpoint=base + "/maskinporten/token", http=http
     )
     return DemoClients(
-        verktoy=VerktoyClient(base, vendor.auth(["verktoykatalog_read", "verktoysendtilinnbygger"]), http=http),
+        verktoy=VerktoyClient(base, vendor.auth(["verktoykatalog_read", "verktoysendtilinnbygger", "verktoyadminveiledning"]), http=http),
         digitaltaktiv=DigitaltAktivClient(base, epj.auth(["digitaltaktiv", "helsenorgeaktivsjekken"]), http=http),
         personvern=PersonvernClient(base, epj.auth(["Personverninnstillinger_skriv", "Personverninnstillinger_les"]), http=http),
         pts=PtsClient(base + "/pts", epj_dpop, http=http),
