@@ -1,10 +1,11 @@
 """Peer benchmarks: helsebro against the mock servers people use instead, all in one run with one load tool.
 
-    .venv/bin/python -m bench.peers [--seconds 10] [--connections 32] [--quick]
-    python bench/peers.py --quick          # 2 s per target: checks that everything starts and answers
+    .venv/bin/python -m bench.peers [--seconds 5] [--rounds 3] [--warmup 10] [--connections 32]
+    python bench/peers.py --quick          # one 2 s round: checks that everything starts and answers
 
 Installs the peers from the npm registry into bench/peers/ (`npm ci`, pinned by its package-lock.json) the
-first time, then measures, one after the other, with wrk (one thread, the same connections and duration):
+first time, starts every server, gives each target the same warm-up, then measures in rounds over all
+targets with wrk (one thread, the same connections and duration for every target):
 
 - catalog list GET /verktoy/v1/SelvstendigVerktoy?Fagomrader=1&AntallVerktoy=10 with a Bearer token:
   bare Starlette /hello (the floor), helsebro, Prism (mocking an OpenAPI of that path whose example is the
@@ -14,9 +15,10 @@ first time, then measures, one after the other, with wrk (one thread, the same c
 - token endpoint, client_credentials: helsebro with a client secret (scrypt) and with private_key_jwt (a new
   pre-made RS256 assertion per request), vs oauth2-mock-server (no client authentication at all).
 
-Prints the table (req/s, p50/p99, ratio to the floor) and writes bench/results/peers.md and peers.png. Every
-server listens on 127.0.0.1 on a free port and is stopped at the end, also on Ctrl-C or an error. Needs node
-and npm (Node 20.19+); WireMock also needs java (17+), and is skipped with a message when java is missing.
+Prints the table (median round's req/s, p50/p99, ratio to the floor) and writes bench/results/peers.md and
+peers.png. Every server listens on 127.0.0.1 on a free port and is stopped at the end, also on Ctrl-C or an
+error. Needs node and npm (Node 20.19+); WireMock also needs java (11+), and is skipped with a message when
+java is missing.
 """
 
 from __future__ import annotations
@@ -65,51 +67,64 @@ console = Console(width=None if sys.stdout.isatty() else 180)
 
 
 @dataclass
-class Result:
+class Target:
+    """One endpoint under load. `scripts` makes a fresh wrk script for each run, from its seconds and the rate
+    expected (None before the first run): for bodies that may be sent only once."""
+
     group: str
     server: str
     what: str
-    numbers: dict[str, float]
+    url: str
     response_bytes: int
-    note: str = ""
+    headers: dict[str, str] | None = None
+    script: Path | None = None
+    scripts: Callable[[int, float | None], Path] | None = None
+    rounds: list[dict] = field(default_factory=list)
+    warm: dict | None = None
+
+    def load(self, seconds: int, connections: int) -> dict:
+        last = self.rounds[-1] if self.rounds else self.warm
+        script = self.scripts(seconds, last["requests_per_second"] if last else None) if self.scripts else self.script
+        return wrk(self.url, self.headers, seconds, connections, script, timeout=10)
+
+    @property
+    def numbers(self) -> dict:
+        """The median round by requests/s (its latencies with it)."""
+        by_rate = sorted(self.rounds, key=lambda n: n["requests_per_second"])
+        return by_rate[(len(by_rate) - 1) // 2]
+
+    @property
+    def errors(self) -> int:
+        return sum(n["non_2xx"] + n["socket_errors"] for n in self.rounds)
 
 
 @dataclass
 class Run:
     seconds: int
+    rounds: int
     warmup: int
     connections: int
-    results: list[Result] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
-    def measure(self, group: str, server: str, what: str, url: str, response_bytes: int, note: str = "", **wrk_options) -> None:
-        console.print(f"wrk: {server} {what} ...")
-        warm = None
-        if self.warmup:  # JIT compilers (node, the JVM) and caches warm up first, for every server alike
-            warm = wrk(url, seconds=self.warmup, connections=self.connections, timeout=10, **_warmup_options(wrk_options))
-            self.settle(warm)
-        if callable(wrk_options.get("script")):  # made only now, e.g. assertions that must not expire first
-            wrk_options["script"] = wrk_options["script"](warm)
-        numbers = wrk(url, seconds=self.seconds, connections=self.connections, timeout=10, **_options(wrk_options))
-        self.settle(numbers)
-        self.results.append(Result(group, server, what, numbers, response_bytes, note))
+    def measure(self) -> None:
+        """Every target warms up first (JIT compilers, caches); then rounds over all targets, so the load of
+        others on a shared machine falls on every target alike rather than on whichever ran at a bad moment."""
+        if self.warmup:
+            for t in self.targets:
+                console.print(f"warm-up {self.warmup} s: {t.server} {t.what}")
+                t.warm = t.load(self.warmup, self.connections)
+                self.settle(t.warm)
+        for n in range(self.rounds):
+            for t in self.targets:
+                console.print(f"round {n + 1}/{self.rounds}, {self.seconds} s: {t.server} {t.what}")
+                t.rounds.append(t.load(self.seconds, self.connections))
+                self.settle(t.rounds[-1])
 
     def settle(self, numbers: dict[str, float]) -> None:
         """wrk stops with a request in flight on every connection, which the server still works off: wait for
         that before the next measurement (one request per connection at the rate just measured)."""
         time.sleep(min(10.0, self.connections / max(numbers["requests_per_second"], 0.1)) + 0.2)
-
-
-def _options(options: dict) -> dict:
-    return {k: v for k, v in options.items() if k != "warmup_script"}
-
-
-def _warmup_options(options: dict) -> dict:
-    warm = _options(options)
-    script = options.get("warmup_script") or warm.get("script")
-    if script is not None:
-        warm["script"] = script(None) if callable(script) else script
-    return warm
 
 
 # -- installing and starting the peers -------------------------------------------------------------------
@@ -367,172 +382,143 @@ def check(response: httpx.Response, what: str) -> httpx.Response:
 # -- the run ---------------------------------------------------------------------------------------------
 
 
-def measure_all(run: Run, work: Path) -> dict:
-    facts: dict = {}
-    with bare_starlette() as bare:
-        body = check(httpx.get(bare + "/hello"), "floor").content
-        run.measure("floor", "bare Starlette", "GET /hello", bare + "/hello", len(body))
+def start_all(run: Run, stack: contextlib.ExitStack, work: Path) -> None:
+    """Starts every server (each stays up to the end of the run) and adds its targets in the table's order."""
+    bare = stack.enter_context(bare_starlette())
+    floor = Target("floor", "bare Starlette", "GET /hello", bare + "/hello", len(check(httpx.get(bare + "/hello"), "floor").content))
 
-    with helsebro_server({"HELSEBRO_EMBEDDED_WORKER": "false"}) as (base, env):  # no delivery in the background
-        bearer = {"Authorization": f"Bearer {cli_token(env, 'verktoykatalog_read')}"}
-        catalog = check(httpx.get(base + CATALOG_PATH + CATALOG_QUERY, headers=bearer), "helsebro catalog")
-        content_type = catalog.headers["content-type"]
-        facts["catalog_body"], facts["catalog_content_type"] = catalog.content, content_type
-        facts["openapi"] = check(httpx.get(base + "/openapi.json"), "helsebro openapi").json()
-        run.measure("catalog", "helsebro", f"GET {CATALOG_PATH}{CATALOG_QUERY}", base + CATALOG_PATH + CATALOG_QUERY, len(catalog.content), headers=bearer)
+    base, env = stack.enter_context(helsebro_server({"HELSEBRO_EMBEDDED_WORKER": "false"}))  # no deliveries meanwhile
+    bearer = {"Authorization": f"Bearer {cli_token(env, 'verktoykatalog_read')}"}
+    catalog_url = base + CATALOG_PATH + CATALOG_QUERY
+    catalog = check(httpx.get(catalog_url, headers=bearer), "helsebro catalog")
+    body, content_type = catalog.content, catalog.headers["content-type"]
+    catalog_targets = [Target("catalog", "helsebro", f"GET {CATALOG_PATH}{CATALOG_QUERY}", catalog_url, len(body), bearer)]
 
-        svarut = svarut_headers(maskinporten_token(base))
-        ids = send_letters(base, svarut)
-        from helsebro.svarut import testdata
+    from helsebro.svarut import testdata
 
-        status_path = f"/v3/kontoer/{testdata.DEMO_KONTO_ID}/forsendelser/status/sok"
-        status_body = json.dumps({"id": ids})
-        found = check(httpx.post(base + "/svarut/api" + status_path, content=status_body, headers={**svarut, "Content-Type": "application/json"}), "status/sok")
-        assert len(found.json()["statuser"]) == LETTERS, found.text
-        facts["status_path"], facts["status_body"], facts["svarut_headers"] = status_path, status_body, svarut
-        script = post_script(work, "status", [status_body], "application/json")
-        run.measure("svarut", "helsebro", "POST status/sok (5 letters)", base + "/svarut/api" + status_path, len(found.content), headers=svarut, script=script)
+    svarut = svarut_headers(maskinporten_token(base))
+    ids = send_letters(base, svarut)
+    status_path = f"/v3/kontoer/{testdata.DEMO_KONTO_ID}/forsendelser/status/sok"
+    status_body = json.dumps({"id": ids})
+    status_script = post_script(work, "status", [status_body], "application/json")
+    found = check(httpx.post(base + "/svarut/api" + status_path, content=status_body, headers={**svarut, "Content-Type": "application/json"}), "status/sok")
+    assert len(found.json()["statuser"]) == LETTERS, found.text
+    status_targets = [
+        Target("svarut", "helsebro", f"POST status/sok ({LETTERS} letters)", base + "/svarut/api" + status_path, len(found.content), svarut, status_script)
+    ]
 
-        token_url = base + "/helseid/connect/token"
-        form_type = {"Content-Type": "application/x-www-form-urlencoded"}
-        secret_answer = check(httpx.post(token_url, content=SECRET_FORM, headers=form_type), "helsebro token (secret)")
-        script = post_script(work, "secret", [SECRET_FORM], form_type["Content-Type"])
-        run.measure("token", "helsebro", "client_credentials, client_secret_post (scrypt)", token_url, len(secret_answer.content), script=script)
+    token_url = base + "/helseid/connect/token"
+    form_type = {"Content-Type": "application/x-www-form-urlencoded"}
+    secret = check(httpx.post(token_url, content=SECRET_FORM, headers=form_type), "helsebro token (secret)")
+    secret_script = post_script(work, "secret", [SECRET_FORM], form_type["Content-Type"])
+    pkjwt = check(httpx.post(token_url, content=client_assertions(base, 1)[0], headers=form_type), "helsebro token (private_key_jwt)")
 
+    def assertions(seconds: int, rate: float | None) -> Path:
         # Each assertion is used once (helsebro refuses a replayed jti) and lives 60 s: signed just before use.
-        pkjwt_answer = check(httpx.post(token_url, content=client_assertions(base, 1)[0], headers=form_type), "helsebro token (private_key_jwt)")
-        count = ASSERTIONS_PER_SECOND * run.seconds + 200
+        count = int(2 * rate * seconds) + 500 if rate else ASSERTIONS_PER_SECOND * seconds + 200
+        console.print(f"  signing {count} client assertions ...")
+        return post_script(work, "pkjwt", client_assertions(base, count), form_type["Content-Type"])
 
-        def assertions_script(name: str, fixed: int) -> Callable[[dict | None], Path]:
-            def make(warm: dict | None) -> Path:
-                nonlocal count
-                if warm is not None and warm["non_2xx"] == 0:  # twice the rate the warm-up reached
-                    count = int(2 * warm["requests_per_second"] * run.seconds) + 500
-                else:
-                    count = fixed
-                console.print(f"  signing {count} client assertions ...")
-                return post_script(work, name, client_assertions(base, count), form_type["Content-Type"])
-
-            return make
-
-        run.measure(
-            "token",
-            "helsebro",
-            "client_credentials, private_key_jwt (RS256)",
-            token_url,
-            len(pkjwt_answer.content),
-            script=assertions_script("pkjwt", count),
-            warmup_script=assertions_script("pkjwt-warmup", ASSERTIONS_PER_SECOND * run.warmup + 200),
-        )
-        sent = run.results[-1].numbers["requests_per_second"] * run.seconds
-        if sent > count:
-            run.results[-1].note = f"only {count} assertions for ~{sent:.0f} requests: some were replays (non-2xx)"
-        elif run.seconds > 50:
-            run.results[-1].note = "assertions live 60 s: runs longer than 50 s send expired ones at the end"
+    token_targets = [
+        Target("token", "helsebro", "client_credentials, client_secret_post (scrypt)", token_url, len(secret.content), script=secret_script),
+        Target("token", "helsebro", "client_credentials, private_key_jwt (RS256)", token_url, len(pkjwt.content), scripts=assertions),
+    ]
 
     spec = work / "catalog-openapi.json"
-    spec.write_text(json.dumps(catalog_spec(facts["openapi"], facts["catalog_body"], facts["catalog_content_type"]), ensure_ascii=False, indent=1))
-    with prism(spec, work, "prism-catalog") as base:
-        answer = check(httpx.get(base + CATALOG_PATH + CATALOG_QUERY, headers=bearer), "Prism catalog")
-        same = answer.json() == json.loads(facts["catalog_body"])
-        assert same, "Prism does not answer with helsebro's body"
-        run.measure("catalog", "Prism", "mock of helsebro's OpenAPI, same body", base + CATALOG_PATH + CATALOG_QUERY, len(answer.content), headers=bearer)
-
-    with prism(svarut_reference(), work, "prism-svarut") as base:
-        headers = {**facts["svarut_headers"], "Content-Type": "application/json"}
-        answer = check(httpx.post(base + facts["status_path"], content=facts["status_body"], headers=headers), "Prism status/sok")
-        script = post_script(work, "prism-status", [facts["status_body"]], "application/json")
-        run.measure(
-            "svarut", "Prism", "mock of KS's status spec (schema example)", base + facts["status_path"], len(answer.content), headers=facts["svarut_headers"], script=script
-        )
+    spec.write_text(json.dumps(catalog_spec(check(httpx.get(base + "/openapi.json"), "openapi").json(), body, content_type), ensure_ascii=False, indent=1))
+    prism_base = stack.enter_context(prism(spec, work, "prism-catalog"))
+    answer = check(httpx.get(prism_base + CATALOG_PATH + CATALOG_QUERY, headers=bearer), "Prism catalog")
+    assert answer.json() == json.loads(body), "Prism does not answer with helsebro's body"
+    catalog_targets.append(Target("catalog", "Prism", "mock of helsebro's OpenAPI, same body", prism_base + CATALOG_PATH + CATALOG_QUERY, len(answer.content), bearer))
 
     if java_version():
         root = work / "wiremock"
         (root / "mappings").mkdir(parents=True)
-        (root / "mappings" / "catalog.json").write_text(json.dumps(wiremock_stub(facts["catalog_body"], facts["catalog_content_type"]), ensure_ascii=False))
-        with wiremock(root, work) as base:
-            answer = check(httpx.get(base + CATALOG_PATH + CATALOG_QUERY, headers=bearer), "WireMock catalog")
-            assert answer.content == facts["catalog_body"], "WireMock does not answer with helsebro's bytes"
-            run.measure("catalog", "WireMock", "stub with helsebro's exact bytes", base + CATALOG_PATH + CATALOG_QUERY, len(answer.content), headers=bearer)
+        (root / "mappings" / "catalog.json").write_text(json.dumps(wiremock_stub(body, content_type), ensure_ascii=False))
+        wiremock_base = stack.enter_context(wiremock(root, work))
+        answer = check(httpx.get(wiremock_base + CATALOG_PATH + CATALOG_QUERY, headers=bearer), "WireMock catalog")
+        assert answer.content == body, "WireMock does not answer with helsebro's bytes"
+        url = wiremock_base + CATALOG_PATH + CATALOG_QUERY
+        catalog_targets.append(Target("catalog", "WireMock", "stub with helsebro's exact bytes", url, len(answer.content), bearer))
     else:
         message = "WireMock skipped: no java on this machine (apt-get install -y openjdk-17-jre-headless)"
         console.print(f"[yellow]{message}[/yellow]")
         run.skipped.append(message)
 
-    with oauth2_mock_server(work) as base:
-        answer = check(httpx.post(base + "/token", content=SECRET_FORM, headers=form_type), "oauth2-mock-server token")
-        script = post_script(work, "oauth2-mock", [SECRET_FORM], form_type["Content-Type"])
-        run.measure("token", "oauth2-mock-server", "client_credentials, no client check (RS256 token)", base + "/token", len(answer.content), script=script)
-    return facts
+    prism_svarut = stack.enter_context(prism(svarut_reference(), work, "prism-svarut"))
+    answer = check(httpx.post(prism_svarut + status_path, content=status_body, headers={**svarut, "Content-Type": "application/json"}), "Prism status/sok")
+    status_targets.append(Target("svarut", "Prism", "mock of KS's status spec (schema example)", prism_svarut + status_path, len(answer.content), svarut, status_script))
+
+    mock = stack.enter_context(oauth2_mock_server(work))
+    answer = check(httpx.post(mock + "/token", content=SECRET_FORM, headers=form_type), "oauth2-mock-server token")
+    what = "client_credentials, no client check (RS256 token)"
+    token_targets.append(Target("token", "oauth2-mock-server", what, mock + "/token", len(answer.content), script=secret_script))
+
+    run.targets = [floor, *catalog_targets, *status_targets, *token_targets]
 
 
 # -- reporting -------------------------------------------------------------------------------------------
 
 GROUPS = {
-    "floor": "Floor (bare Starlette, one uvicorn process like helsebro)",
-    "catalog": "Catalog list (GET, Bearer)",
-    "svarut": "SvarUt status/sok (POST JSON)",
-    "token": "Token endpoint (POST form, client_credentials)",
+    "floor": "Floor",
+    "catalog": "Catalog list",
+    "svarut": "SvarUt status/sok",
+    "token": "Token endpoint",
 }
+COLOURS = {"bare Starlette": "#9e9e9e", "helsebro": "#1f77b4", "Prism": "#ff7f0e", "WireMock": "#2ca02c", "oauth2-mock-server": "#d62728"}
+COLUMNS = ("group", "server", "what", "req/s", "range", "p50 ms", "p99 ms", "× floor", "bytes", "errors")
 
 
-def floor_rps(run: Run) -> float:
-    return run.results[0].numbers["requests_per_second"]
-
-
-def ordered(run: Run) -> list[Result]:
-    """By comparison (floor, catalog, SvarUt, token), each in the order measured."""
-    return sorted(run.results, key=lambda r: list(GROUPS).index(r.group))
+def _cells(run: Run, t: Target) -> list[str]:
+    n = t.numbers
+    rates = [r["requests_per_second"] for r in t.rounds]
+    floor = run.targets[0].numbers["requests_per_second"]
+    return [
+        t.group,
+        t.server,
+        t.what,
+        f"{n['requests_per_second']:,.0f}",
+        f"{min(rates):,.0f}–{max(rates):,.0f}",
+        f"{n['p50_ms']:.1f}",
+        f"{n['p99_ms']:.1f}",
+        f"{n['requests_per_second'] / floor:.3f}",
+        str(t.response_bytes),
+        str(t.errors),
+    ]
 
 
 def print_table(run: Run) -> None:
-    table = Table(title=f"Peers, one run: wrk -t1 -c{run.connections} -d{run.seconds}s after {run.warmup} s warm-up, 127.0.0.1")
-    for column in ("group", "server", "what", "req/s", "p50 ms", "p99 ms", "× floor", "bytes", "errors"):
-        table.add_column(column, justify="right" if column in ("req/s", "p50 ms", "p99 ms", "× floor", "bytes", "errors") else "left")
-    for r in ordered(run):
-        table.add_row(*_cells(run, r))
+    table = Table(title=f"Peers: median of {run.rounds} round(s) of wrk -t1 -c{run.connections} -d{run.seconds}s, after {run.warmup} s warm-up each")
+    for column in COLUMNS:
+        table.add_column(column, justify="left" if column in ("group", "server", "what") else "right")
+    for t in run.targets:
+        table.add_row(*_cells(run, t))
     console.print(table)
-    for r in run.results:
-        if r.note:
-            console.print(f"[yellow]{r.server} {r.what}: {r.note}[/yellow]")
+    for message in run.skipped:
+        console.print(f"[yellow]{message}[/yellow]")
 
 
-def _cells(run: Run, r: Result) -> list[str]:
-    n = r.numbers
-    errors = n["non_2xx"] + n["socket_errors"]
-    return [
-        r.group,
-        r.server,
-        r.what,
-        f"{n['requests_per_second']:,.0f}",
-        f"{n['p50_ms']:.2f}",
-        f"{n['p99_ms']:.2f}",
-        f"{n['requests_per_second'] / floor_rps(run):.2f}",
-        str(r.response_bytes),
-        str(errors),
-    ]
-
-
-def markdown(run: Run, when: str, machine: str) -> str:
+def markdown(run: Run, when: str, machine: str, command: str) -> str:
     lines = [
         "# Peer benchmarks",
         "",
-        f"Measured {when} with `.venv/bin/python -m bench.peers --seconds {run.seconds} --warmup {run.warmup}` on {machine}.",
-        "A shared machine (other work ran beside it): the absolute figures move from run to run; the ratios within one run are the point.",
+        f"Measured {when} with `{command}` on {machine}. A shared machine (other work ran beside it): the absolute",
+        "figures move from run to run; the ratios within one run are the point.",
         "",
         (
-            f"wrk, one thread, {run.connections} connections, {run.seconds} s per target after a {run.warmup} s warm-up, 127.0.0.1. "
-            "`× floor` is requests/s over the bare Starlette floor's; `errors` counts non-2xx answers and socket errors."
+            f"wrk, one thread, {run.connections} connections, 127.0.0.1. Each target first gets {run.warmup} s of load, then "
+            f"{run.rounds} round(s) of {run.seconds} s over all targets in turn; `req/s` is the median round (its p50 and p99 with it), "
+            "`range` the lowest and highest round. `× floor` is requests/s over the bare Starlette floor's; `errors` counts "
+            "non-2xx answers and socket errors in all rounds."
         ),
         "",
-        "| group | server | what | req/s | p50 ms | p99 ms | × floor | bytes | errors |",
-        "|---|---|---|--:|--:|--:|--:|--:|--:|",
+        "| " + " | ".join(COLUMNS) + " |",
+        "|" + "|".join("---" if c in ("group", "server", "what") else "--:" for c in COLUMNS) + "|",
     ]
-    lines += ["| " + " | ".join(_cells(run, r)) + " |" for r in ordered(run)]
-    lines += [f"\n{r.server} {r.what}: {r.note}" for r in run.results if r.note]
+    lines += ["| " + " | ".join(_cells(run, t)) + " |" for t in run.targets]
     lines += [f"\n{s}" for s in run.skipped]
-    lines += ["", "![peers](peers.png)", ""]
-    return "\n".join(lines)
+    lines += ["", "![helsebro and its peers](peers.png)"]
+    return "\n".join(lines) + "\n"
 
 
 def plot(run: Run, path: Path, when: str) -> None:
@@ -541,28 +527,28 @@ def plot(run: Run, path: Path, when: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    colours = {"bare Starlette": "#9e9e9e", "helsebro": "#1f77b4", "Prism": "#ff7f0e", "WireMock": "#2ca02c", "oauth2-mock-server": "#d62728"}
-    results = list(reversed(ordered(run)))
-    labels = [f"{GROUPS[r.group].split(' (')[0]}: {r.server}" + (f"\n{r.what}" if r.group == "token" and r.server == "helsebro" else "") for r in results]
-    labels = [label.replace("Floor: bare Starlette", "Floor: bare Starlette /hello") for label in labels]
-    fig, (rps_axis, latency_axis) = plt.subplots(1, 2, figsize=(13, 0.55 * len(results) + 1.8), sharey=True)
-    y = range(len(results))
-    rps = [r.numbers["requests_per_second"] for r in results]
-    rps_axis.barh(y, rps, color=[colours.get(r.server, "#7f7f7f") for r in results])
+    targets = list(reversed(run.targets))
+    labels = [f"{GROUPS[t.group]}: {t.server}" + (f"\n{t.what}" if t.group in ("floor", "token") and t.server != "oauth2-mock-server" else "") for t in targets]
+    fig, (rps_axis, latency_axis) = plt.subplots(1, 2, figsize=(13, 0.6 * len(targets) + 1.8), sharey=True, gridspec_kw={"width_ratios": [3, 2]})
+    y = list(range(len(targets)))
+    rps = [t.numbers["requests_per_second"] for t in targets]
+    low = [r - min(n["requests_per_second"] for n in t.rounds) for r, t in zip(rps, targets)]
+    high = [max(n["requests_per_second"] for n in t.rounds) - r for r, t in zip(rps, targets)]
+    rps_axis.barh(y, rps, color=[COLOURS.get(t.server, "#7f7f7f") for t in targets], xerr=[low, high], error_kw={"elinewidth": 0.8, "capsize": 2})
     rps_axis.set_xscale("log")
-    rps_axis.set_yticks(list(y), labels, fontsize=8)
-    rps_axis.set_xlabel("requests/s (log scale, higher is better)")
-    for i, (value, r) in enumerate(zip(rps, results)):
-        rps_axis.text(value, i, f" {value:,.0f} (×{value / floor_rps(run):.2f})", va="center", fontsize=8)
-    rps_axis.set_xlim(right=max(rps) * 8)
-    p50 = [r.numbers["p50_ms"] for r in results]
-    p99 = [r.numbers["p99_ms"] for r in results]
-    latency_axis.barh([i + 0.2 for i in y], p99, height=0.4, color="#c5b0d5", label="p99")
-    latency_axis.barh([i - 0.2 for i in y], p50, height=0.4, color="#9467bd", label="p50")
+    rps_axis.set_yticks(y, labels, fontsize=8)
+    rps_axis.set_xlabel("requests/s, median round, bar = lowest to highest (log scale, higher is better)", fontsize=8)
+    floor = run.targets[0].numbers["requests_per_second"]
+    for i, value in enumerate(rps):
+        rps_axis.text(value * 1.6, i, f"{value:,.0f}  (×{value / floor:.3f})", va="center", fontsize=8)
+    rps_axis.set_xlim(left=min(rps) / 3, right=max(rps) * 12)
+    latency_axis.barh([i + 0.2 for i in y], [t.numbers["p99_ms"] for t in targets], height=0.4, color="#c5b0d5", label="p99")
+    latency_axis.barh([i - 0.2 for i in y], [t.numbers["p50_ms"] for t in targets], height=0.4, color="#9467bd", label="p50")
     latency_axis.set_xscale("log")
-    latency_axis.set_xlabel("latency ms (log scale, lower is better)")
+    latency_axis.set_xlabel("latency ms, median round (log scale, lower is better)", fontsize=8)
     latency_axis.legend(loc="lower right", fontsize=8)
-    fig.suptitle(f"helsebro and its peers, one run ({when}), wrk -t1 -c{run.connections} -d{run.seconds}s, shared 2-core machine", fontsize=10)
+    title = f"helsebro and its peers, one run on a shared 2-core machine ({when}): wrk -t1 -c{run.connections}, {run.rounds}×{run.seconds} s per target"
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -570,29 +556,35 @@ def plot(run: Run, path: Path, when: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=int, default=10, help="per target (default 10)")
+    parser.add_argument("--seconds", type=int, default=5, help="per round and target (default 5)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds over all targets (default 3)")
+    parser.add_argument("--warmup", type=int, default=10, help="seconds of load on each target before the rounds (default 10)")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--warmup", type=int, help="seconds of load before each measurement (default: as --seconds)")
-    parser.add_argument("--quick", action="store_true", help="2 s per target, 1 s warm-up: a check that everything runs")
+    parser.add_argument("--quick", action="store_true", help="one round of 2 s after 1 s warm-up: a check that everything runs")
     options = parser.parse_args()
-    seconds = 2 if options.quick else options.seconds
-    # The JVM needs seconds of load before WireMock reaches its steady rate; every target gets the same warm-up.
-    warmup = options.warmup if options.warmup is not None else (1 if options.quick else seconds)
-    run = Run(seconds=seconds, warmup=warmup, connections=options.connections)
+    if options.quick:
+        options.seconds, options.rounds, options.warmup = 2, 1, 1
+    run = Run(seconds=options.seconds, rounds=options.rounds, warmup=options.warmup, connections=options.connections)
+    command = f".venv/bin/python -m bench.peers --seconds {run.seconds} --rounds {run.rounds} --warmup {run.warmup} --connections {run.connections}"
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))  # so every server is stopped on kill too
     install_peers()
     java = java_version()
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    machine = f"{os.cpu_count()} cores, Python {platform.python_version()}, node {subprocess.run(['node', '--version'], check=False, capture_output=True, text=True).stdout.strip()}, {java or 'no java'}"
+    node = subprocess.run(["node", "--version"], check=False, capture_output=True, text=True).stdout.strip()
+    machine = f"{os.cpu_count()} cores, Python {platform.python_version()}, node {node}, {java or 'no java'}"
     load_before = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="helsebro-peers-") as work:
-        measure_all(run, Path(work))
+    try:
+        with tempfile.TemporaryDirectory(prefix="helsebro-peers-") as work, contextlib.ExitStack() as stack:
+            start_all(run, stack, Path(work))
+            run.measure()
+    except KeyboardInterrupt:
+        sys.exit("interrupted: every server this run started is stopped")
     # Others' work on the machine shows in the load average (this run itself keeps about 2 busy).
     machine += f"; 1-minute load average {load_before:.1f} before the run, {os.getloadavg()[0]:.1f} after it"
     print_table(run)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "peers.json").write_text(json.dumps([r.__dict__ for r in run.results], indent=2))
-    (RESULTS / "peers.md").write_text(markdown(run, when, machine))
+    (RESULTS / "peers.json").write_text(json.dumps([{**t.__dict__, "script": None, "scripts": None} for t in run.targets], indent=2, default=str))
+    (RESULTS / "peers.md").write_text(markdown(run, when, machine, command))
     plot(run, RESULTS / "peers.png", when)
     console.print(f"written: {RESULTS / 'peers.md'}, {RESULTS / 'peers.png'}")
 
