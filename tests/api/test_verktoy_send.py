@@ -150,6 +150,23 @@ def test_v2_errors(client, send_headers, engine, change, status, code):
     assert tasks(engine, SEED_TOOL) == []
 
 
+def test_v2_error_messages_say_what_is_wrong(client, send_headers, engine):
+    missing_id = client.post(V2, json={k: v for k, v in V2_EXAMPLE.items() if k != "VerktoyId"}, headers=send_headers)
+    error(missing_id, 400, "VER-000209")
+    assert missing_id.json()["Message"] == "Ugyldig verdi for id: VerktoyId mangler"
+    broken = client.post(V2, content=b'{"VerktoyId": "' + SEED_TOOL.encode() + b'",}', headers={**send_headers, "Content-Type": "application/json"})
+    error(broken, 400, "VER-000202")
+    assert "ikke gyldig JSON" in broken.json()["Message"]
+    # A number nobody can have (wrong check digits, not in the registry) is named as such; a citizen who is
+    # in the registry but not active gets the plain message.
+    wrong_digits = client.post(V2, json={**V2_EXAMPLE, "InnbyggerFnr": "12048645511"}, headers=send_headers)
+    error(wrong_digits, 400, "VER-000228")
+    assert "kontrollsifrene i fødselsnummeret stemmer ikke" in wrong_digits.json()["Message"]
+    inactive = client.post(V2, json={**V2_EXAMPLE, "InnbyggerFnr": inactive_citizen(engine)}, headers=send_headers)
+    assert inactive.json()["Message"] == "Innbygger er ikke digitalt aktiv på helsenorge"
+    assert tasks(engine, SEED_TOOL) == []
+
+
 def test_a_message_of_exactly_1500_characters_is_accepted(client, send_headers, fresh_data):
     assert client.post(V2, json={**V2_EXAMPLE, "Melding": "ø" * 1500}, headers=send_headers).status_code == 200
 

@@ -9,6 +9,11 @@ def request_missing() -> HelsenorgeError:
     return HelsenorgeError(400, "VER-000202", "Request er null")
 
 
+def request_not_json(reason: str) -> HelsenorgeError:
+    # The same code as no body (ASP.NET binds a body it cannot parse as null); the message says why.
+    return HelsenorgeError(400, "VER-000202", f"Request er null: body er ikke gyldig JSON ({reason})")
+
+
 def enum_undefined(parameter: str, value: str) -> HelsenorgeError:
     return HelsenorgeError(400, "VER-000204", f"Verdi for enum er ikke definert: {parameter}={value}")
 
@@ -23,6 +28,10 @@ def search_term_length() -> HelsenorgeError:
 
 def invalid_id(value: str) -> HelsenorgeError:
     return HelsenorgeError(400, "VER-000209", f"Ugyldig verdi for id: {value!r}")
+
+
+def tool_id_missing() -> HelsenorgeError:
+    return HelsenorgeError(400, "VER-000209", "Ugyldig verdi for id: VerktoyId mangler")
 
 
 def tool_not_found() -> HelsenorgeError:
@@ -67,8 +76,10 @@ def message_too_long(length: int, limit: int) -> HelsenorgeError:
     return HelsenorgeError(400, "VER-000290", f"Melding er {length} tegn, maks {limit}")  # ours
 
 
-def not_digitally_active() -> HelsenorgeError:
-    return HelsenorgeError(400, "VER-000228", "Innbygger er ikke digitalt aktiv på helsenorge")
+def not_digitally_active(fnr_problem: str | None = None) -> HelsenorgeError:
+    # fnr_problem: why a number that is not in the registry cannot be anyone's (SPEC 0: say when the check digits are wrong)
+    message = "Innbygger er ikke digitalt aktiv på helsenorge"
+    return HelsenorgeError(400, "VER-000228", f"{message} ({fnr_problem})" if fnr_problem else message)
 
 
 def already_sent() -> HelsenorgeError:

@@ -144,7 +144,7 @@ async def _json_body(request: Request) -> object:
     try:
         return lower_keys(orjson.loads(raw))
     except orjson.JSONDecodeError as exc:
-        raise errors.request_missing() from exc
+        raise errors.request_not_json(str(exc)) from exc
 
 
 def _send_doc(example: dict) -> dict:

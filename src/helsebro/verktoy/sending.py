@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from helsebro import db
 from helsebro._time import utcnow
 from helsebro.digitaltaktiv.status import statuses
-from helsebro.identifiers import has_fnr_shape, is_valid_orgnr
+from helsebro.identifiers import fnr_problem, has_fnr_shape, is_valid_orgnr
 from helsebro.pseudonyms import pseudo_id
 from helsebro.registries import service as registries
 from helsebro.verktoy import errors
@@ -85,6 +85,8 @@ def _tool_id(body: Any) -> str:
     if not isinstance(body, dict) or not body:
         raise errors.request_missing()
     raw = body.get("verktoyid")
+    if raw is None:
+        raise errors.tool_id_missing()
     if not isinstance(raw, str):
         raise errors.invalid_id(str(raw))
     return parse_tool_id(raw)
@@ -162,7 +164,8 @@ def _professional(conn: sa.Connection, body: dict) -> Professional:
 
 def _require_digitally_active(conn: sa.Connection, fnr: str, today: dt.date) -> None:
     if not statuses(conn, [fnr], today)[fnr].digitalt_aktiv:
-        raise errors.not_digitally_active()
+        unknown = registries.get_citizen(conn, fnr) is None
+        raise errors.not_digitally_active(fnr_problem(fnr) if unknown else None)
 
 
 def _open_tasks(conn: sa.Connection, tool_id: str, fnr: str) -> set[str]:
