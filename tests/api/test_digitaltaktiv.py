@@ -243,6 +243,24 @@ def test_the_older_check_refuses_bad_input(client, feed_headers, body):
     assert response.status_code == 400 and response.json()["Code"].startswith("DA-")
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        (OLD_CHECK, {"omraade": 1}, "Fødselsnummer mangler: et fødselsnummer er en streng med 11 sifre"),
+        (OLD_CHECK, {"fnr": 12048645510, "omraade": 1}, "Ugyldig fødselsnummer (et tall): et fødselsnummer er en streng med 11 sifre"),
+        (OLD_CHECK, {"fnr": SEED_CITIZEN}, "omraade mangler (gyldige verdier: et positivt heltall)"),
+        (CHECK, {"fnrListe": [SEED_CITIZEN]}, "omraade mangler (gyldige verdier: 3 (Helsehjelp), 6 (Ungdom))"),
+        (CHECK, {"fnrListe": [None], "omraade": 3}, "Fødselsnummer mangler: et fødselsnummer er en streng med 11 sifre"),
+        (CHECK, {"fnrListe": ["1" * 40], "omraade": 3}, "Ugyldig fødselsnummer (40 tegn): et fødselsnummer er en streng med 11 sifre"),
+    ],
+)
+def test_a_missing_or_mistyped_value_is_named_in_words(client, feed_headers, check_headers, path, body, message):
+    # These said "Ugyldig fødselsnummer 'NoneType'" and "Ugyldig omraade None": Python's words, not the API's.
+    response = client.post(path, json=body, headers=feed_headers if path == OLD_CHECK else check_headers)
+    assert response.status_code == 400
+    assert response.json()["Message"] == message
+
+
 def test_the_server_purges_old_changes_by_itself(engine, database_url):
     from starlette.testclient import TestClient
 

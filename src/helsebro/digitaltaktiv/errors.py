@@ -15,9 +15,17 @@ def invalid_request(message: str) -> HelsenorgeError:
     return HelsenorgeError(400, "DA-000401", message)
 
 
+_JSON_KINDS = {bool: "true/false", int: "et tall", float: "et tall", list: "en liste", dict: "et objekt"}
+
+
 def invalid_fnr(value: object, problem: str) -> HelsenorgeError:
-    shown = value if isinstance(value, str) and len(value) <= 20 else type(value).__name__
-    return HelsenorgeError(400, "DA-000402", f"Ugyldig fødselsnummer {shown!r}: {problem}")
+    if value is None:
+        return HelsenorgeError(400, "DA-000402", f"Fødselsnummer mangler: {problem}")
+    if isinstance(value, str):  # a long value is not echoed back
+        shown = repr(value) if len(value) <= 20 else f"({len(value)} tegn)"
+    else:
+        shown = f"({_JSON_KINDS.get(type(value), 'ikke en streng')})"
+    return HelsenorgeError(400, "DA-000402", f"Ugyldig fødselsnummer {shown}: {problem}")
 
 
 def too_many(count: int, limit: int) -> HelsenorgeError:
@@ -25,4 +33,6 @@ def too_many(count: int, limit: int) -> HelsenorgeError:
 
 
 def invalid_omraade(value: object, allowed: str) -> HelsenorgeError:
+    if value is None:
+        return HelsenorgeError(400, "DA-000404", f"omraade mangler (gyldige verdier: {allowed})")
     return HelsenorgeError(400, "DA-000404", f"Ugyldig omraade {value!r} (gyldige verdier: {allowed})")
