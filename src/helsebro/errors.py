@@ -169,9 +169,13 @@ _HTTP_CODES = {
 
 
 async def handle_auth_failure(request: Request, exc) -> Response:  # noqa: ANN001
-    """401/403 from the guard. The body is the family's fixed one; the reason goes in WWW-Authenticate."""
+    """401/403 from the guard. The reason goes in WWW-Authenticate; Helsenorge bodies are the seed's fixed ones,
+    while PTS (problem details) and SvarUt (ErrorMessage) carry it in the body too (ours: their formats have a
+    free-text field, and "Token is expired or invalid" for a missing DPoP proof sent people looking elsewhere)."""
     log.info("access refused", path=request.url.path, status=exc.status, reason=exc.description)
     headers = {"WWW-Authenticate": exc.www_authenticate(), **exc.headers}
+    if family_of(request.url.path) in ("pts", "svarut"):
+        return _render(request.url.path, exc.status, "SEC-110001" if exc.status == 403 else "SEC-110000", exc.description, headers)
     if exc.status == 403:
         return _render(request.url.path, 403, "SEC-110001", "Mangler tilgang (scope)", headers)
     return _render(request.url.path, 401, "SEC-110000", "Token is expired or invalid", headers)

@@ -29,9 +29,10 @@ def search_body() -> dict:
 
 
 def assert_refused(response, status: int = 401, reason: str | None = None) -> None:  # noqa: ANN001
-    assert_problem(response, status)
+    body = assert_problem(response, status)
     if reason is not None:
         assert reason in response.headers["www-authenticate"]
+        assert reason in body["detail"]  # the reason in the problem itself, not only in the header
 
 
 def test_no_token_is_401(client):

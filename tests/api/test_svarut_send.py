@@ -329,6 +329,9 @@ def test_helseid_token_is_401(svarut, tokens):
     headers = {**svarut.headers(), **tokens.bearer("verktoykatalog_read")}
     response = svarut.send("person", letter_parts(person_letter(), [("vedtak.pdf", pdf())]), headers=headers)
     assert response.status_code == 401
+    body = response.json()
+    assert body["errorCode"] == "SEC-110000"
+    assert body["message"] == "token audience must include ks:fiks"  # the reason, not only in WWW-Authenticate
 
 
 @pytest.mark.parametrize(
