@@ -130,6 +130,17 @@ def test_clients_add_with_generated_key_then_token(env):
     assert jwt.decode(token.stdout.strip(), _public_keys()).claims["client_id"] == "my-client"
 
 
+def test_clients_list_shows_every_client_id_whole_in_80_columns(database_url, engine, monkeypatch):
+    monkeypatch.setenv("HELSEBRO_DATABASE_URL", database_url)
+    monkeypatch.setenv("COLUMNS", "80")
+    result = runner.invoke(app, ["clients", "list"])
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    for client_id in ("helsebro-demo-verktoy2", "helsebro-innbygger-web", "helsebro-demo-kommune", "helsebro-operator"):
+        assert f"│ {client_id} " in result.stdout  # was "helsebro-demo…" for all but one
+    assert "nhn:pts/api" in result.stdout  # one scope a line
+
+
 def test_clients_add_stores_the_secret_hashed(env):
     result = runner.invoke(
         app, ["clients", "add", "s-client", "--name", "S", "--orgnr", "910000047", "-s", "verktoykatalog_read", "--secret", "hemmelig"]

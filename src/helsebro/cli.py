@@ -12,7 +12,7 @@ import typer
 
 from helsebro.jobs import cli as jobs_cli
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 app = typer.Typer(help="helsebro: Norwegian health APIs, faithfully and statefully, for development and test.", no_args_is_help=True)
 clients_app = typer.Typer(help="API clients: who may get tokens, with which keys and scopes.", no_args_is_help=True)
@@ -156,10 +156,11 @@ def clients_list() -> None:
     _prepare(settings)
     with db.read(_engine(settings)) as conn:
         rows = list_clients(conn)
-    table = Table("client_id", "name", "orgnr", "auth", "scopes")
+    # client_id whole (it is what you type next), one scope a line: in an 80-column terminal both ended in "…"
+    table = Table(Column("client_id", no_wrap=True), "name", "orgnr", "auth", Column("scopes", overflow="fold"))
     for c in rows:
         auth = ", ".join(filter(None, ["private_key_jwt" if c.jwks.get("keys") else "", "secret" if c.secret_hash else ""]))
-        table.add_row(c.client_id, c.name, c.orgnr, auth, " ".join(c.scopes))
+        table.add_row(c.client_id, c.name, c.orgnr, auth, "\n".join(c.scopes))
     Console().print(table)
 
 
