@@ -107,6 +107,10 @@ def test_an_unknown_citizen_gets_the_form_again_with_a_message(client):
     page = client.get(AUTHORIZE, params=authorize_params(challenge))
     response = client.post(AUTHORIZE, data={**hidden_fields(page.text), "fnr": "01010100000"}, follow_redirects=False)
     assert response.status_code == 400 and 'role="alert"' in response.text
+    # A mistyped number (wrong check digits) is named as such
+    page = client.get(AUTHORIZE, params=authorize_params(challenge))
+    typo = client.post(AUTHORIZE, data={**hidden_fields(page.text), "fnr": "12048645511"}, follow_redirects=False)
+    assert typo.status_code == 400 and "kontrollsifrene i fødselsnummeret stemmer ikke" in typo.text
 
 
 # -- Behandler --------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from helsebro.auth.minting import sign
 from helsebro.auth.scopes import HELSENORGE_AUDIENCE
 from helsebro.auth.tables import authorization_codes
 from helsebro.errors import OAuthError
+from helsebro.identifiers import fnr_problem
 from helsebro.pseudonyms import pseudo_id
 from helsebro.registries.service import get_citizen
 
@@ -97,7 +98,9 @@ def issue_code(engine: sa.Engine, request: AuthorizeRequest, fnr: str) -> str:
     with db.write(engine) as conn:
         citizen = get_citizen(conn, fnr)
         if citizen is None or not citizen.alive:
-            raise AuthorizeError("access_denied", "ingen levende testinnbygger med dette fødselsnummeret", redirectable=False)
+            problem = fnr_problem(fnr) if citizen is None else None  # a typo: say so (SPEC 0)
+            reason = "ingen levende testinnbygger med dette fødselsnummeret" + (f" ({problem})" if problem else "")
+            raise AuthorizeError("access_denied", reason, redirectable=False)
         code = secrets.token_urlsafe(32)
         conn.execute(
             sa.insert(authorization_codes).values(
