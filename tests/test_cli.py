@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from joserfc import jwt
@@ -35,6 +37,19 @@ def test_migrate_creates_the_schema(env):
     assert result.exit_code == 0, result.output
     assert "Schema at revision" in result.output
     assert (env / "helsebro.sqlite").exists()
+
+
+def test_a_first_migrate_says_what_it_does_without_alembics_plugin_noise(tmp_path):
+    # A new process with serve's logging, as on a user's first `./scripts/serve`: alembic registers its
+    # plugins on import, and each said "setup plugin alembic.autogenerate...".
+    script = (
+        "from helsebro import db, logs, migrate; logs.configure('info'); "
+        f"migrate.upgrade(db.create_engine('sqlite:///{tmp_path / 'first.sqlite'}'))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Running upgrade" in result.stderr
+    assert "setup plugin" not in result.stderr
 
 
 def test_token_prints_a_helseid_token_for_a_demo_client(env):

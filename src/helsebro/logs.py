@@ -34,6 +34,7 @@ def _redact(_logger, _name, event_dict):  # noqa: ANN001
 
 def configure(level: str = "info", json: bool = False) -> None:
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level.upper())
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # "setup plugin ..." x7 on every first start
     renderer = (
         structlog.processors.JSONRenderer()
         if json
