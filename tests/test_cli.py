@@ -43,7 +43,8 @@ def test_a_first_migrate_says_what_it_does_without_alembics_plugin_noise(tmp_pat
     # A new process with serve's logging, as on a user's first `./scripts/serve`: alembic registers its
     # plugins on import, and each said "setup plugin alembic.autogenerate...".
     script = (
-        "from helsebro import db, logs, migrate; logs.configure('info'); "
+        "from helsebro import logs; logs.configure('info'); "  # first, as serve does: alembic is imported later
+        "from helsebro import db, migrate; "
         f"migrate.upgrade(db.create_engine('sqlite:///{tmp_path / 'first.sqlite'}'))"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
