@@ -31,6 +31,11 @@ from helsebro import svarut_cli  # noqa: E402  (SvarUt test data: KRR, SvarInn)
 
 app.add_typer(svarut_cli.svarut_app, name="svarut")
 
+from helsebro import dpop_cli, inspect_cli  # noqa: E402  (developer tools: DPoP proofs, token inspection)
+
+app.add_typer(dpop_cli.app)
+app.add_typer(inspect_cli.app)
+
 err = Console(stderr=True)
 
 
