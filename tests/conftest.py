@@ -7,8 +7,10 @@ Tests that need PostgreSQL skip with a reason when it is not reachable, unless H
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
+import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,8 +80,15 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
+@functools.cache
+def _scratch_dir() -> Path:
+    """Where tests' servers keep files (SvarUt blobs) unless a test gives its own: never the checkout."""
+    return Path(tempfile.mkdtemp(prefix="helsebro-tests-"))
+
+
 def make_settings(database_url: str, **overrides) -> Settings:  # noqa: ANN003
     values = {
+        "data_dir": _scratch_dir(),
         "public_url": PUBLIC_URL,
         "database_url": database_url,
         "secret": "test-secret",

@@ -61,7 +61,6 @@ KILLS = 4
 WRITERS_PER_KIND = 2
 CITIZENS = 240  # fresh citizens, one per PVK write or send (a send to the same citizen twice is refused)
 PAUSE_SECONDS = (0.05, 0.25)  # between two writes of a writer: the writes last through every kill
-TIME_LIMIT_SECONDS = 60
 NFS_CONSENT = "3fe2a80a-4200-42e2-817b-da8a6236708a"
 PVK_SET = "/personvern/Personverninnstillinger/SettInnbyggersPersonvernInnstilling/v2"
 SEND_V2 = "/verktoy/system/verktoy/v2"
@@ -319,4 +318,3 @@ def test_server_killed_during_writes_leaves_a_consistent_database(server: Server
           f"letters stored {stored_letters}, setup {setup_seconds:.1f} s, {time.monotonic() - started:.1f} s in all")
     assert all(count > 0 for count in acknowledged.values()), f"a kind of write never got through: {acknowledged} (seed {seed})"
     assert sum(lost.values()) >= 1, f"no kill landed during a write: {lost} (seed {seed})"
-    assert time.monotonic() - started < TIME_LIMIT_SECONDS
