@@ -12,7 +12,8 @@ from joserfc.jwk import KeySet, thumbprint
 from typer.testing import CliRunner
 
 from helsebro import db
-from helsebro.auth.clients import get_client, verify_secret
+from helsebro.auth.clients import get_client
+from helsebro.auth.passwords import verify_secret
 from helsebro.cli import app
 from helsebro.settings import Settings
 

@@ -11,7 +11,8 @@ from joserfc.jwk import ECKey, KeySet, import_key
 from stdnum.no import orgnr as orgnr_check
 
 from helsebro import db
-from helsebro.auth.clients import ApiClient, hash_secret, save_client
+from helsebro.auth.clients import ApiClient, save_client
+from helsebro.auth.passwords import hash_secret
 from helsebro.auth.scopes import audience_of
 
 

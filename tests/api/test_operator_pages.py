@@ -22,7 +22,8 @@ from starlette.testclient import TestClient
 from helsebro import db
 from helsebro._time import utcnow
 from helsebro.app import create_app
-from helsebro.auth.clients import ApiClient, hash_secret, save_client
+from helsebro.auth.clients import ApiClient, save_client
+from helsebro.auth.passwords import hash_secret
 from helsebro.auth.tables import api_clients
 from helsebro.operator import schemas as wire
 from helsebro.operator import service as operator_service

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 
-from helsebro.auth.clients import ApiClient, verify_secret
+from helsebro.auth.clients import ApiClient
 from helsebro.auth.jwts import InvalidToken, audiences, check_alg, check_times, unverified_parts, verify_with_any
+from helsebro.auth.passwords import verify_secret
 from helsebro.auth.replay import ReplayCache
 from helsebro.errors import OAuthError
 

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -13,9 +9,6 @@ from joserfc.jwk import KeySet
 
 from helsebro.auth.scopes import OPERATOR_SCOPE, canonical
 from helsebro.auth.tables import api_clients
-
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
-
 
 @dataclass(frozen=True)
 class ApiClient:
@@ -42,20 +35,6 @@ class ApiClient:
         """A client of helsebro's own operator API and nothing else. It has no HelseID counterpart, so strict
         mode (which turns client secrets off to behave like HelseID) leaves its secret on."""
         return bool(self.scopes) and all(canonical(s) == OPERATOR_SCOPE for s in self.scopes)
-
-
-def hash_secret(secret: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(secret.encode(), salt=salt, **_SCRYPT)
-    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
-
-
-def verify_secret(secret: str, stored: str | None) -> bool:
-    if not stored or not stored.startswith("scrypt$"):
-        return False
-    _, salt_b64, digest_b64 = stored.split("$")
-    digest = hashlib.scrypt(secret.encode(), salt=base64.b64decode(salt_b64), **_SCRYPT)
-    return hmac.compare_digest(digest, base64.b64decode(digest_b64))
 
 
 def _from_row(row) -> ApiClient:  # noqa: ANN001

@@ -1,7 +1,7 @@
 """Logging in to the operator's pages: the operator client's credentials, a signed session cookie, CSRF tokens.
 
 The credentials are an API client's id and secret, checked as the token endpoint checks them
-(``auth.clients.verify_secret``, scrypt), and the client must hold the operator scope. The session is a signed,
+(``auth.passwords.verify_secret``, scrypt), and the client must hold the operator scope. The session is a signed,
 HttpOnly, SameSite=Strict cookie holding the client id, an expiry and a random session id the CSRF tokens are
 tied to; each request re-reads the client, so a disabled client, a lost scope or a new secret ends every session.
 Before login a second cookie carries a random value the login form's CSRF token is tied to.
@@ -23,7 +23,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from helsebro import db, services
-from helsebro.auth.clients import ApiClient, get_client, hash_secret, verify_secret
+from helsebro.auth.clients import ApiClient, get_client
+from helsebro.auth.passwords import hash_secret, verify_secret
 from helsebro.auth.scopes import OPERATOR_SCOPE
 
 SESSION_COOKIE = "helsebro_operator"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from helsebro import db
-from helsebro.auth.clients import hash_secret, verify_secret
+from helsebro.auth.passwords import hash_secret, verify_secret
 from helsebro.svarut import errors
 from helsebro.svarut.tables import svarut_integrasjon, svarut_konto, svarut_konto_integrasjon
 

@@ -11,7 +11,8 @@ from joserfc.jwk import import_key
 
 from helsebro import db
 from helsebro._time import utcnow
-from helsebro.auth.clients import ApiClient, hash_secret, save_client
+from helsebro.auth.clients import ApiClient, save_client
+from helsebro.auth.passwords import hash_secret
 from helsebro.auth.tables import api_clients, used_jtis
 from helsebro.digitaltaktiv import changes
 from helsebro.digitaltaktiv.tables import digitaltaktiv_endring

@@ -1,0 +1,45 @@
+"""Secrets at rest: client secrets and Fiks integration passwords, stored as salted scrypt hashes.
+
+scrypt is slow on purpose (tens of milliseconds), which is right for a guess and wrong for a test suite
+that sends the same good secret thousands of times. So a secret that verified is remembered, in this
+process only, by an HMAC under a per-process key together with the stored hash it matched: a changed
+secret (new stored hash) misses, and every wrong guess still pays the full scrypt.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import threading
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+_VERIFIED_MAX = 4096
+
+_process_key = secrets.token_bytes(32)
+_verified: dict[tuple[str, bytes], None] = {}  # insertion-ordered: the oldest entry goes first
+_lock = threading.Lock()
+
+
+def hash_secret(secret: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(secret.encode(), salt=salt, **_SCRYPT)
+    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
+
+
+def verify_secret(secret: str, stored: str | None) -> bool:
+    if not stored or not stored.startswith("scrypt$"):
+        return False
+    remembered = (stored, hmac.digest(_process_key, secret.encode(), "sha256"))
+    if remembered in _verified:
+        return True
+    _, salt_b64, digest_b64 = stored.split("$")
+    digest = hashlib.scrypt(secret.encode(), salt=base64.b64decode(salt_b64), **_SCRYPT)
+    if not hmac.compare_digest(digest, base64.b64decode(digest_b64)):
+        return False
+    with _lock:
+        if len(_verified) >= _VERIFIED_MAX:
+            del _verified[next(iter(_verified))]
+        _verified[remembered] = None
+    return True

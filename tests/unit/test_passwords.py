@@ -1,0 +1,71 @@
+"""Secrets at rest: scrypt hashes, and the in-process memory of secrets that verified."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from helsebro.auth import passwords
+
+
+@pytest.fixture()
+def scrypt_calls(monkeypatch):  # noqa: ANN001, ANN201
+    calls = []
+    real = hashlib.scrypt
+
+    def counting(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(passwords.hashlib, "scrypt", counting)
+    return calls
+
+
+def test_a_hash_verifies_its_secret_only():
+    stored = passwords.hash_secret("riktig")
+    assert stored.startswith("scrypt$") and "riktig" not in stored
+    assert passwords.verify_secret("riktig", stored)
+    assert not passwords.verify_secret("feil", stored)
+    assert not passwords.verify_secret("riktig", None)
+    assert not passwords.verify_secret("riktig", "plain-text")
+
+
+def test_two_hashes_of_one_secret_differ_by_salt():
+    assert passwords.hash_secret("same") != passwords.hash_secret("same")
+
+
+def test_a_good_secret_pays_scrypt_once_per_stored_hash(scrypt_calls):
+    stored = passwords.hash_secret("hemmelig-1")
+    scrypt_calls.clear()
+    for _ in range(5):
+        assert passwords.verify_secret("hemmelig-1", stored)
+    assert len(scrypt_calls) == 1
+    rotated = passwords.hash_secret("hemmelig-1")  # a new stored hash (say, the secret was set again)
+    scrypt_calls.clear()
+    assert passwords.verify_secret("hemmelig-1", rotated)
+    assert len(scrypt_calls) == 1
+
+
+def test_every_wrong_guess_pays_scrypt(scrypt_calls):
+    stored = passwords.hash_secret("hemmelig-2")
+    assert passwords.verify_secret("hemmelig-2", stored)
+    scrypt_calls.clear()
+    for _ in range(3):
+        assert not passwords.verify_secret("gjetning", stored)
+    assert len(scrypt_calls) == 3
+
+
+def test_a_remembered_secret_does_not_open_another_hash():
+    first, second = passwords.hash_secret("a"), passwords.hash_secret("b")
+    assert passwords.verify_secret("a", first)
+    assert not passwords.verify_secret("a", second)
+
+
+def test_memory_is_bounded(monkeypatch):
+    monkeypatch.setattr(passwords, "_VERIFIED_MAX", 3)
+    monkeypatch.setattr(passwords, "_verified", {})
+    stored = [passwords.hash_secret(f"s{i}") for i in range(5)]
+    for i, hashed in enumerate(stored):
+        assert passwords.verify_secret(f"s{i}", hashed)
+    assert len(passwords._verified) == 3
