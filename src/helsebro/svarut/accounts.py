@@ -9,8 +9,6 @@ is no UUID), 404 (no such account), 403 (the account has not granted the integra
 
 from __future__ import annotations
 
-import hashlib
-import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -80,7 +78,7 @@ def authorize(
             if integration_key
             else None
         )
-        if integration is None or not _password_ok(passord, integration.passord_hash):
+        if integration is None or not verify_secret(passord, integration.passord_hash):
             raise errors.integration_invalid()
         if integration.orgnr != consumer_orgnr:
             raise errors.consumer_mismatch()
@@ -106,22 +104,3 @@ def _uuid(value: str) -> str | None:
     except (ValueError, AttributeError, TypeError):
         return None
 
-
-# scrypt costs tens of milliseconds by design, and a case system sends the same password on every call: remember
-# passwords already checked against a stored hash (by SHA-256, never in clear). A changed password changes the hash.
-_checked: set[tuple[str, str]] = set()
-_checked_lock = threading.Lock()
-_CHECKED_LIMIT = 10_000
-
-
-def _password_ok(passord: str, stored_hash: str) -> bool:
-    key = (stored_hash, hashlib.sha256(passord.encode()).hexdigest())
-    if key in _checked:
-        return True
-    if not verify_secret(passord, stored_hash):
-        return False
-    with _checked_lock:
-        if len(_checked) >= _CHECKED_LIMIT:
-            _checked.clear()
-        _checked.add(key)
-    return True
