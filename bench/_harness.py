@@ -80,7 +80,9 @@ def require_wrk() -> str:
     if wrk:
         return wrk
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(["apt-get", "install", "-y", "wrk"], check=False, capture_output=True)
+        if subprocess.run(["apt-get", "install", "-y", "wrk"], check=False, capture_output=True).returncode != 0:
+            subprocess.run(["apt-get", "update"], check=False, capture_output=True)  # a fresh machine has no lists yet
+            subprocess.run(["apt-get", "install", "-y", "wrk"], check=False, capture_output=True)
         wrk = shutil.which("wrk")
         if wrk:
             return wrk

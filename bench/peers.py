@@ -16,7 +16,7 @@ targets with wrk (one thread, the same connections and duration for every target
   pre-made RS256 assertion per request), vs oauth2-mock-server (no client authentication at all).
 
 Prints the table (median round's req/s, p50/p99, ratio to the floor) and writes bench/results/peers.md and
-peers.png. Every server listens on 127.0.0.1 on a free port and is stopped at the end, also on Ctrl-C or an
+peers.png (peers-quick.* with --quick). Every server listens on 127.0.0.1 on a free port and is stopped at the end, also on Ctrl-C or an
 error. Needs node and npm (Node 20.19+); WireMock also needs java (11+), and is skipped with a message when
 java is missing.
 """
@@ -41,7 +41,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as `python bench/peers.py`
+if __package__ in (None, ""):  # run as `python bench/peers.py`: with the project's venv, from the project
+    _venv = Path(__file__).resolve().parent.parent / ".venv"
+    if Path(sys.prefix).resolve() != _venv.resolve() and (_venv / "bin" / "python").exists():
+        os.execv(_venv / "bin" / "python", [str(_venv / "bin" / "python"), str(Path(__file__).resolve()), *sys.argv[1:]])
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
@@ -420,7 +423,7 @@ def start_all(run: Run, stack: contextlib.ExitStack, work: Path) -> None:
         return post_script(work, "pkjwt", client_assertions(base, count), form_type["Content-Type"])
 
     token_targets = [
-        Target("token", "helsebro", "client_credentials, client_secret_post (scrypt)", token_url, len(secret.content), script=secret_script),
+        Target("token", "helsebro", "client_credentials, client_secret_post", token_url, len(secret.content), script=secret_script),
         Target("token", "helsebro", "client_credentials, private_key_jwt (RS256)", token_url, len(pkjwt.content), scripts=assertions),
     ]
 
@@ -584,10 +587,11 @@ def main() -> None:
     machine += f"; 1-minute load average {load_before:.1f} before the run, {os.getloadavg()[0]:.1f} after it"
     print_table(run)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "peers.json").write_text(json.dumps([{**t.__dict__, "script": None, "scripts": None} for t in run.targets], indent=2, default=str))
-    (RESULTS / "peers.md").write_text(markdown(run, when, machine, command))
-    plot(run, RESULTS / "peers.png", when)
-    console.print(f"written: {RESULTS / 'peers.md'}, {RESULTS / 'peers.png'}")
+    name = "peers-quick" if options.quick else "peers"  # a check leaves the committed figures alone
+    (RESULTS / f"{name}.json").write_text(json.dumps([{**t.__dict__, "script": None, "scripts": None} for t in run.targets], indent=2, default=str))
+    (RESULTS / f"{name}.md").write_text(markdown(run, when, machine, command))
+    plot(run, RESULTS / f"{name}.png", when)
+    console.print(f"written: {RESULTS / f'{name}.md'}, {RESULTS / f'{name}.png'}")
 
 
 if __name__ == "__main__":
