@@ -3,6 +3,9 @@
 Every protected endpoint calls ``Guard.authenticate`` with the audience it serves and the scope it needs.
 It accepts Bearer tokens and DPoP-bound tokens (RFC 9449) from helsebro's own issuers and from configured
 external issuers, and raises ``AuthFailure`` (401 or 403), which each family renders in its own error body.
+
+Each check is a function of its own, called in order by ``authenticate``; ``auth.inspection`` (the token
+inspector) calls the same functions in the same order to explain a refusal, so the two cannot disagree.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from urllib.parse import quote
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from helsebro.auth.dpop import NonceSource, verify_proof
+from helsebro.auth.dpop import NonceSource, Proof, verify_proof
 from helsebro.auth.external import ExternalKeys
 from helsebro.auth.jwts import InvalidToken, audiences, check_alg, check_times, unverified_parts, verify_signature
 from helsebro.auth.keys import KeyStore
@@ -67,7 +70,7 @@ class Principal:
 
 
 @dataclass(frozen=True)
-class _Checked:
+class Checked:
     """A token whose signature and times are good, with what every request asks of it worked out once."""
 
     principal: Principal
@@ -76,7 +79,7 @@ class _Checked:
     until: float
 
     @classmethod
-    def of(cls, claims: dict[str, Any], until: float) -> _Checked:
+    def of(cls, claims: dict[str, Any], until: float) -> Checked:
         cnf = claims.get("cnf")
         bound_to = cnf.get("jkt") if isinstance(cnf, dict) and isinstance(cnf.get("jkt"), str) else None
         scopes = frozenset(canonical(s) for s in scope_list(claims.get("scope")))
@@ -103,28 +106,20 @@ class Guard:
         self.nonces = nonces
         self.own_issuers = own_issuers
         # Validation is pure, so a token checked once is good until it expires (or for five minutes).
-        self._validated: dict[str, _Checked] = {}
+        self._validated: dict[str, Checked] = {}
 
     async def authenticate(
         self, request: Request, *, audience: str, scope: str | None, require_dpop: bool = False
     ) -> Principal:
         scheme, token = _credentials(request)
         checked = await self._validate(token)
-        if audience not in checked.audiences:
-            raise AuthFailure(401, "invalid_token", f"token audience must include {audience}")
-        if checked.bound_to:
-            if scheme != "dpop":
-                raise AuthFailure(401, "invalid_token", "DPoP-bound token must be sent as 'Authorization: DPoP'", scheme="DPoP")
-            await self._check_proof(request, token, checked.bound_to)
-        elif scheme == "dpop":
-            raise AuthFailure(401, "invalid_token", "token is not DPoP-bound; send it as Bearer", scheme="DPoP")
-        elif require_dpop:
-            raise AuthFailure(401, "invalid_token", "this API requires a DPoP-bound token", scheme="DPoP")
-        if scope is not None and canonical(scope) not in checked.principal.scopes:
-            raise AuthFailure(403, "insufficient_scope", f"token lacks scope {scope}", scope=scope)
+        check_audience(checked, audience)
+        if check_presentation(checked, scheme, require_dpop):
+            await self._check_proof(request, token, checked.bound_to)  # type: ignore[arg-type]
+        check_scope(checked, scope)
         return checked.principal
 
-    async def _validate(self, token: str) -> _Checked:
+    async def _validate(self, token: str) -> Checked:
         now = time.time()
         cached = self._validated.get(token)
         if cached is not None and cached.until > now:
@@ -132,43 +127,58 @@ class Guard:
         try:
             header, unverified = unverified_parts(token)
             alg = check_alg(header)
-            issuer = unverified.get("iss")
-            if not isinstance(issuer, str):
-                raise InvalidToken("iss is missing")
-            key = await self._key_for(issuer, header.get("kid"))
+            issuer = issuer_of(unverified)
+            key = await self.key_for(issuer, header.get("kid"))
             claims = verify_signature(token, key, alg)
             check_times(claims, int(now), self.settings.clock_skew_seconds)
         except InvalidToken as exc:
             raise AuthFailure(401, "invalid_token", str(exc)) from exc
-        checked = _Checked.of(claims, until=min(float(claims["exp"]), now + 300))
+        checked = Checked.of(claims, until=min(float(claims["exp"]), now + 300))
         if len(self._validated) >= self.cache_limit:
             self._validated.clear()
         self._validated[token] = checked
         return checked
 
-    async def _key_for(self, issuer: str, kid: object):  # noqa: ANN202
-        if not isinstance(kid, (str, type(None))):
-            raise InvalidToken("kid must be a string")
+    async def key_for(self, issuer: str, kid: object):  # noqa: ANN201
+        check_kid(kid)
+        own = self.trusted_issuer(issuer)
+        return await self.issuer_key(issuer, own, kid)  # type: ignore[arg-type]
+
+    def trusted_issuer(self, issuer: str) -> bool:
+        """True for helsebro's own issuers, False for a configured external one; else InvalidToken."""
         if issuer in self.own_issuers:
+            return True
+        if self.external.trusts(issuer):
+            return False
+        raise InvalidToken(f"issuer {issuer!r} is not trusted")
+
+    async def issuer_key(self, issuer: str, own: bool, kid: str | None):  # noqa: ANN201
+        """The trusted issuer's key named by ``kid`` (never a key the token carries itself)."""
+        if own:
             key = self.keys.verification_key(kid) if kid else None
-        elif self.external.trusts(issuer):
-            key = await self.external.key(issuer, kid)
         else:
-            raise InvalidToken(f"issuer {issuer!r} is not trusted")
+            key = await self.external.key(issuer, kid)
         if key is None:
             raise InvalidToken(f"unknown kid {kid!r} for issuer {issuer}")
         return key
 
     async def _check_proof(self, request: Request, token: str, bound_to: str) -> None:
-        proof_header = request.headers.get("dpop")
-        if not proof_header:
-            raise AuthFailure(401, "invalid_dpop_proof", "DPoP header with a proof is required", scheme="DPoP")
+        proof_header = require_proof(request.headers.get("dpop"))
         now = int(time.time())
+        proof = self.verify_proof(proof_header, token, request.method, request_urls(request, self.settings.base_url()), now)
+        check_proof_key(proof, bound_to)
+        self.check_nonce(proof, now)
+        expires = dt.datetime.fromtimestamp(proof.iat + self.settings.dpop_proof_max_age_seconds + 60, dt.timezone.utc)
+        fresh = await run_in_threadpool(self.replay.first_use, "dpop", proof.jkt, proof.jti, expires)
+        if not fresh:
+            raise replayed_proof()
+
+    def verify_proof(self, proof_header: str, token: str, method: str, urls: list[str], now: int) -> Proof:
         try:
-            proof = verify_proof(
+            return verify_proof(
                 proof_header,
-                method=request.method,
-                urls=request_urls(request, self.settings.base_url()),
+                method=method,
+                urls=urls,
                 now=now,
                 max_age=self.settings.dpop_proof_max_age_seconds,
                 skew=self.settings.clock_skew_seconds,
@@ -176,20 +186,73 @@ class Guard:
             )
         except InvalidToken as exc:
             raise AuthFailure(401, "invalid_dpop_proof", str(exc), scheme="DPoP") from exc
-        if proof.jkt != bound_to:
-            raise AuthFailure(401, "invalid_dpop_proof", "DPoP proof key does not match the token's cnf.jkt", scheme="DPoP")
+
+    def check_nonce(self, proof: Proof, now: int) -> None:
         if self.settings.dpop_nonce == "all" and not self.nonces.is_valid(proof.claims.get("nonce"), now):
             failure = AuthFailure(401, "use_dpop_nonce", "DPoP proof must carry the server nonce", scheme="DPoP")
             failure.headers["DPoP-Nonce"] = self.nonces.current(now)
             raise failure
-        expires = dt.datetime.fromtimestamp(proof.iat + self.settings.dpop_proof_max_age_seconds + 60, dt.timezone.utc)
-        fresh = await run_in_threadpool(self.replay.first_use, "dpop", proof.jkt, proof.jti, expires)
-        if not fresh:
-            raise AuthFailure(401, "invalid_dpop_proof", "DPoP proof jti has been used before (replay)", scheme="DPoP")
+
+
+# -- the checks, in the order ``authenticate`` runs them (shared with auth.inspection) ----------------------
+
+
+def issuer_of(claims: dict[str, Any]) -> str:
+    issuer = claims.get("iss")
+    if not isinstance(issuer, str):
+        raise InvalidToken("iss is missing")
+    return issuer
+
+
+def check_kid(kid: object) -> None:
+    if not isinstance(kid, (str, type(None))):
+        raise InvalidToken("kid must be a string")
+
+
+def check_audience(checked: Checked, audience: str) -> None:
+    if audience not in checked.audiences:
+        raise AuthFailure(401, "invalid_token", f"token audience must include {audience}")
+
+
+def check_presentation(checked: Checked, scheme: str, require_dpop: bool) -> bool:
+    """Whether the token is presented as it is bound; True when a DPoP proof must be checked next."""
+    if checked.bound_to:
+        if scheme != "dpop":
+            raise AuthFailure(401, "invalid_token", "DPoP-bound token must be sent as 'Authorization: DPoP'", scheme="DPoP")
+        return True
+    if scheme == "dpop":
+        raise AuthFailure(401, "invalid_token", "token is not DPoP-bound; send it as Bearer", scheme="DPoP")
+    if require_dpop:
+        raise AuthFailure(401, "invalid_token", "this API requires a DPoP-bound token", scheme="DPoP")
+    return False
+
+
+def require_proof(proof_header: str | None) -> str:
+    if not proof_header:
+        raise AuthFailure(401, "invalid_dpop_proof", "DPoP header with a proof is required", scheme="DPoP")
+    return proof_header
+
+
+def check_proof_key(proof: Proof, bound_to: str) -> None:
+    if proof.jkt != bound_to:
+        raise AuthFailure(401, "invalid_dpop_proof", "DPoP proof key does not match the token's cnf.jkt", scheme="DPoP")
+
+
+def replayed_proof() -> AuthFailure:
+    return AuthFailure(401, "invalid_dpop_proof", "DPoP proof jti has been used before (replay)", scheme="DPoP")
+
+
+def check_scope(checked: Checked, scope: str | None) -> None:
+    if scope is not None and canonical(scope) not in checked.principal.scopes:
+        raise AuthFailure(403, "insufficient_scope", f"token lacks scope {scope}", scope=scope)
 
 
 def _credentials(request: Request) -> tuple[str, str]:
-    header = request.headers.get("authorization")
+    return parse_authorization(request.headers.get("authorization"))
+
+
+def parse_authorization(header: str | None) -> tuple[str, str]:
+    """The scheme (lower case) and the token of an Authorization header value."""
     if not header:
         raise AuthFailure(401, "invalid_token", "Authorization header with an access token is required")
     scheme, _, token = header.strip().partition(" ")

@@ -30,6 +30,12 @@ class ReplayCache:
             self._purge_now_and_then(conn)
         return fresh
 
+    def seen(self, kind: str, issuer: str, jti: str) -> bool:
+        """Whether (kind, issuer, jti) was used before, without using it (for the token inspector)."""
+        query = sa.select(used_jtis.c.jti).where(used_jtis.c.kind == kind, used_jtis.c.issuer == issuer, used_jtis.c.jti == jti)
+        with db.read(self.engine) as conn:
+            return conn.execute(query).first() is not None
+
     def _purge_now_and_then(self, conn: sa.Connection) -> None:
         now = utcnow()
         if (now - self._purged_at).total_seconds() < 60:
