@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from joserfc.errors import JoseError
-from joserfc.jwk import ECKey, thumbprint
+from joserfc.jwk import ECKey
 
 from helsebro import db
 from helsebro.auth import client_auth, grants, user_tokens
@@ -119,7 +119,7 @@ def user_token(
     """A health professional's user token, as HelseID issues it to the client after the professional's login
     (helsebro has no HelseID login page: this stands in for it). Exchange it for a PTS token at the token
     endpoint (grant_type token-exchange)."""
-    jkt = thumbprint(load_private_key(read_private_jwk(dpop_key_file, "--dpop-key")).as_dict(private=False)) if dpop_key_file else None
+    jkt = load_private_key(read_private_jwk(dpop_key_file, "--dpop-key")).thumbprint() if dpop_key_file else None
     keys = KeyStore(engine, settings.access_token_seconds)
     secret = settings.secret or server_secret(engine)
     try:

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from joserfc.errors import JoseError
-from joserfc.jwk import ECKey, RSAKey, thumbprint
+from joserfc.jwk import ECKey, RSAKey
 
 from helsebro.auth.jwts import InvalidToken, check_alg, unverified_parts, verify_signature
 
@@ -81,7 +81,8 @@ def verify_proof(
     if access_token is not None:
         if claims.get("ath") != access_token_hash(access_token):
             raise InvalidToken("DPoP proof ath does not match the access token")
-    return Proof(jkt=thumbprint(jwk), jti=jti, iat=iat, claims=claims)
+    # RFC 7638: the key's required members only (joserfc's thumbprint(dict) would hash kid, alg, use too).
+    return Proof(jkt=key.thumbprint(), jti=jti, iat=iat, claims=claims)
 
 
 class NonceSource:

@@ -16,6 +16,11 @@ from typing import Any
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet, RSAKey
+from joserfc.jws import JWSRegistry
+
+# joserfc refuses a header over 512 bytes (base64url), but a DPoP proof carries its public key in the header:
+# with an RSA-2048 key that is about 550 bytes, RSA-4096 about 900.
+MAX_HEADER_BYTES = 2048
 
 ASYMMETRIC_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 
@@ -52,8 +57,10 @@ def check_alg(header: dict[str, Any], allowed: Iterable[str] = ASYMMETRIC_ALGS) 
 
 def verify_signature(token: str, key: RSAKey | ECKey | KeySet, alg: str) -> dict[str, Any]:
     """Verify the signature with exactly the algorithm ``alg`` (already checked) and return the claims."""
+    registry = JWSRegistry(algorithms=[alg])
+    registry.max_header_length = MAX_HEADER_BYTES
     try:
-        return dict(jwt.decode(token, key, algorithms=[alg]).claims)
+        return dict(jwt.decode(token, key, registry=registry).claims)
     except (JoseError, ValueError, TypeError) as exc:
         raise InvalidToken(f"signature check failed ({type(exc).__name__})") from exc
 
