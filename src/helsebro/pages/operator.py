@@ -1,5 +1,5 @@
 """The operator's pages (ours): clients, catalog, SvarUt letters with their status timeline, the DigitaltAktiv
-change feed and the PTS audit, behind a login with the operator client's credentials.
+change feed, the PTS audit and the token check (Tokenkontroll), behind a login with the operator client's credentials.
 
 Server-rendered, Norwegian, plain HTML, no JavaScript. Reads live in ``pages.operator_views`` (which masks
 every fødselsnummer), the login and session in ``pages.operator_session``; this module only translates HTTP.
@@ -9,6 +9,8 @@ The JSON operator API is at /operator/api/v1 and is not touched here.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 import uuid
 from typing import Annotated, Any
@@ -22,6 +24,7 @@ from starlette.responses import RedirectResponse, Response
 
 from helsebro import db, services
 from helsebro._time import as_utc
+from helsebro.auth import inspection
 from helsebro.digitaltaktiv.status import Status
 from helsebro.pages import operator_session as sessions
 from helsebro.pages import operator_views as views
@@ -35,7 +38,8 @@ CATALOG_PATH = "/operator/katalog"
 LETTERS_PATH = "/operator/brev"
 FEED_PATH = "/operator/endringer"
 AUDIT_PATH = "/operator/pts-logg"
-PAGES = (CLIENTS_PATH, CATALOG_PATH, LETTERS_PATH, FEED_PATH, AUDIT_PATH)
+TOKEN_PATH = "/operator/token"
+PAGES = (CLIENTS_PATH, CATALOG_PATH, LETTERS_PATH, FEED_PATH, AUDIT_PATH, TOKEN_PATH)
 # Where a login may go on to: one of these pages, plain path segments (no dots, no slashes doubled), a plain query.
 _OWN_PAGE = re.compile("(?:" + "|".join(map(re.escape, PAGES)) + r")(?:/[A-Za-z0-9-]+)*(?:\?[A-Za-z0-9_=&-]*)?")
 
@@ -401,3 +405,88 @@ def _is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# -- Tokenkontroll: why would helsebro refuse this token? -----------------------------------------------------
+
+CHECK_STATUS_TEXT = {inspection.PASSED: "Bestått", inspection.FAILED: "Feilet", inspection.NOT_APPLICABLE: "Ikke aktuelt"}
+TOKEN_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
+_MAX_PASTE = 16_384  # far more than any access token or proof
+
+
+def _token_page(
+    request: Request,
+    session: sessions.OperatorSession,
+    form: dict[str, str],
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    context = {
+        "form": form,
+        "families": list(inspection.FAMILIES),
+        "methods": TOKEN_METHODS,
+        "status_text": CHECK_STATUS_TEXT,
+        "check_title": lambda name: inspection.title(name, "nb"),
+        "current": "token",
+        **extra,
+    }
+    return _page(request, "operator_token.html", context, session, status_code)
+
+
+@router.get("/token")
+async def token_form(request: Request) -> Response:
+    session = await _session(request)
+    if session is None:
+        return _to_login(request)
+    return _token_page(request, session, {})
+
+
+@router.post("/token")
+async def token_check(
+    request: Request,
+    csrf: Annotated[str, Form()] = "",
+    token: Annotated[str, Form()] = "",
+    dpop: Annotated[str, Form()] = "",
+    metode: Annotated[str, Form()] = "",
+    url: Annotated[str, Form()] = "",
+    familie: Annotated[str, Form()] = "",
+) -> Response:
+    session = await _session(request)
+    if session is None:
+        return _to_login(request)
+    # Everything but the token and the proof goes back into the form; those two are never echoed.
+    form = {"metode": metode if metode in TOKEN_METHODS else "", "url": url.strip()[:2000], "familie": familie}
+    if not sessions.csrf_ok(request, session, csrf):
+        return _token_page(request, session, form, error=FORM_INVALID, status_code=400)
+    if not token.strip():
+        return _token_page(request, session, form, error="Lim inn et token.", status_code=400)
+    if len(token) > _MAX_PASTE or len(dpop) > _MAX_PASTE:
+        return _token_page(request, session, form, error="Tokenet eller beviset er for langt.", status_code=400)
+    try:
+        report = await inspection.inspect(
+            services.of(request).guard,
+            token,
+            proof=dpop or None,
+            method=form["metode"] or None,
+            url=form["url"] or None,
+            family=familie or None,
+        )
+    except inspection.UnusableInput as exc:
+        return _token_page(request, session, form, error=f"Kan ikke sjekke: {exc}", status_code=400)
+    pasted = " ".join(token.split()).split(" ")[-1]
+    shown = {
+        "length": len(pasted),
+        "fingerprint": hashlib.sha256(pasted.encode()).hexdigest()[:12],
+        "parts": [
+            (heading, json.dumps(value, indent=2, ensure_ascii=False, default=str))
+            for heading, value in (
+                ("Header", report.header),
+                ("Krav (claims)", report.claims),
+                ("DPoP-bevis: header", report.proof_header),
+                ("DPoP-bevis: krav", report.proof_claims),
+            )
+            if value is not None
+        ],
+    }
+    return _token_page(request, session, form, report=report, shown=shown)
+
