@@ -12,8 +12,9 @@ targets with wrk (one thread, the same connections and duration for every target
   body helsebro returned at the start of the run) and WireMock (a stub returning those same bytes);
 - SvarUt POST /svarut/api/v3/kontoer/{kontoId}/forsendelser/status/sok for 5 letters: helsebro (Maskinporten
   token, integration password, a database query) vs Prism mocking KS's forsendelse-status-api-v3.json;
-- token endpoint, client_credentials: helsebro with a client secret (scrypt) and with private_key_jwt (a new
-  pre-made RS256 assertion per request), vs oauth2-mock-server (no client authentication at all).
+- token endpoint, client_credentials: helsebro with a client secret (client_secret_post) and with
+  private_key_jwt (a new pre-made RS256 assertion per request), vs oauth2-mock-server (no client
+  authentication at all).
 
 Prints the table (median round's req/s, p50/p99, ratio to the floor) and writes bench/results/peers.md and
 peers.png (peers-quick.* with --quick). Every server listens on 127.0.0.1 on a free port and is stopped at the end, also on Ctrl-C or an
