@@ -232,3 +232,14 @@ def test_a_key_in_the_tokens_own_header_is_never_used(app, targets):
     token = signed({"alg": "ES256", "kid": app.state.services.keys.signing_key()[0], "jwk": attacker.as_dict(private=False)}, claims, attacker)
     report = inspect(app, {"Authorization": f"Bearer {token}"}, target)
     assert not report.accepted and line(report, "signature").decisive
+
+
+def test_a_good_client_token_at_the_operator_api_gets_the_routes_403(app, client, tokens):
+    """The operator API answers 403, not 401, for a good token of another helsebro API: so does the inspector."""
+    token = tokens.get("verktoykatalog_read")
+    response = client.get("/operator/api/v1/innbyggere", headers={"Authorization": f"Bearer {token}"})
+    report = asyncio.run(inspection.inspect(app.state.services.guard, token, path="/operator/api/v1/innbyggere"))
+    assert response.status_code == 403 and report.failure.status == 403
+    assert report.failure.www_authenticate() == response.headers["WWW-Authenticate"]
+    assert line(report, "operator_token").decisive and not line(report, "audience").decisive
+    assert line(report, "audience").status == FAILED  # still said: it is why the operator API refuses it

@@ -54,9 +54,9 @@ from helsebro.auth.scopes import (
     PTS_AUDIENCE,
     PTS_SCOPE,
     canonical,
-    scope_list,
 )
 from helsebro.digitaltaktiv.routes import CHECK_SCOPE, FEED_SCOPE
+from helsebro.operator.routes import CLIENT_API_AUDIENCES, operator_token_required
 from helsebro.personvern.routes import READ_SCOPE, WRITE_SCOPE
 from helsebro.verktoy.routes import CATALOG_SCOPE, GUIDANCE_SCOPE, SEND_SCOPE
 
@@ -151,7 +151,6 @@ class Report:
     endpoint: Endpoint | None = None
     failure: AuthFailure | None = None  # what the guard raises first (None: it lets the token in)
     decodable: bool = False
-    exact: bool = True  # False when only a family was named: the verdict then is "some endpoint of it"
 
     @property
     def accepted(self) -> bool:
@@ -197,6 +196,7 @@ TITLES = {
     "proof_nonce": ("Proof: server nonce", "Bevis: server-nonce"),
     "proof_replay": ("Proof used once", "Beviset brukt én gang"),
     "scope": ("Scope", "Scope"),
+    "operator_token": ("Operator token", "Operatørtoken"),
 }
 
 
@@ -285,7 +285,40 @@ async def inspect(
     if url and not urlsplit(url).scheme.startswith("http"):
         raise UnusableInput(f"--url must be an absolute http(s) URL, not {url!r}")
     endpoint = endpoint_for(path or (urlsplit(url).path if url else None), family)
-    report = Report(endpoint=endpoint, exact=endpoint is None or endpoint.path is not None)
+    report = await _inspect(guard, token, proof, method, url, endpoint)
+    if endpoint is not None and endpoint.family == "operator":
+        await _operator_answer(guard, report, token, proof, method, url, endpoint)
+    return report
+
+
+async def _operator_answer(
+    guard: Guard, report: Report, token: str | None, proof: str | None, method: str | None, url: str | None, endpoint: Endpoint
+) -> None:
+    """The operator API answers a refused token that another helsebro API would take with 403, not 401
+    (``operator.routes.authorize``): asked the same way, with that API's audience and no scope."""
+    if report.failure is None or report.failure.status != 401:
+        return
+    for audience in CLIENT_API_AUDIENCES:
+        other = await _inspect(guard, token, proof, method, url, Endpoint(endpoint.family, audience, (None,), False, endpoint.path))
+        if other.accepted:
+            for found in report.lines:
+                found.decisive = False
+            report.failure = None
+            report.fail(
+                "operator_token",
+                operator_token_required(),
+                f"a good token for {audience}, but the operator API takes only operator tokens (scope {OPERATOR_SCOPE}): "
+                "it answers 403, not 401",
+                f"Et gyldig token for {audience}, men operatør-API-et tar bare operatørtokener (scope {OPERATOR_SCOPE}): "
+                "det svarer 403, ikke 401",
+            )
+            return
+
+
+async def _inspect(
+    guard: Guard, token: str | None, proof: str | None, method: str | None, url: str | None, endpoint: Endpoint | None
+) -> Report:
+    report = Report(endpoint=endpoint)
     header_value, assumed = _present(token, proof)
     now = time.time()
 
@@ -676,7 +709,3 @@ def _check_scope(report: Report, checked: Checked, endpoint: Endpoint, note_en: 
             en = f"none of {endpoint.family}'s scopes ({', '.join(wanted)}); the token has: {has_en}"
             nb = f"Ingen av scopene til {endpoint.family} ({', '.join(wanted)}); tokenet har: {has_nb}"
         report.fail("scope", failure, en + note_en, nb + note_nb)
-
-
-def scopes_of(claims: dict[str, Any] | None) -> list[str]:
-    return scope_list((claims or {}).get("scope"))

@@ -26,7 +26,7 @@ from helsebro.operator import schemas as wire
 BASE = "/operator/api/v1"
 
 # The APIs helsebro issues client tokens for: a valid token for one of them is forbidden here, not unknown.
-_CLIENT_API_AUDIENCES = (HELSENORGE_AUDIENCE, PTS_AUDIENCE)
+CLIENT_API_AUDIENCES = (HELSENORGE_AUDIENCE, PTS_AUDIENCE)
 
 
 async def authorize(request: Request) -> Principal:
@@ -37,14 +37,16 @@ async def authorize(request: Request) -> Principal:
         return await guard.authenticate(request, audience=OPERATOR_AUDIENCE, scope=OPERATOR_SCOPE)
     except AuthFailure as failure:
         if failure.status == 401 and await _is_client_api_token(guard, request):
-            raise AuthFailure(
-                403, "insufficient_scope", f"an operator token (scope {OPERATOR_SCOPE}) is required", scope=OPERATOR_SCOPE
-            ) from None
+            raise operator_token_required() from None
         raise
 
 
+def operator_token_required() -> AuthFailure:
+    return AuthFailure(403, "insufficient_scope", f"an operator token (scope {OPERATOR_SCOPE}) is required", scope=OPERATOR_SCOPE)
+
+
 async def _is_client_api_token(guard: Guard, request: Request) -> bool:
-    for audience in _CLIENT_API_AUDIENCES:
+    for audience in CLIENT_API_AUDIENCES:
         try:
             await guard.authenticate(request, audience=audience, scope=None)
             return True
