@@ -243,3 +243,44 @@ def test_a_good_client_token_at_the_operator_api_gets_the_routes_403(app, client
     assert report.failure.www_authenticate() == response.headers["WWW-Authenticate"]
     assert line(report, "operator_token").decisive and not line(report, "audience").decisive
     assert line(report, "audience").status == FAILED  # still said: it is why the operator API refuses it
+
+
+def _odd_tokens(app, target: Target) -> list[tuple[str, dict[str, str]]]:  # noqa: ANN001
+    from tests.attacks import proof, unsigned
+
+    good = target.claims()
+    kid = app.state.services.keys.signing_key()[0]
+    token, key = target.bound()
+    return [
+        ("empty bearer", {"Authorization": "Bearer "}),
+        ("two dots", {"Authorization": "Bearer .."}),
+        ("empty objects", {"Authorization": "Bearer e30.e30."}),
+        ("a list header", {"Authorization": "Bearer W10.e30.x"}),
+        ("alg a list", {"Authorization": "Bearer " + unsigned({"alg": ["RS256"], "kid": kid}, good) + "x"}),
+        ("kid a dict", {"Authorization": "Bearer " + unsigned({"alg": "RS256", "kid": {"k": 1}}, good) + "x"}),
+        ("iss a number", {"Authorization": "Bearer " + forge(app, with_claims(good, iss=7))}),
+        ("aud a number", {"Authorization": "Bearer " + forge(app, with_claims(good, aud=7))}),
+        ("scope a dict", {"Authorization": "Bearer " + forge(app, with_claims(good, scope={"a": 1}))}),
+        ("exp far away", {"Authorization": "Bearer " + forge(app, with_claims(good, exp=1e300))}),
+        ("exp a string", {"Authorization": "Bearer " + forge(app, with_claims(good, exp="soon"))}),
+        ("no exp", {"Authorization": "Bearer " + forge(app, with_claims(good, exp=DROP))}),
+        ("cnf a string", {"Authorization": "Bearer " + forge(app, with_claims(good, cnf="x"))}),
+        ("proof garbage", {"Authorization": f"DPoP {token}", "DPoP": "not-a-proof"}),
+        ("proof without htm", {"Authorization": f"DPoP {token}", "DPoP": proof(key, "GET", target.url, token=token, htm=DROP)}),
+        ("proof jwk a string", {"Authorization": f"DPoP {token}", "DPoP": unsigned({"typ": "dpop+jwt", "alg": "ES256", "jwk": "x"}, {}) + "x"}),
+        ("proof alg none", {"Authorization": f"DPoP {token}", "DPoP": unsigned({"typ": "dpop+jwt", "alg": "none"}, {})}),
+        ("proof jti too long", {"Authorization": f"DPoP {token}", "DPoP": proof(key, "GET", target.url, token=token, jti="j" * 400)}),
+    ]
+
+
+def test_odd_tokens_get_the_guards_verdict_too(app, client, targets):
+    target = targets["verktoy_catalog"]
+    for name, headers in _odd_tokens(app, target):
+        report = inspect(app, headers, target)
+        response = FAMILIES["verktoy_catalog"].request(client, headers)
+        if report.accepted:
+            assert response.status_code == 200, (name, response.text)
+            continue
+        assert report.failure.status == response.status_code, (name, report.lines)
+        assert report.failure.www_authenticate() == response.headers["WWW-Authenticate"], name
+        assert sum(found.decisive for found in report.lines) == 1, name

@@ -263,7 +263,7 @@ def _present(raw: str | None, proof: str | None) -> tuple[str | None, bool]:
     text = " ".join(raw.split())  # a token pasted over several lines
     if text.lower().startswith("authorization:"):
         text = text.split(":", 1)[1].strip()
-    if not text or " " in text:
+    if not text or " " in text or text.lower() in ("bearer", "dpop"):  # a scheme without a token is no token
         return text, False
     return ("DPoP " if proof else "Bearer ") + text, True
 
