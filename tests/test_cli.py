@@ -219,3 +219,31 @@ def test_help_lists_every_command():
     result = runner.invoke(app, ["--help"])
     for command in ("serve", "migrate", "reset", "token", "clients", "openapi", "keys"):
         assert command in result.output
+
+
+def test_token_exchange_gives_a_pts_token_naming_the_professional(database_url, client, tmp_path, monkeypatch):
+    """`helsebro token --hpr N --exchange`: what NHN prefers for PTS, for users who call PTS with curl."""
+    from helsebro.auth.client_side import dpop_proof, load_private_key
+    from tests.api.pts_support import HPR_CLAIM, PROFESSIONAL, SAFETY, SEED_CITIZEN
+    from tests.conftest import PUBLIC_URL
+
+    monkeypatch.setenv("HELSEBRO_DATABASE_URL", database_url)
+    monkeypatch.setenv("HELSEBRO_PUBLIC_URL", PUBLIC_URL)
+    monkeypatch.setenv("HELSEBRO_SECRET", "test-secret")
+    key_file = tmp_path / "pts.jwk.json"
+    args = ["token", "-s", "nhn:pts/api", "--hpr", PROFESSIONAL, "--exchange", "--audience", "nhn:pts", "--dpop-key", str(key_file), "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    response = json.loads(result.stdout)
+    assert response["token_type"] == "DPoP" and response["issued_token_type"].endswith(":access_token")
+    claims = jwt.decode(response["access_token"], _public_keys(database_url)).claims
+    assert claims[HPR_CLAIM] == PROFESSIONAL and claims["act"]["sub"] == "helsebro-demo-epj"
+    token, key = response["access_token"], load_private_key(json.loads(key_file.read_text()))
+    proof = dpop_proof(key, "POST", PUBLIC_URL + SAFETY + "/_search", access_token=token)
+    found = client.post(SAFETY + "/_search", json={"offId": SEED_CITIZEN}, headers={"Authorization": f"DPoP {token}", "DPoP": proof})
+    assert found.status_code == 200, found.text
+
+
+def test_token_exchange_needs_a_professional(env):
+    result = runner.invoke(app, ["token", "-s", "nhn:pts/api", "--exchange"])
+    assert result.exit_code == 2 and "--hpr" in result.stderr

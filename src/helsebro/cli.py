@@ -133,6 +133,8 @@ def token(
     key: Annotated[Optional[Path], typer.Option(help="The client's private JWK (JSON) if it is not a demo client.")] = None,
     dpop_key: Annotated[Optional[Path], typer.Option(help="Private JWK for a DPoP-bound token (a new EC key is written there if the file does not exist).")] = None,
     hpr: Annotated[Optional[str], typer.Option(help="HPR number: a user token for this health professional (to exchange, e.g. for PTS).")] = None,
+    exchange: Annotated[bool, typer.Option("--exchange", help="With --hpr: exchange the user token at the token endpoint (RFC 8693), as NHN prefers for PTS.")] = False,
+    audience: Annotated[Optional[str], typer.Option(help="With --exchange: the API to exchange for, e.g. nhn:pts.")] = None,
     full: Annotated[bool, typer.Option("--json", help="Print the whole token response.")] = False,
 ) -> None:
     """Print an access token from the built-in HelseID, as the token endpoint would issue it; with --hpr, a
@@ -143,8 +145,14 @@ def token(
     _prepare(settings)
     if dpop_key and tokens_cli.ensure_dpop_key(dpop_key):
         err.print(f"Wrote a new DPoP key (EC P-256) to {dpop_key}: sign your DPoP proofs with it.")
+    if (exchange or audience) and not hpr:
+        err.print("[red]--exchange and --audience exchange a health professional's user token: add --hpr[/red]")
+        raise typer.Exit(2)
     try:
-        response = tokens_cli.fetch(settings, _engine(settings), scope, client, key, dpop_key, hpr)
+        if exchange:
+            response = tokens_cli.exchanged(settings, _engine(settings), scope, client, key, dpop_key, hpr, audience)
+        else:
+            response = tokens_cli.fetch(settings, _engine(settings), scope, client, key, dpop_key, hpr)
     except tokens_cli.TokenCommandError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc

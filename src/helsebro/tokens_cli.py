@@ -79,6 +79,38 @@ def fetch(
             raise TokenCommandError(f"unknown client {client_id!r} (see: helsebro clients list)")
     if hpr:
         return user_token(settings, engine, scopes, client_id, hpr, dpop_key_file)
+    return _grant(settings, engine, client_id, key_file, dpop_key_file, {"grant_type": "client_credentials", "scope": " ".join(scopes)})
+
+
+def exchanged(
+    settings: Settings,
+    engine: sa.Engine,
+    scopes: list[str],
+    client_id: str | None,
+    key_file: Path | None,
+    dpop_key_file: Path | None,
+    hpr: str,
+    audience: str | None = None,
+) -> dict:
+    """The professional's user token exchanged at the token endpoint (RFC 8693), as the client would do it:
+    a token naming the acting professional, for the API named by ``audience`` and/or the scopes."""
+    client_id = client_id or default_client_for(scopes)
+    subject = fetch(settings, engine, scopes, client_id, key_file, None, hpr)["access_token"]
+    form = {
+        "grant_type": grants.TOKEN_EXCHANGE,
+        "subject_token": subject,
+        "subject_token_type": grants.ACCESS_TOKEN_TYPE,
+        "scope": " ".join(scopes),
+    }
+    if audience:
+        form["audience"] = audience
+    return _grant(settings, engine, client_id, key_file, dpop_key_file, form)
+
+
+def _grant(
+    settings: Settings, engine: sa.Engine, client_id: str, key_file: Path | None, dpop_key_file: Path | None, form: dict[str, str]
+) -> dict:
+    """Run one grant through the token endpoint's code, authenticated with the client's private_key_jwt."""
     try:
         jwk = read_private_jwk(key_file, "--key") if key_file else loader.demo_private_key(client_id)
     except FileNotFoundError as exc:
@@ -93,10 +125,9 @@ def fetch(
         nonce = nonces.current(now) if settings.dpop_nonce != "off" else None
         proof = dpop_proof(load_private_key(read_private_jwk(dpop_key_file, "--dpop-key")), "POST", endpoint, nonce=nonce)
     form = {
-        "grant_type": "client_credentials",
+        **form,
         "client_assertion_type": client_auth.ASSERTION_TYPE,
         "client_assertion": client_assertion(client_id, load_private_key(jwk), HELSEID.url(base)),
-        "scope": " ".join(scopes),
     }
     context = grants.TokenContext(
         settings=settings,
