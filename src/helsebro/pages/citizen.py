@@ -16,7 +16,6 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -25,7 +24,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Form, Request
-from itsdangerous import BadSignature, URLSafeSerializer
 from joserfc import jwt
 from joserfc.errors import JoseError
 from starlette.responses import RedirectResponse, Response, StreamingResponse
@@ -36,6 +34,7 @@ from helsebro.auth.clients import get_client
 from helsebro.auth.issuers import AUTHORIZE_PATH, HELSENORGE_LOGIN
 from helsebro.auth.keys import SIGNING_ALG
 from helsebro.errors import OAuthError
+from helsebro.pages.signed_cookies import SignedCookies
 from helsebro.pages.templating import templates
 from helsebro.personvern.tables import pvk_definisjon, pvk_innstilling
 from helsebro.svarut import blobs, delivery
@@ -54,6 +53,8 @@ SCOPE = "openid profile"  # profile: the id_token carries the citizen's name
 SESSION_COOKIE = "helsebro_innbygger"
 LOGIN_COOKIE = "helsebro_innlogging"
 COOKIE_PATH = "/innbygger"
+# Lax: the cookies must come along on the login's top-level redirect back to the callback; not on cross-site posts.
+_cookies = SignedCookies("helsebro.innbygger", COOKIE_PATH, "lax")
 SESSION_SECONDS = 3600
 LOGIN_SECONDS = 600  # time to pick a citizen on the login page
 
@@ -112,49 +113,15 @@ class Session:
     sid: str  # random per login: the CSRF tokens are tied to it
 
 
-def _serializer(request: Request, purpose: str) -> URLSafeSerializer:
-    # One salt per cookie kind, so that a value signed for one can never pass as the other.
-    return URLSafeSerializer(services.of(request).secret, salt=f"helsebro.innbygger.{purpose}")
-
-
-def _read_signed(request: Request, cookie: str, purpose: str) -> dict[str, Any] | None:
-    raw = request.cookies.get(cookie)
-    if not raw:
-        return None
-    try:
-        value = _serializer(request, purpose).loads(raw)
-    except BadSignature:
-        return None
-    if not isinstance(value, dict) or not isinstance(value.get("exp"), int) or value["exp"] <= time.time():
-        return None
-    return value
-
-
 def current_session(request: Request) -> Session | None:
     """The logged-in citizen, or None (no cookie, a tampered one, or expired)."""
-    value = _read_signed(request, SESSION_COOKIE, "session")
+    value = _cookies.read(request, SESSION_COOKIE, "session")
     if value is None:
         return None
     try:
         return Session(fnr=str(value["fnr"]), name=str(value["navn"]), expires=value["exp"], sid=str(value["sid"]))
     except KeyError:
         return None
-
-
-def _set_cookie(request: Request, response: Response, cookie: str, purpose: str, value: dict[str, Any], seconds: int) -> None:
-    response.set_cookie(
-        cookie,
-        _serializer(request, purpose).dumps({**value, "exp": int(time.time()) + seconds}),
-        max_age=seconds,
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="lax",  # sent on the login's top-level redirect back to the callback, not on cross-site posts
-        secure=services.of(request).base_url.startswith("https://"),
-    )
-
-
-def _delete_cookie(response: Response, cookie: str) -> None:
-    response.delete_cookie(cookie, path=COOKIE_PATH, httponly=True, samesite="lax")
 
 
 def csrf_token(request: Request, session: Session) -> str:
@@ -194,8 +161,8 @@ def _start_login(request: Request, next_path: str = TASKS_PATH) -> Response:
     )
     response = RedirectResponse(HELSENORGE_LOGIN.url(base) + AUTHORIZE_PATH + "?" + query, status_code=303, headers=_PAGE_HEADERS)
     pending = {"state": state, "nonce": nonce, "verifier": verifier, "next": next_path}
-    _set_cookie(request, response, LOGIN_COOKIE, "login", pending, LOGIN_SECONDS)
-    _delete_cookie(response, SESSION_COOKIE)  # whatever session cookie there was is no good
+    _cookies.write(request, response, LOGIN_COOKIE, "login", pending, LOGIN_SECONDS)
+    _cookies.delete(response, SESSION_COOKIE)  # whatever session cookie there was is no good
     return response
 
 
@@ -278,7 +245,7 @@ def start(request: Request) -> Response:
 
 @router.get("/callback")
 def callback(request: Request, code: str = "", state: str = "", error: str = "", error_description: str = "") -> Response:
-    pending = _read_signed(request, LOGIN_COOKIE, "login")
+    pending = _cookies.read(request, LOGIN_COOKIE, "login")
     if pending is None or not state or not hmac.compare_digest(state, str(pending.get("state", ""))):
         # No login of ours is on its way (cookie missing, tampered, too old) or the state is not its own.
         return _login_failed(request, LOGIN_INVALID[1])
@@ -292,8 +259,8 @@ def callback(request: Request, code: str = "", state: str = "", error: str = "",
     next_path = str(pending.get("next") or TASKS_PATH)
     response = _redirect(next_path if next_path in (TASKS_PATH, PRIVACY_PATH, LETTERS_PATH) else TASKS_PATH)  # only our own pages
     session = {"fnr": fnr, "navn": name, "sid": secrets.token_urlsafe(16)}
-    _set_cookie(request, response, SESSION_COOKIE, "session", session, SESSION_SECONDS)
-    _delete_cookie(response, LOGIN_COOKIE)  # the login state is used up: the callback cannot be replayed
+    _cookies.write(request, response, SESSION_COOKIE, "session", session, SESSION_SECONDS)
+    _cookies.delete(response, LOGIN_COOKIE)  # the login state is used up: the callback cannot be replayed
     return response
 
 
@@ -414,7 +381,7 @@ def log_out(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     if session is not None and not _csrf_ok(request, session, csrf):
         return _error_page(request, session, 400, *FORM_INVALID)
     response = _redirect(LOGGED_OUT_PATH)
-    _delete_cookie(response, SESSION_COOKIE)
+    _cookies.delete(response, SESSION_COOKIE)
     return response
 
 

@@ -12,13 +12,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 import sqlalchemy as sa
-from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -26,10 +23,13 @@ from helsebro import db, services
 from helsebro.auth.clients import ApiClient, get_client
 from helsebro.auth.passwords import hash_secret, verify_secret
 from helsebro.auth.scopes import OPERATOR_SCOPE
+from helsebro.pages.signed_cookies import SignedCookies
 
 SESSION_COOKIE = "helsebro_operator"
 LOGIN_COOKIE = "helsebro_operator_innlogging"
 COOKIE_PATH = "/operator"
+# Strict: every step of the login is on this site, so no cross-site request needs to carry the cookie.
+_cookies = SignedCookies("helsebro.operator", COOKIE_PATH, "strict")
 SESSION_SECONDS = 8 * 3600  # a working day
 LOGIN_SECONDS = 1800  # time to fill in the login form
 
@@ -40,47 +40,6 @@ class OperatorSession:
     name: str
     expires: int
     sid: str
-
-
-def _serializer(request: Request, purpose: str) -> URLSafeSerializer:
-    # One salt per cookie kind (and apart from the citizen pages'), so no signed value passes as another.
-    return URLSafeSerializer(services.of(request).secret, salt=f"helsebro.operator.{purpose}")
-
-
-def _read(request: Request, cookie: str, purpose: str) -> dict[str, Any] | None:
-    raw = request.cookies.get(cookie)
-    if not raw:
-        return None
-    try:
-        value = _serializer(request, purpose).loads(raw)
-    except BadSignature:
-        return None
-    if not isinstance(value, dict) or not isinstance(value.get("exp"), int) or value["exp"] <= time.time():
-        return None
-    return value
-
-
-def _set(
-    request: Request,
-    response: Response,
-    cookie: str,
-    purpose: str,
-    value: dict[str, Any],
-    seconds: int,
-) -> None:
-    response.set_cookie(
-        cookie,
-        _serializer(request, purpose).dumps({**value, "exp": int(time.time()) + seconds}),
-        max_age=seconds,
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="strict",  # every step of the login is on this site: no cross-site request carries the cookie
-        secure=services.of(request).base_url.startswith("https://"),
-    )
-
-
-def _delete(response: Response, cookie: str) -> None:
-    response.delete_cookie(cookie, path=COOKIE_PATH, httponly=True, samesite="strict")
 
 
 def _key_fingerprint(client: ApiClient) -> str:
@@ -118,17 +77,17 @@ def start_session(request: Request, response: Response, client: ApiClient) -> No
         "sid": secrets.token_urlsafe(16),
         "k": _key_fingerprint(client),
     }
-    _set(request, response, SESSION_COOKIE, "session", value, SESSION_SECONDS)
-    _delete(response, LOGIN_COOKIE)
+    _cookies.write(request, response, SESSION_COOKIE, "session", value, SESSION_SECONDS)
+    _cookies.delete(response, LOGIN_COOKIE)
 
 
 def end_session(response: Response) -> None:
-    _delete(response, SESSION_COOKIE)
+    _cookies.delete(response, SESSION_COOKIE)
 
 
 def current_session(request: Request) -> OperatorSession | None:
     """The logged-in operator, or None (no cookie, tampered, expired, or the client changed since)."""
-    value = _read(request, SESSION_COOKIE, "session")
+    value = _cookies.read(request, SESSION_COOKIE, "session")
     if value is None or not all(isinstance(value.get(k), str) for k in ("cid", "navn", "sid", "k")):
         return None
     with db.read(services.of(request).engine) as conn:
@@ -161,7 +120,7 @@ def csrf_ok(request: Request, session: OperatorSession, token: str) -> bool:
 
 def login_nonce(request: Request) -> str:
     """The random value the login form's token is tied to: the one in the cookie, else a new one."""
-    pending = _read(request, LOGIN_COOKIE, "login")
+    pending = _cookies.read(request, LOGIN_COOKIE, "login")
     return str(pending["n"]) if pending and isinstance(pending.get("n"), str) else secrets.token_urlsafe(16)
 
 
@@ -170,11 +129,11 @@ def login_csrf(request: Request, nonce: str) -> str:
 
 
 def remember_login_nonce(request: Request, response: Response, nonce: str) -> None:
-    _set(request, response, LOGIN_COOKIE, "login", {"n": nonce}, LOGIN_SECONDS)
+    _cookies.write(request, response, LOGIN_COOKIE, "login", {"n": nonce}, LOGIN_SECONDS)
 
 
 def login_csrf_ok(request: Request, token: str) -> bool:
-    pending = _read(request, LOGIN_COOKIE, "login")
+    pending = _cookies.read(request, LOGIN_COOKIE, "login")
     if not token or pending is None or not isinstance(pending.get("n"), str):
         return False
     return hmac.compare_digest(token, login_csrf(request, pending["n"]))
