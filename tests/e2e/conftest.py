@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.conftest import postgres_database
+from tests.e2e import browser
 
 
 @dataclass
@@ -80,3 +81,9 @@ def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:  # noqa: ANN
     else:
         for url in postgres_database(tmp_path_factory):
             yield from start_server(data_dir, {"HELSEBRO_DATABASE_URL": url})
+
+
+@pytest.fixture()
+def chromium():  # noqa: ANN201
+    """Headless Debian Chromium for the pages' browser tests (tests/e2e/browser.py)."""
+    yield from browser.launch()

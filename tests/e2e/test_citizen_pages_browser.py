@@ -10,25 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from pathlib import Path
 
 import httpx
-import pytest
 
-from tests.conftest import skip_or_fail
+from tests.e2e.browser import PHONE, assert_no_horizontal_scroll, tab_to
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"width": 390, "height": 844}
 NARROW_PHONE = {"width": 360, "height": 740}
 CITIZEN = "12048645510"
 KOLS = "95d2290a-ecbc-4525-9593-f35d4ee4e42d"  # "Hjemmeoppfølging ved KOLS", owned by the default demo client
@@ -36,45 +22,14 @@ SOVNSKOLEN = "5e2d9c7a-0b61-4f3e-a8d4-7c19b3e62f80"  # "Søvnskolen", owned by t
 KOLS_URL = "https://kols.innlandsdal.example.no/hjemme"
 
 
-@pytest.fixture()
-def chromium():  # noqa: ANN201
-    if not Path(CHROMIUM).exists():
-        skip_or_fail(f"{CHROMIUM} is missing: run scripts/install-chromium (as root) to install Debian's chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        skip_or_fail("playwright is not installed: run scripts/bootstrap (it is in the dev extra)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 def send(live_server, token: str, path: str, body: dict) -> None:  # noqa: ANN001
     response = httpx.post(live_server.base_url + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)
     assert response.status_code == 200, response.text
 
 
-def tab_to(page, target) -> None:  # noqa: ANN001
-    """Presses Tab until ``target`` has the focus: proves it is reachable by keyboard, in the page's order."""
-    for _ in range(100):
-        page.keyboard.press("Tab")
-        if target.evaluate("element => element === document.activeElement"):
-            return
-    pytest.fail(f"never reached by Tab: {target}")
-
-
 def assert_focus_is_visible(target) -> None:  # noqa: ANN001
     style = target.evaluate("e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth, s.boxShadow]; }")
     assert style[0] != "none" and style[1] != "0px" and style[2] != "none", style
-
-
-def assert_no_horizontal_scroll(page) -> None:  # noqa: ANN001
-    viewport = page.viewport_size["width"]
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= viewport, f"the page scrolls sideways: {width}px wide at {viewport}px"
 
 
 def database_of(live_server) -> str:  # noqa: ANN001

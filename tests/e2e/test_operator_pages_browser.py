@@ -15,10 +15,9 @@ import uuid
 from pathlib import Path
 
 import httpx
-import pytest
 from joserfc.jwk import ECKey
 
-from tests.conftest import skip_or_fail
+from tests.e2e.browser import DESKTOP, PHONE, assert_no_horizontal_scroll, tab_to
 from tests.e2e.test_pts_flow import SAFETY, Pts, exchange_over_http
 from tests.support_svarut import (
     CITIZEN,
@@ -33,36 +32,7 @@ from tests.support_svarut import (
     token_form,
 )
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
 OPERATOR, OPERATOR_SECRET = "helsebro-operator", "helsebro-operator"
-
-
-@pytest.fixture()
-def chromium():
-    if not Path(CHROMIUM).exists():
-        skip_or_fail(f"{CHROMIUM} is missing: run scripts/install-chromium (as root) to install Debian's chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        skip_or_fail("playwright is not installed: run scripts/bootstrap (it is in the dev extra)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 # -- data over real HTTP ---------------------------------------------------------------------------------------
@@ -104,15 +74,6 @@ def call_pts(live_server) -> str:
 # -- the browser -----------------------------------------------------------------------------------------------
 
 
-def tab_to(page, target, limit: int = 250) -> None:
-    """Presses Tab until ``target`` has the focus: proves it is reachable by keyboard, in the page's order."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if target.evaluate("element => element === document.activeElement"):
-            return
-    pytest.fail(f"never reached by Tab: {target}")
-
-
 def press_enter_and_wait(page) -> None:
     with page.expect_navigation():
         page.keyboard.press("Enter")
@@ -127,12 +88,6 @@ def follow_by_keyboard(page, link) -> None:
 def assert_focus_is_visible(target) -> None:
     style = target.evaluate("e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth]; }")
     assert style[0] != "none" and style[1] != "0px", style
-
-
-def assert_no_horizontal_scroll(page) -> None:
-    viewport = page.viewport_size["width"]
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= viewport, f"{page.url} scrolls sideways: {width}px wide at {viewport}px"
 
 
 def assert_masked(page, *numbers: str) -> None:
