@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import inspect
 from collections.abc import AsyncIterator
 
 import sqlalchemy as sa
@@ -33,6 +34,14 @@ from helsebro.verktoy import routes as verktoy_routes
 from helsebro.verktoy import sending
 
 log = logs.get_logger(__name__)
+
+# helsebro exports no OpenTelemetry. FastAPI releases with a telemetry hook would otherwise ask on every request
+# whether to record it: a quarter of the catalog's time in the app (bench/catalog_floor: ratio 0.55 -> 0.70).
+_NO_TELEMETRY = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters
+    else {}
+)
 
 # Path prefixes of the Helsenorge families, whose routes bind case-insensitively (ASP.NET).
 HELSENORGE_PREFIXES = ("/verktoy", "/digitaltaktiv", "/personvern")
@@ -92,6 +101,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
         docs_url="/docs",
         redoc_url=None,
         lifespan=_lifespan,
+        **_NO_TELEMETRY,
     )
     app.state.services = services.build(settings, engine)
     errors.install(app)
