@@ -69,3 +69,42 @@ def test_memory_is_bounded(monkeypatch):
     for i, hashed in enumerate(stored):
         assert passwords.verify_secret(f"s{i}", hashed)
     assert len(passwords._verified) == 3
+
+
+def test_no_stored_hash_costs_a_scrypt_too(scrypt_calls):
+    passwords.verify_secret("warm-up", None)  # the decoy hash is made once per process
+    scrypt_calls.clear()
+    assert not passwords.verify_secret("riktig", None)
+    assert not passwords.verify_secret("riktig", "plain-text")
+    assert len(scrypt_calls) == 2
+
+
+@pytest.mark.parametrize("who", ["unknown", "disabled", "key_only", "wrong_secret"])
+def test_token_endpoint_refusals_all_cost_one_scrypt(scrypt_calls, who):
+    """An unknown client, a disabled one or one without a secret takes as long as a wrong secret: the time of
+    a refusal must not tell an attacker which client ids exist."""
+    from helsebro.auth import client_auth
+    from helsebro.auth.clients import ApiClient
+    from helsebro.errors import OAuthError
+
+    clients = {
+        "disabled": ApiClient("disabled", "d", "910000047", ("x",), secret_hash=passwords.hash_secret("s"), enabled=False),
+        "key_only": ApiClient("key_only", "k", "910000047", ("x",)),
+        "wrong_secret": ApiClient("wrong_secret", "w", "910000047", ("x",), secret_hash=passwords.hash_secret("s")),
+    }
+    passwords.verify_secret("warm-up", None)
+    scrypt_calls.clear()
+    with pytest.raises(OAuthError) as refused:
+        client_auth.authenticate(
+            {"client_id": who, "client_secret": "gjetning"},
+            None,
+            lookup=clients.get,
+            accepted_audiences=set(),
+            now=0,
+            max_lifetime=60,
+            skew=0,
+            replay=None,  # type: ignore[arg-type]
+            allow_secrets=True,
+        )
+    assert refused.value.error == "invalid_client"
+    assert len(scrypt_calls) == 1

@@ -51,7 +51,9 @@ def authenticate(
     client = lookup(client_id)
     if not allow_secrets and not (client is not None and client.operates_only):
         raise _invalid_client("client secrets are turned off (strict mode); use private_key_jwt")
-    if client is None or not client.enabled or not verify_secret(secret or "", client.secret_hash):
+    # verify_secret runs first, also for an unknown or disabled client: every refusal takes one scrypt.
+    stored = client.secret_hash if client is not None and client.enabled else None
+    if not verify_secret(secret or "", stored) or client is None:
         failure = _invalid_client("unknown client or wrong client secret")
         if authorization and authorization[:6].lower() == "basic ":
             failure.headers["WWW-Authenticate"] = 'Basic realm="helseid"'  # RFC 6749 section 5.2

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import secrets
 import threading
+from functools import cache
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 _VERIFIED_MAX = 4096
@@ -28,9 +29,21 @@ def hash_secret(secret: str) -> str:
     return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
 
 
+@cache
+def _decoy_hash() -> str:
+    return hash_secret(secrets.token_urlsafe(16))
+
+
 def verify_secret(secret: str, stored: str | None) -> bool:
+    """Whether ``secret`` matches ``stored``. No stored hash (an unknown client, one without a secret) costs
+    the same scrypt as a wrong secret, so the time taken tells nothing about which it was."""
     if not stored or not stored.startswith("scrypt$"):
+        _check(secret, _decoy_hash())
         return False
+    return _check(secret, stored)
+
+
+def _check(secret: str, stored: str) -> bool:
     remembered = (stored, hmac.digest(_process_key, secret.encode(), "sha256"))
     if remembered in _verified:
         return True
