@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -42,8 +43,11 @@ def add(
     message = f"Client {client_id} saved."
     if generate_key:
         key = ECKey.generate_key("P-256", parameters={"kid": f"{client_id}-1"}, private=True)
-        generate_key.write_text(json.dumps(key.as_dict(private=True), indent=1))
-        generate_key.chmod(0o600)
+        # Owner-only before the private key is in it (write-then-chmod left it readable for a moment).
+        fd = os.open(generate_key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(json.dumps(key.as_dict(private=True), indent=1))
         public_keys.append(key.as_dict(private=False))
         message += f" Private key (ES256) written to {generate_key}."
     if not public_keys and not secret:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -34,7 +35,13 @@ def ensure_dpop_key(path: Path) -> bool:
     once and kept). True when it wrote one."""
     if path.exists():
         return False
-    path.write_text(json.dumps(ECKey.generate_key("P-256").as_dict(private=True), indent=1) + "\n")
+    # A private key: readable by its owner only, and never written through a file (or link) that appeared meanwhile.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w") as file:
+        file.write(json.dumps(ECKey.generate_key("P-256").as_dict(private=True), indent=1) + "\n")
     return True
 
 
