@@ -105,20 +105,22 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     )
     app.state.services = services.build(settings, engine)
     errors.install(app)
+    # FastAPI matches included routers one after the other, route by route (about 1.5 µs a route): the APIs
+    # client code calls come first, helsebro's own operator API and pages last.
     routers = (
         helseid_routes.router,
-        citizen_routes.router,
         maskinporten_routes.router,
         verktoy_routes.router,
         digitaltaktiv_routes.router,
         personvern_routes.router,
+        pts_routes.router,
+        svarut_routes.router,
+        citizen_routes.router,
         operator_routes.router,
         pts_operator_routes.router,
         svarut_operator_routes.router,
         citizen_pages.router,
         operator_pages.router,
-        pts_routes.router,
-        svarut_routes.router,
     )
     for router in routers:
         app.include_router(router)
