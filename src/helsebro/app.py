@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator
 import sqlalchemy as sa
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.routing import Route
 
 from helsebro import __version__, errors, logs, services
 from helsebro.auth import citizen_routes, helseid_routes, maskinporten_routes
@@ -89,6 +91,10 @@ async def _housekeeping(svc: services.Services) -> None:
             log.warning("housekeeping failed", error_type=type(exc).__name__)
 
 
+async def _healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok", "version": __version__})
+
+
 def create_app(settings: Settings | None = None, engine: sa.Engine | None = None) -> FastAPI:
     settings = settings or Settings()
     logs.configure_once(settings.log_level, settings.log_json)
@@ -125,11 +131,9 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     for router in routers:
         app.include_router(router)
     # Hot read paths first, as plain Starlette routes (see helsebro.routing).
-    app.router.routes[0:0] = verktoy_routes.fast.routes
-
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict:
-        return {"status": "ok", "version": __version__}
+    # Hot paths first, as plain Starlette routes: the catalog reads (see helsebro.routing), and the health check
+    # that load balancers and Docker poll.
+    app.router.routes[0:0] = [*verktoy_routes.fast.routes, Route("/healthz", _healthz, methods=["GET"])]
 
     templates = [route.path for router in routers for route in router.routes]
     app.add_middleware(CaseInsensitivePaths, prefixes=HELSENORGE_PREFIXES, templates=templates)
