@@ -32,8 +32,30 @@ def _redact(_logger, _name, event_dict):  # noqa: ANN001
     return event_dict
 
 
+def _redact_text(text: str) -> str:
+    return _FNR.sub(lambda m: fnr_hash(m.group(0)), text)
+
+
+class _RedactRecord(logging.Filter):
+    """The same for the standard library's records, their tracebacks included (uvicorn logs every unhandled
+    error's traceback as 'Exception in ASGI application'; a database error's message lists its parameters)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = _redact_text(record.exc_text)
+        message = record.getMessage()
+        if _FNR.search(message):
+            record.msg, record.args = _redact_text(message), None
+        return True
+
+
 def configure(level: str = "info", json: bool = False) -> None:
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level.upper())
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_RedactRecord())
+    logging.getLogger("uvicorn.error").addFilter(_RedactRecord())  # its records do not reach the root's handlers
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # "setup plugin ..." x7 on every first start
     renderer = (
         structlog.processors.JSONRenderer()
@@ -46,8 +68,8 @@ def configure(level: str = "info", json: bool = False) -> None:
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _redact,
             structlog.processors.format_exc_info,
+            _redact,  # after format_exc_info: a traceback's exception message may hold a fødselsnummer
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),

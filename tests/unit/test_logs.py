@@ -37,3 +37,38 @@ def test_configured_logger_output_has_no_fnr(capsys):
     captured = capsys.readouterr()
     assert "12048645510" not in captured.err + captured.out
     assert "fnr:" in captured.err + captured.out
+
+
+def test_a_logged_traceback_has_no_fnr(capsys):
+    from helsebro.logs import configure
+
+    configure("info")
+    try:
+        raise ValueError("insert failed [parameters: ('12048645510',)]")
+    except ValueError:
+        structlog.get_logger("t").exception("unhandled error")
+    captured = capsys.readouterr()
+    assert "insert failed" in captured.err + captured.out
+    assert "12048645510" not in captured.err + captured.out
+
+
+def test_uvicorns_error_traceback_has_no_fnr():
+    import io
+    import logging
+
+    from helsebro.logs import configure
+
+    configure("info")
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    logger = logging.getLogger("uvicorn.error")
+    logger.addHandler(handler)
+    try:
+        try:
+            raise ValueError("no citizen 12048645510")
+        except ValueError:
+            logger.exception("Exception in ASGI application for %s", "/x/12048645510")
+    finally:
+        logger.removeHandler(handler)
+    assert "no citizen" in out.getvalue() and "Exception in ASGI application" in out.getvalue()
+    assert "12048645510" not in out.getvalue()
