@@ -146,3 +146,14 @@ def test_the_token_and_a_fodselsnummer_claim_stay_out_of_the_page_and_the_log(br
     logged = "\n".join(record.getMessage() for record in caplog.records)
     for secret in (token, parts(token)[2], token.split(".")[1], fnr):
         assert secret not in logged
+
+
+def test_a_fodselsnummer_the_checks_quote_is_masked_too(browser, app, tokens):
+    """The check lines and the verdict quote the token's iss, kid, htu ...: masked there as in the claims."""
+    csrf = log_in(browser)
+    fnr = "12048645510"
+    claims = with_claims(parts(tokens.get("verktoykatalog_read"))[1], iss=fnr, jti=secrets.token_hex(8))
+    page = check(browser, csrf, forge(app, claims, kid=fnr), url=CATALOG_URL)
+    assert row(page, "iss") == "Utsteder (iss) Bestått iss er 120486*****"
+    assert "Avvist" in page.text and "120486*****" in row(page, "issuer_trusted")
+    assert fnr not in page.text

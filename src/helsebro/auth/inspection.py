@@ -157,13 +157,14 @@ class Report:
         return self.failure is None
 
     def add(self, name: str, status: str, en: str, nb: str) -> Line:
-        line = Line(name, status, en, nb)
+        line = Line(name, status, mask(en), mask(nb))  # they quote the token's iss, kid, htu, ...
         self.lines.append(line)
         return line
 
     def fail(self, name: str, failure: AuthFailure, en: str, nb: str, *, counts: bool = True) -> None:
         """A failed check; the first one that counts is the guard's answer."""
         line = self.add(name, FAILED, en, nb)
+        failure.description = mask(failure.description)
         if counts and self.failure is None:
             self.failure = failure
             line.decisive = True
