@@ -135,7 +135,7 @@ class DPoP:
 
 @dataclass(frozen=True)
 class AccessToken:
-    access_token: str
+    access_token: str = field(repr=False)  # a repr ends up in logs and tracebacks
     token_type: str  # "Bearer" or "DPoP"
     expires_at: float  # time.time() when it expires
     scope: str
