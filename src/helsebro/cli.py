@@ -65,6 +65,8 @@ def _prepare(settings) -> None:  # noqa: ANN001
         with err.status("Loading the default data ..."):
             counts = loader.load_defaults(engine)
         err.print(f"Loaded default data: {counts}")
+    if settings.operator_secret:
+        loader.apply_operator_secret(engine, settings.operator_secret)
 
 
 @app.command()
@@ -86,6 +88,11 @@ def serve(
     os.environ["HELSEBRO_PORT"] = str(settings.port)
     _prepare(settings)
     err.print(f"helsebro on {settings.base_url()}  (database: {_safe_url(settings.resolved_database_url())})")
+    if not settings.operator_secret and settings.host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(
+            f"[yellow]Warning: listening on {settings.host} with the operator client's published secret: anyone who "
+            "reaches this port can change all test data. Set HELSEBRO_OPERATOR_SECRET.[/yellow]"
+        )
     err.print(f"  HelseID discovery: {settings.base_url()}/helseid/.well-known/openid-configuration")
     err.print(f"  API docs:          {settings.base_url()}/docs")
     uvicorn.run(

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     dpop_nonce: str = "off"
     # Strict mode turns off developer conveniences (client secrets).
     strict: bool = False
+    # The operator client's secret (operator API and pages). Empty: the published default 'helsebro-operator',
+    # fine on 127.0.0.1; on a shared server, set it, or anyone who reaches the port can change all test data.
+    operator_secret: str = ""
     # Catalog cache: how often a process checks the database for a changed catalog.
     catalog_refresh_seconds: float = 1.0
     # How often each API process runs its periodic jobs (purging the DigitaltAktiv feed's old changes).

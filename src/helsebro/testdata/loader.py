@@ -12,7 +12,8 @@ from joserfc.jwk import import_key
 from helsebro import db
 from helsebro._time import utcnow
 from helsebro.auth.clients import ApiClient, save_client
-from helsebro.auth.passwords import hash_secret
+from helsebro.auth.passwords import hash_secret, verify_secret
+from helsebro.settings import Settings
 from helsebro.auth.tables import api_clients, used_jtis
 from helsebro.digitaltaktiv import changes
 from helsebro.digitaltaktiv.tables import digitaltaktiv_endring
@@ -171,6 +172,26 @@ def _load_people(conn: sa.Connection) -> dict[str, int]:
     }
 
 
+OPERATOR_CLIENT = "helsebro-operator"
+
+
+def _secret_of(entry: dict[str, Any]) -> str | None:
+    """A demo client's published secret; the operator's comes from HELSEBRO_OPERATOR_SECRET when that is set."""
+    if entry["client_id"] == OPERATOR_CLIENT:
+        return Settings().operator_secret or entry["secret"]
+    return entry.get("secret")
+
+
+def apply_operator_secret(engine: sa.Engine, secret: str) -> bool:
+    """Give the operator client this secret in a database loaded before it was set. True when it changed."""
+    with db.write(engine) as conn:
+        stored = conn.execute(sa.select(api_clients.c.secret_hash).where(api_clients.c.client_id == OPERATOR_CLIENT)).scalar()
+        if stored is None or verify_secret(secret, stored):
+            return False
+        conn.execute(sa.update(api_clients).where(api_clients.c.client_id == OPERATOR_CLIENT).values(secret_hash=hash_secret(secret)))
+        return True
+
+
 def _client(entry: dict[str, Any]) -> ApiClient:
     jwks: dict[str, Any] = {"keys": []}
     if entry.get("key_file"):
@@ -182,7 +203,7 @@ def _client(entry: dict[str, Any]) -> ApiClient:
         orgnr=entry["orgnr"],
         scopes=tuple(entry["scopes"]),
         jwks=jwks,
-        secret_hash=hash_secret(entry["secret"]) if entry.get("secret") else None,
+        secret_hash=hash_secret(secret) if (secret := _secret_of(entry)) else None,
         pvk_parts=tuple(entry.get("pvk_parts", [])),
         description=entry.get("description", ""),
         redirect_uris=tuple(entry.get("redirect_uris", [])),
