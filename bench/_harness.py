@@ -119,3 +119,25 @@ def wrk(
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
         "socket_errors": sum(int(n) for n in socket_errors.groups()) if socket_errors else 0,
     }
+
+
+@contextlib.contextmanager
+def both_databases(postgres: str) -> Iterator[list[tuple[str, str]]]:
+    """(name, database URL) for SQLite (empty URL: the server's own file) and for a scratch schema on
+    ``postgres``, which is dropped afterwards."""
+    import secrets
+
+    import sqlalchemy as sa
+
+    from helsebro.db import create_engine
+
+    schema = "hb_bench_" + secrets.token_hex(3)
+    admin = create_engine(postgres)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield [("SQLite", ""), ("PostgreSQL", f"{postgres}?options=-csearch_path%3D{schema}")]
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

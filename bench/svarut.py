@@ -34,14 +34,12 @@ from pathlib import Path
 from typing import Self
 
 import httpx
-import sqlalchemy as sa
 from joserfc import jwt
 from rich.console import Console
 from rich.table import Table
 
-from bench._harness import free_port, process
+from bench._harness import both_databases, free_port, process
 from helsebro.auth.client_side import load_private_key
-from helsebro.db import create_engine
 from helsebro.svarut import testdata
 from helsebro.testdata import loader
 
@@ -225,19 +223,11 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     options = parser.parse_args()
     console = Console()
-    schema = "hb_bench_" + secrets.token_hex(3)
-    admin = create_engine(options.postgres)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        rows = {}
-        for name, url in (("SQLite", ""), ("PostgreSQL", f"{options.postgres}?options=-csearch_path%3D{schema}")):
+    rows = {}
+    with both_databases(options.postgres) as databases:
+        for name, url in databases:
             console.print(f"measuring {name} ...")
             rows[name] = measure(url, options)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
     table = Table(title=f"SvarUt person letters with a 1 MB PDF, {options.clients} clients, worker off; same machine, same run")
     for column in ("database", "letters accepted", "letters/s", "MiB/s", "refused"):

@@ -16,7 +16,6 @@ import argparse
 import contextlib
 import datetime as dt
 import os
-import secrets
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 
-from bench._harness import cli_token, free_port, process, wrk
+from bench._harness import both_databases, cli_token, free_port, process, wrk
 from bench._lua import cycling_posts
 from helsebro import db, migrate
 from helsebro.db import create_engine
@@ -105,18 +104,11 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     options = parser.parse_args()
     console = Console()
-    schema = "hb_bench_" + secrets.token_hex(3)
-    admin = create_engine(options.postgres)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        rows = {}
-        for name, url in (("SQLite", ""), ("PostgreSQL", f"{options.postgres}?options=-csearch_path%3D{schema}")):
+    rows = {}
+    with both_databases(options.postgres) as databases:
+        for name, url in databases:
             console.print(f"measuring {name} ...")
             rows[name] = measure(url, options.seconds, options.connections)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
     table = Table(title="Requests per second (wrk, one thread) and p99 latency, same machine, same run")
     table.add_column("database")
     for column in ("catalog reads/s", "v2 sends/s (durable)", "PVK writes/s (durable)", "non-2xx"):
