@@ -38,6 +38,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until_healthy(process: subprocess.Popen, base_url: str, log: Path, seconds: float = 60, poll: float = 0.2) -> float:
+    """Wait for a started ``helsebro serve`` to answer /healthz; fails the test with its log if it exits or
+    takes longer than ``seconds``. Returns how long it took."""
+    started = time.monotonic()
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"helsebro serve exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(base_url + "/healthz", timeout=1).status_code == 200:
+                return time.monotonic() - started
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() - started > seconds:
+            pytest.fail(f"helsebro serve did not come up in {seconds:.0f} s:\n{log.read_text()[-3000:]}")
+        time.sleep(poll)
+
+
 def start_server(data_dir: Path, extra_env: dict[str, str]) -> Iterator[LiveServer]:
     port = free_port()
     env = {
@@ -52,18 +69,7 @@ def start_server(data_dir: Path, extra_env: dict[str, str]) -> Iterator[LiveServ
         process = subprocess.Popen([sys.executable, "-m", "helsebro", "serve"], env=env, stdout=out, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"helsebro serve exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if httpx.get(base_url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"helsebro serve did not come up in 90 s:\n{log.read_text()}")
-            time.sleep(0.2)
+        wait_until_healthy(process, base_url, log, seconds=90)
         yield LiveServer(base_url, env, log)
     finally:
         process.terminate()

@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -52,7 +51,7 @@ from helsebro.svarut.letters import OUTBOX_KIND
 from helsebro.svarut.tables import svarut_forsendelse
 from helsebro.verktoy.tables import verktoy_oppgave
 from tests.conftest import postgres_database
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import free_port, wait_until_healthy
 
 pytestmark = pytest.mark.server
 
@@ -92,21 +91,6 @@ def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
         return subprocess.Popen([sys.executable, "-m", "helsebro", *args], env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
-def _wait_healthy(process: subprocess.Popen, url: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"helsebro serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"helsebro serve did not come up in 60 s:\n{log.read_text()}")
-        time.sleep(0.2)
-
-
 def _stop(process: subprocess.Popen) -> int | None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -133,7 +117,7 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:  # noqa: ANN001
                 env = {**base_env, "HELSEBRO_HOST": "127.0.0.1", "HELSEBRO_PORT": str(port)}
                 process = _spawn(["serve", "--workers", str(workers)], env, logs / name)
                 processes.append(process)
-                _wait_healthy(process, f"http://127.0.0.1:{port}", logs / name)
+                wait_until_healthy(process, f"http://127.0.0.1:{port}", logs / name)
             for index in (1, 2):
                 made.workers.append(_spawn(["worker", "--log-level", "info"], base_env, logs / f"worker-{index}.log"))
             processes += made.workers

@@ -40,7 +40,7 @@ from helsebro.svarut.tables import (
 )
 from helsebro.verktoy.tables import verktoy_oppgave
 from tests.conftest import postgres_database
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import free_port, wait_until_healthy
 from tests.robustness.families import OPERATOR_FORM
 from tests.support import EPJ_CLIENT, SEED_TOOL, VERKTOY_CLIENT, TokenHelper
 from tests.support_svarut import (
@@ -81,18 +81,7 @@ class Server:
     def start(self) -> float:
         with self.log.open("a") as out:
             self.process = subprocess.Popen([sys.executable, "-m", "helsebro", "serve"], env=self.env, stdout=out, stderr=subprocess.STDOUT)
-        started = time.monotonic()
-        while True:
-            if self.process.poll() is not None:
-                pytest.fail(f"helsebro serve exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(self.base_url + "/healthz", timeout=1).status_code == 200:
-                    return time.monotonic() - started
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() - started > 60:
-                pytest.fail(f"helsebro serve did not come up in 60 s:\n{self.log.read_text()[-3000:]}")
-            time.sleep(0.05)
+        return wait_until_healthy(self.process, self.base_url, self.log, poll=0.05)
 
     def kill(self) -> None:
         assert self.process is not None
