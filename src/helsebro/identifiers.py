@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 
 from stdnum.no import fodselsnummer as _fnr
 from stdnum.no import orgnr as _orgnr
@@ -105,3 +106,20 @@ def make_fnr(born: dt.date, individual: int, kind: FnrKind = FnrKind.TENOR) -> s
 
 def is_valid_orgnr(value: object) -> bool:
     return isinstance(value, str) and len(value) == 9 and value.isdigit() and _orgnr.is_valid(value)
+
+
+# -- showing numbers to people: enough to tell test persons apart, never the whole fødselsnummer ----------
+
+_ELEVEN_DIGITS = re.compile(r"(?<!\d)(\d{6})\d{5}(?!\d)")
+
+
+def mask_fnr(fnr: str | None) -> str:
+    """``120486*****``; anything that is not eleven digits is starred whole."""
+    if not fnr:
+        return ""
+    return fnr[:6] + "*****" if len(fnr) == 11 and fnr.isdigit() else "*" * min(len(fnr), 11)
+
+
+def mask_numbers(text: str | None) -> str:
+    """Free text with every run of exactly eleven digits masked (it may be a fødselsnummer)."""
+    return _ELEVEN_DIGITS.sub(r"\1*****", text or "")

@@ -12,7 +12,6 @@ masked before they leave this module.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,6 +55,7 @@ from helsebro.auth.scopes import (
     canonical,
 )
 from helsebro.digitaltaktiv.routes import CHECK_SCOPE, FEED_SCOPE
+from helsebro.identifiers import mask_fnr, mask_numbers
 from helsebro.operator.routes import CLIENT_API_AUDIENCES, operator_token_required
 from helsebro.personvern.routes import READ_SCOPE, WRITE_SCOPE
 from helsebro.verktoy.routes import CATALOG_SCOPE, GUIDANCE_SCOPE, SEND_SCOPE
@@ -209,7 +209,6 @@ def title(name: str, language: str = "en") -> str:
 # -- masking: a fødselsnummer never leaves this module whole -------------------------------------------------
 
 _FNR_CLAIMS = {"pid", "helseid://claims/identity/pid", "fnr", "fodselsnummer"}
-_ELEVEN_DIGITS = re.compile(r"(?<!\d)(\d{6})\d{5}(?!\d)")
 
 
 def mask(value: Any, name: str = "") -> Any:
@@ -219,9 +218,9 @@ def mask(value: Any, name: str = "") -> Any:
     if isinstance(value, list):
         return [mask(v, name) for v in value]
     if isinstance(value, str):
-        if name.lower() in _FNR_CLAIMS and not _ELEVEN_DIGITS.fullmatch(value):
-            return "*" * min(len(value), 11)
-        return _ELEVEN_DIGITS.sub(r"\1*****", value)
+        if name.lower() in _FNR_CLAIMS:
+            return mask_fnr(value)
+        return mask_numbers(value)
     return value
 
 

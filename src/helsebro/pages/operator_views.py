@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -21,6 +20,7 @@ from helsebro._time import as_utc
 from helsebro.auth.clients import list_clients
 from helsebro.digitaltaktiv import status as digitaltaktiv_status
 from helsebro.digitaltaktiv.tables import digitaltaktiv_endring
+from helsebro.identifiers import mask_fnr, mask_numbers
 from helsebro.pts import audit
 from helsebro.registries.tables import innbygger
 from helsebro.svarut import status as svarut_status
@@ -37,21 +37,6 @@ from helsebro.verktoy.tables import (
 
 PAGE_SIZE = 50
 T = TypeVar("T")
-
-_ELEVEN_DIGITS = re.compile(r"(?<!\d)(\d{6})\d{5}(?!\d)")
-
-
-def mask_fnr(fnr: str | None) -> str:
-    """``120486*****``: enough to tell test persons apart, never the whole number."""
-    if not fnr:
-        return ""
-    return fnr[:6] + "*****" if len(fnr) == 11 and fnr.isdigit() else "*" * min(len(fnr), 11)
-
-
-def mask_numbers(text: str | None) -> str:
-    """Free text with every run of exactly eleven digits masked (it may be a fødselsnummer)."""
-    return _ELEVEN_DIGITS.sub(r"\1*****", text or "")
-
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
