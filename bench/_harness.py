@@ -38,6 +38,15 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 90) -> N
     raise RuntimeError(f"{url} did not come up")
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """SIGTERM, and SIGKILL if it has not exited 15 s later."""
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 @contextlib.contextmanager
 def process(args: list[str], env: dict[str, str], health_url: str) -> Iterator[subprocess.Popen]:
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -45,11 +54,7 @@ def process(args: list[str], env: dict[str, str], health_url: str) -> Iterator[s
         wait_until_up(health_url, proc)
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 @contextlib.contextmanager
@@ -61,11 +66,11 @@ def bare_starlette() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def helsebro_server(extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, dict[str, str]]]:
+def helsebro_server(extra_env: dict[str, str] | None = None, workers: int = 1) -> Iterator[tuple[str, dict[str, str]]]:
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="helsebro-bench-") as data_dir:
         env = {**os.environ, "HELSEBRO_PORT": str(port), "HELSEBRO_DATA_DIR": data_dir, **(extra_env or {})}
-        args = [sys.executable, "-m", "helsebro", "serve", "--log-level", "warning"]
+        args = [sys.executable, "-m", "helsebro", "serve", "--log-level", "warning", "--workers", str(workers)]
         with process(args, env, f"http://127.0.0.1:{port}/healthz"):
             yield f"http://127.0.0.1:{port}", env
 
@@ -119,6 +124,13 @@ def wrk(
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
         "socket_errors": sum(int(n) for n in socket_errors.groups()) if socket_errors else 0,
     }
+
+
+@contextlib.contextmanager
+def scratch_schema(postgres: str) -> Iterator[str]:
+    """A database URL for a new, empty schema on ``postgres``, dropped afterwards."""
+    with both_databases(postgres) as databases:
+        yield databases[1][1]
 
 
 @contextlib.contextmanager

@@ -32,7 +32,7 @@ FEED = "/DigitaltAktiv/api/v1/DigitaltAktivStatusEndringer"
 
 def fill(engine: sa.Engine, citizens: int, console: Console) -> dt.datetime:
     """The newest tenth of the changes an hour later than the rest; returns the time that splits them."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     split = now - dt.timedelta(minutes=30)
     with console.status(f"Writing {citizens:,} changed citizens ..."):
         with db.write(engine) as conn:

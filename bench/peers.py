@@ -52,7 +52,15 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from bench._harness import ROOT, bare_starlette, cli_token, free_port, helsebro_server, wait_until_up, wrk
+from bench._harness import (
+    ROOT,
+    bare_starlette,
+    cli_token,
+    free_port,
+    helsebro_server,
+    wait_until_up,
+    wrk,
+)
 
 PEERS = ROOT / "bench" / "peers"
 RESULTS = ROOT / "bench" / "results"
@@ -417,15 +425,26 @@ def start_all(run: Run, stack: contextlib.ExitStack, work: Path) -> None:
     secret_script = post_script(work, "secret", [SECRET_FORM], form_type["Content-Type"])
     pkjwt = check(httpx.post(token_url, content=client_assertions(base, 1)[0], headers=form_type), "helsebro token (private_key_jwt)")
 
-    def assertions(seconds: int, rate: float | None) -> Path:
-        # Each assertion is used once (helsebro refuses a replayed jti) and lives 60 s: signed just before use.
-        count = int(2 * rate * seconds) + 500 if rate else ASSERTIONS_PER_SECOND * seconds + 200
-        console.print(f"  signing {count} client assertions ...")
-        return post_script(work, "pkjwt", client_assertions(base, count), form_type["Content-Type"])
+    def assertions_for(server_base: str) -> Callable[[int, float | None], Path]:
+        def assertions(seconds: int, rate: float | None) -> Path:
+            # Each assertion is used once (helsebro refuses a replayed jti) and lives 60 s: signed just before use.
+            count = int(2 * rate * seconds) + 500 if rate else ASSERTIONS_PER_SECOND * seconds + 200
+            console.print(f"  signing {count} client assertions ...")
+            return post_script(work, "pkjwt", client_assertions(server_base, count), form_type["Content-Type"])
+
+        return assertions
 
     token_targets = [
         Target("token", "helsebro", "client_credentials, client_secret_post", token_url, len(secret.content), script=secret_script),
-        Target("token", "helsebro", "client_credentials, private_key_jwt (RS256)", token_url, len(pkjwt.content), scripts=assertions),
+        Target("token", "helsebro", "client_credentials, private_key_jwt (RS256)", token_url, len(pkjwt.content), scripts=assertions_for(base)),
+    ]
+    # The same with two API processes on one (SQLite) database: the token endpoint is CPU-bound (RS256).
+    base_2, _ = stack.enter_context(helsebro_server({"HELSEBRO_EMBEDDED_WORKER": "false"}, workers=2))
+    token_url_2 = base_2 + "/helseid/connect/token"
+    pkjwt_2 = check(httpx.post(token_url_2, content=client_assertions(base_2, 1)[0], headers=form_type), "helsebro token, 2 processes")
+    token_targets += [
+        Target("token", "helsebro ×2", "client_credentials, client_secret_post, 2 processes", token_url_2, len(secret.content), script=secret_script),
+        Target("token", "helsebro ×2", "client_credentials, private_key_jwt (RS256), 2 processes", token_url_2, len(pkjwt_2.content), scripts=assertions_for(base_2)),
     ]
 
     spec = work / "catalog-openapi.json"
@@ -469,7 +488,7 @@ GROUPS = {
     "svarut": "SvarUt status/sok",
     "token": "Token endpoint",
 }
-COLOURS = {"bare Starlette": "#9e9e9e", "helsebro": "#1f77b4", "Prism": "#ff7f0e", "WireMock": "#2ca02c", "oauth2-mock-server": "#d62728"}
+COLOURS = {"bare Starlette": "#9e9e9e", "helsebro": "#1f77b4", "helsebro ×2": "#17becf", "Prism": "#ff7f0e", "WireMock": "#2ca02c", "oauth2-mock-server": "#d62728"}
 COLUMNS = ("group", "server", "what", "req/s", "range", "p50 ms", "p99 ms", "× floor", "bytes", "errors")
 
 

@@ -1,5 +1,6 @@
-"""SvarUt letters accepted per second with a 1 MB PDF, and the server's peak memory while it receives one
-350 MB letter, on SQLite and on PostgreSQL, against a real ``helsebro serve`` process, in one run.
+"""SvarUt letters accepted per second with a 1 MB PDF through REST v3 and REST v2 side by side, and the server's
+peak memory while it receives one 350 MB letter, on SQLite and on PostgreSQL, against a real ``helsebro serve``
+process, in one run.
 
     .venv/bin/python -m bench.svarut [--seconds 10] [--letters 400] [--clients 4] [--postgres postgresql://...]
 
@@ -8,12 +9,14 @@ For each database: a fresh helsebro (default data) with its delivery worker off 
 its metadata checked and its file stored durably (blob directory + fsync on SQLite, database chunks on
 PostgreSQL) and the letter committed.
 1. throughput: ``--clients`` concurrent clients, each sending person letters with a 1 MB PDF one after the
-   other, until ``--seconds`` have passed or ``--letters`` are sent;
+   other, until ``--seconds`` have passed or ``--letters`` are sent; once through v3
+   (``.../forsendelser/person``) and once through v2 (``/api/v2/kontoer/{kontoId}/forsendelser/`` with the
+   parts and JSON KS's SendKlientV2 sends), on the same server, and their ratio;
 2. memory, on a fresh server warmed up by one 1 MB letter: one 35 MB letter, then one 350 MB letter (the
    spec's maximum), each streamed from the client in 1 MiB pieces generated on the fly (never held whole on
    either side); the server's RSS is sampled every 20 ms from /proc. Goal: the peak growth over the RSS
    before the two does not grow with the letter (the 350 MB letter's close to the 35 MB letter's, both far
-   below the letter's size).
+   below the letter's size). Then one 350 MB letter through v2, which streams through the same receiver.
 Only 127.0.0.1.
 """
 
@@ -45,7 +48,10 @@ from helsebro.testdata import loader
 
 MB = 1024 * 1024
 CLIENT = "helsebro-demo-kommune"
-SEND = f"/svarut/api/v3/kontoer/{testdata.DEMO_KONTO_ID}/forsendelser/person"
+SEND = {
+    "v3": f"/svarut/api/v3/kontoer/{testdata.DEMO_KONTO_ID}/forsendelser/person",
+    "v2": f"/api/v2/kontoer/{testdata.DEMO_KONTO_ID}/forsendelser/",  # as SendKlientV2 posts it
+}
 CITIZEN = "12048645510"
 PIECE = MB
 
@@ -96,8 +102,23 @@ def headers(token: str, boundary: str) -> dict[str, str]:
     }
 
 
-def letter_frame(boundary: str, filnavn: str) -> tuple[bytes, bytes]:
+def letter_frame(boundary: str, filnavn: str, api: str = "v3") -> tuple[bytes, bytes]:
     """The multipart bytes before and after the file's content."""
+    if api == "v2":  # Jackson's JSON (explicit nulls) and Jetty's parts, as KS's SendKlientV2 sends them
+        metadata = json.dumps(
+            {
+                "tittel": "Benchmark",
+                "mottaker": {"navn": "Line Danser", "digitalId": CITIZEN, "adresselinje1": "Storgata 1", "adresselinje2": None,
+                             "adresselinje3": None, "postnummer": "0150", "poststed": "OSLO", "land": None},
+                "kunDigitalLevering": False, "kryptert": False, "svarSendesTil": None, "eksternReferanse": None,
+                "dokumenter": [{"filnavn": filnavn, "mimeType": "application/pdf", "skalSigneres": False, "dokumentType": None}],
+            }  # fmt: skip
+        )
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="forsendelse"\r\nContent-Type: text/plain;charset=UTF-8\r\n\r\n{metadata}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="filer_0"; filename="{filnavn}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        ).encode()
+        return head, f"\r\n--{boundary}--\r\n".encode()
     metadata = json.dumps(
         {
             "tittel": "Benchmark",
@@ -127,9 +148,9 @@ def pdf_pieces(size: int) -> Iterator[bytes]:
 # -- 1. throughput ---------------------------------------------------------------------------------------
 
 
-async def throughput(base: str, token: str, seconds: float, letters: int, clients: int) -> dict[str, float]:
+async def throughput(base: str, token: str, seconds: float, letters: int, clients: int, api: str = "v3") -> dict[str, float]:
     boundary = "benchsvarut" + secrets.token_hex(8)
-    head, tail = letter_frame(boundary, "brev.pdf")
+    head, tail = letter_frame(boundary, "brev.pdf", api)
     body = head + b"".join(pdf_pieces(MB)) + tail  # the same 1 MB letter every time: the client is not measured
     sent = ok = failed = 0
     deadline = time.monotonic() + seconds
@@ -138,7 +159,7 @@ async def throughput(base: str, token: str, seconds: float, letters: int, client
         nonlocal sent, ok, failed
         while sent < letters and time.monotonic() < deadline:
             sent += 1
-            response = await http.post(base + SEND, headers=headers(token, boundary), content=body)
+            response = await http.post(base + SEND[api], headers=headers(token, boundary), content=body)
             if response.status_code == 200:
                 ok += 1
             else:
@@ -178,9 +199,9 @@ class RssSampler:
         self.peak = max(self.peak, memory_kib(self.pid))
 
 
-def big_letter(base: str, token: str, pid: int, size: int) -> dict[str, float]:
+def big_letter(base: str, token: str, pid: int, size: int, api: str = "v3") -> dict[str, float]:
     boundary = "benchsvarut" + secrets.token_hex(8)
-    head, tail = letter_frame(boundary, "stor.pdf")
+    head, tail = letter_frame(boundary, "stor.pdf", api)
 
     def body() -> Iterator[bytes]:
         yield head
@@ -192,19 +213,20 @@ def big_letter(base: str, token: str, pid: int, size: int) -> dict[str, float]:
     with RssSampler(pid) as sampler:
         start = time.perf_counter()
         response = httpx.post(
-            base + SEND, headers={**headers(token, boundary), "Content-Length": str(length)}, content=body(), timeout=600
+            base + SEND[api], headers={**headers(token, boundary), "Content-Length": str(length)}, content=body(), timeout=600
         )
         elapsed = time.perf_counter() - start
     if response.status_code != 200:
         raise RuntimeError(f"the {size // MB} MB letter was refused: {response.status_code} {response.text}")
-    return {"size": size, "seconds": elapsed, "baseline_kib": baseline, "peak_kib": sampler.peak}
+    return {"size": size, "seconds": elapsed, "baseline_kib": baseline, "peak_kib": sampler.peak, "api": api}
 
 
 def measure(database_url: str, options: argparse.Namespace) -> dict:
     with server(database_url) as (base, _pid):
         token = maskinporten_token(base)
-        asyncio.run(throughput(base, token, 2, 20, options.clients))  # warm up: imports, connections, caches
-        result = {"throughput": asyncio.run(throughput(base, token, options.seconds, options.letters, options.clients))}
+        for api in SEND:  # warm up: imports, connections, caches
+            asyncio.run(throughput(base, token, 2, 20, options.clients, api))
+        result = {"throughput": {api: asyncio.run(throughput(base, token, options.seconds, options.letters, options.clients, api)) for api in SEND}}
     # Memory on a fresh server: after the throughput run the allocator keeps what the concurrent requests used,
     # and a baseline that high would hide any growth. One 1 MB letter warms it up (imports, connections).
     with server(database_url) as (base, pid):
@@ -212,6 +234,7 @@ def measure(database_url: str, options: argparse.Namespace) -> dict:
         big_letter(base, token, pid, MB)
         baseline = memory_kib(pid)
         result["memory"] = [{**big_letter(base, token, pid, size * MB), "baseline_kib": baseline} for size in (35, 350)]
+        result["memory_v2"] = {**big_letter(base, token, pid, 350 * MB, "v2"), "baseline_kib": baseline}
     return result
 
 
@@ -230,11 +253,13 @@ def main() -> None:
             rows[name] = measure(url, options)
 
     table = Table(title=f"SvarUt person letters with a 1 MB PDF, {options.clients} clients, worker off; same machine, same run")
-    for column in ("database", "letters accepted", "letters/s", "MiB/s", "refused"):
+    for column in ("database", "API", "letters accepted", "letters/s", "MiB/s", "refused", "v2 / v3"):
         table.add_column(column)
     for name, result in rows.items():
-        t = result["throughput"]
-        table.add_row(name, f"{t['ok']} in {t['seconds']:.1f} s", f"{t['per_second']:.1f}", f"{t['mib_per_second']:.1f}", str(t["failed"]))
+        v3_rate = result["throughput"]["v3"]["per_second"]
+        for api, t in result["throughput"].items():
+            ratio = f"{t['per_second'] / v3_rate:.2f}" if api == "v2" and v3_rate else ""
+            table.add_row(name, api, f"{t['ok']} in {t['seconds']:.1f} s", f"{t['per_second']:.1f}", f"{t['mib_per_second']:.1f}", str(t["failed"]), ratio)
     console.print(table)
 
     table = Table(title="Server RSS while receiving one streamed letter (sampled every 20 ms)")
@@ -242,10 +267,10 @@ def main() -> None:
         table.add_column(column)
     verdicts = []
     for name, result in rows.items():
-        for m in result["memory"]:
+        for m in [*result["memory"], result["memory_v2"]]:
             table.add_row(
                 name,
-                f"{m['size'] // MB} MB",
+                f"{m['size'] // MB} MB ({m['api']})",
                 f"{m['seconds']:.1f} s",
                 f"{m['baseline_kib'] / 1024:.0f} MiB",
                 f"{m['peak_kib'] / 1024:.0f} MiB",

@@ -77,11 +77,11 @@ def tampered(token: str, **changes: Any) -> str:
 # -- access tokens signed with the server's own key -----------------------------------------------------
 
 
-def server_key(app) -> tuple[str, RSAKey]:  # noqa: ANN001
+def server_key(app) -> tuple[str, RSAKey]:
     return app.state.services.keys.signing_key()
 
 
-def forge(app, claims: dict, **header: Any) -> str:  # noqa: ANN001
+def forge(app, claims: dict, **header: Any) -> str:
     """A token signed with the server's real signing key: only the claims are wrong."""
     kid, key = server_key(app)
     return signed({"alg": "RS256", "kid": kid, "typ": "at+jwt", **header}, claims, key)

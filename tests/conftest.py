@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from helsebro import migrate
+from helsebro import db, migrate
 from helsebro.app import create_app
 from helsebro.db import create_engine
 from helsebro.settings import Settings
@@ -26,6 +26,13 @@ from helsebro.testdata import loader
 from tests.support import TokenHelper
 
 REQUIRE_SERVICES = os.environ.get("HELSEBRO_REQUIRE_SERVICES") == "1"
+# The suite builds many apps and engines in one process (and starts servers that inherit this): small pools
+# keep it within PostgreSQL's max_connections (100) however many engines are alive at once.
+os.environ.setdefault("HELSEBRO_DATABASE_POOL_SIZE", "2")
+# The CLI's messages go through rich, which wraps at the console width (80 without a terminal): a long temporary
+# path (pytest-of-root/pytest-248/popen-gw0/...) would be cut in two inside the text a test looks for.
+os.environ.setdefault("COLUMNS", "400")
+os.environ.setdefault("HELSEBRO_DATABASE_MAX_OVERFLOW", "10")
 PG_BASE = os.environ.get("HELSEBRO_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 PUBLIC_URL = "http://testserver"
 
@@ -43,13 +50,13 @@ def _postgres_schema_url() -> tuple[str, str]:
     return f"{PG_BASE}?options=-csearch_path%3D{schema}", schema
 
 
-def postgres_database(tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
+def postgres_database(tmp_path_factory) -> Iterator[str]:
     """A fresh schema on the local PostgreSQL for this test run; dropped afterwards."""
     try:
         admin = create_engine(PG_BASE)
         with admin.connect() as conn:
             conn.execute(sa.text("select 1"))
-    except Exception as exc:  # noqa: BLE001  (any failure to connect means: no PostgreSQL here)
+    except Exception as exc:
         skip_or_fail(f"PostgreSQL not reachable at {PG_BASE}: {type(exc).__name__}")
     url, schema = _postgres_schema_url()
     with admin.begin() as conn:
@@ -63,7 +70,7 @@ def postgres_database(tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request, tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
+def database_url(request, tmp_path_factory) -> Iterator[str]:
     """Each API test runs once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'helsebro.sqlite'}"
@@ -77,7 +84,7 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
     migrate.upgrade(engine)
     loader.reset(engine)
     yield engine
-    engine.dispose()
+    db.close(engine)
 
 
 @functools.cache
@@ -86,7 +93,7 @@ def _scratch_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="helsebro-tests-"))
 
 
-def make_settings(database_url: str, **overrides) -> Settings:  # noqa: ANN003
+def make_settings(database_url: str, **overrides) -> Settings:
     values = {
         "data_dir": _scratch_dir(),
         "public_url": PUBLIC_URL,
@@ -94,6 +101,10 @@ def make_settings(database_url: str, **overrides) -> Settings:  # noqa: ANN003
         "secret": "test-secret",
         "catalog_refresh_seconds": 0.0,
         "embedded_worker": False,  # tests run the delivery worker themselves, when they want it
+        # The suite's deliberate wrong operator secrets, all from one test address, must not lock out a later
+        # test; tests/api/test_operator_sign_in.py sets small limits of its own.
+        "operator_sign_in_failures_per_client": 10_000,
+        "operator_sign_in_failures_per_address": 10_000,
     }
     values.update(overrides)
     return Settings(**values)
@@ -105,12 +116,12 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def app(settings: Settings, engine: sa.Engine):  # noqa: ANN201
+def app(settings: Settings, engine: sa.Engine):
     return create_app(settings, engine)
 
 
 @pytest.fixture(scope="session")
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     from starlette.testclient import TestClient
 
     with TestClient(app, base_url=PUBLIC_URL, raise_server_exceptions=False) as test_client:
@@ -118,16 +129,16 @@ def client(app):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="session")
-def tokens(client) -> TokenHelper:  # noqa: ANN001
+def tokens(client) -> TokenHelper:
     return TokenHelper(client, PUBLIC_URL)
 
 
 @pytest.fixture()
-def fresh_data(engine: sa.Engine, app) -> Iterator[None]:  # noqa: ANN001
+def fresh_data(engine: sa.Engine, app) -> Iterator[None]:
     """Restore the default data after a test that changes it."""
     yield
     loader.reset(engine)
-    app.state.services.catalog.invalidate()
+    app.state.services.state["verktoy"].invalidate()
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ def demo_key(client_id: str) -> RSAKey | ECKey:
 
 
 class TokenHelper:
-    def __init__(self, client, base_url: str):  # noqa: ANN001
+    def __init__(self, client, base_url: str):
         self.client = client
         self.base_url = base_url
         self.issuer = base_url + "/helseid"
@@ -37,7 +37,7 @@ class TokenHelper:
 
     def request(
         self, scope: str, client_id: str = VERKTOY_CLIENT, *, dpop_key: RSAKey | ECKey | None = None, nonce: str | None = None, **assertion_kwargs: Any
-    ):  # noqa: ANN201
+    ):
         headers = {}
         if dpop_key is not None:
             headers["DPoP"] = dpop_proof(dpop_key, "POST", self.token_url, nonce=nonce)

@@ -18,7 +18,7 @@ from tests.support_svarut import SvarUt, load_specs, load_svarut_data
 
 
 @pytest.fixture(scope="module")
-def svarut(database_url: str, engine: sa.Engine, tmp_path_factory) -> Iterator[SvarUt]:  # noqa: ANN001
+def svarut(database_url: str, engine: sa.Engine, tmp_path_factory) -> Iterator[SvarUt]:
     specs = load_specs()
     load_svarut_data(engine)
     data_dir = tmp_path_factory.mktemp("svarut-delivery")
@@ -29,7 +29,7 @@ def svarut(database_url: str, engine: sa.Engine, tmp_path_factory) -> Iterator[S
     load_svarut_data(engine)
 
 
-def settings_of(svarut: SvarUt):  # noqa: ANN201
+def settings_of(svarut: SvarUt):
     return svarut.app.state.services.settings
 
 

@@ -42,7 +42,7 @@ def hidden_fields(html: str) -> dict[str, str]:
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
 
 
-def log_in(client, fnr: str, client_id: str = VERKTOY_CLIENT, base_url: str = "http://testserver") -> dict:  # noqa: ANN001
+def log_in(client, fnr: str, client_id: str = VERKTOY_CLIENT, base_url: str = "http://testserver") -> dict:
     """The whole browser dance and the code exchange; returns the token response."""
     verifier, challenge = pkce()
     page = client.get(AUTHORIZE, params=authorize_params(challenge, client_id))
@@ -55,7 +55,7 @@ def log_in(client, fnr: str, client_id: str = VERKTOY_CLIENT, base_url: str = "h
     return exchange(client, query["code"][0], verifier, client_id, base_url).json()
 
 
-def exchange(client, code: str, verifier: str, client_id: str = VERKTOY_CLIENT, base_url: str = "http://testserver"):  # noqa: ANN001, ANN201
+def exchange(client, code: str, verifier: str, client_id: str = VERKTOY_CLIENT, base_url: str = "http://testserver"):
     issuer = base_url + "/helsenorge-login"
     return client.post(
         TOKEN,

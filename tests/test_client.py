@@ -22,7 +22,9 @@ from helsebro.client import (
     DPoP,
     HelseId,
     HelsenorgeError,
+    LoginError,
     OperatorError,
+    ProfessionalLogin,
     PtsClient,
     PtsProblem,
     SvarUtError,
@@ -49,7 +51,7 @@ LETTER_DONE = {"VARSLET", "LEST"}
 
 
 @pytest.fixture()
-def clients(live_server: LiveServer) -> Iterator[DemoClients]:  # noqa: F811
+def clients(live_server: LiveServer) -> Iterator[DemoClients]:
     with demo_clients(live_server.base_url) as made:
         yield made
 
@@ -83,7 +85,7 @@ def person_letter(fnr: str, *names: str) -> dict:
 # -- HelseID: tokens --------------------------------------------------------------------------------------------
 
 
-def test_tokens_are_private_key_jwt_dpop_bound_and_cached(clients: DemoClients, live_server: LiveServer):  # noqa: F811
+def test_tokens_are_private_key_jwt_dpop_bound_and_cached(clients: DemoClients, live_server: LiveServer):
     first = clients.epj.token(["digitaltaktiv"])
     assert clients.epj.token("digitaltaktiv") is first  # cached, whichever way the scopes are written
     renewed = clients.epj.token(["digitaltaktiv"], fresh=True)
@@ -144,7 +146,7 @@ def test_send_v2_creates_a_task_once(clients: DemoClients):
     assert not_active.value.code == "VER-000228" and "digitalt aktiv" in not_active.value.message
 
 
-def test_send_v1_then_the_citizen_asks_behandler(clients: DemoClients, live_server: LiveServer):  # noqa: F811
+def test_send_v1_then_the_citizen_asks_behandler(clients: DemoClients, live_server: LiveServer):
     fnr = new_citizen(clients)
     clients.verktoy.send_v1(SEED_TOOL, fnr, behandler_hpr="565513636", melding="Fra fastlegen")
     with pytest.raises(HelsenorgeError) as unknown_hpr:
@@ -176,7 +178,7 @@ def test_guidance_service_update_only_for_its_owner(clients: DemoClients):
 def test_digitaltaktiv_status_and_feed_follow_pvk_consent(clients: DemoClients):
     start = clients.digitaltaktiv.status_changes()["offset"]
     fnr = new_citizen(clients)
-    assert clients.digitaltaktiv.aktivsjekk([fnr])["erAktivListe"][fnr] == {"erAktivSelv": True, "erAktivViaAndre": False, "tildeltFullmakt": False}
+    assert clients.digitaltaktiv.aktivsjekk([fnr])["erAktivListe"][fnr] == {"erDigitaltAktivSelv": True, "erDigitaltAktivViaAndre": False, "tildeltFullmakt": False}
     assert clients.digitaltaktiv.digitalt_aktiv_omraade(fnr) == {"fnr": fnr, "digitaltAktiv": True}
 
     after_creation = clients.digitaltaktiv.status_changes(start)
@@ -185,7 +187,7 @@ def test_digitaltaktiv_status_and_feed_follow_pvk_consent(clients: DemoClients):
     # The citizen withdraws the Helsenorge consent through PVK: no longer active, and in the feed again.
     answer = clients.personvern.set_setting(fnr, HN_CONSENT[0], HN_CONSENT[1], "samtykke", False)
     assert answer == {"returKode": "ok", "instansEndret": "endret"}
-    assert clients.digitaltaktiv.aktivsjekk([fnr])["erAktivListe"][fnr]["erAktivSelv"] is False
+    assert clients.digitaltaktiv.aktivsjekk([fnr])["erAktivListe"][fnr]["erDigitaltAktivSelv"] is False
     seen = [f for page in clients.digitaltaktiv.follow_changes(after_creation["offset"]) for f in page["fnr"]]
     assert fnr in seen
 
@@ -219,7 +221,7 @@ def test_pvk_set_and_read(clients: DemoClients):
 
     with pytest.raises(HelsenorgeError) as nobody:
         clients.personvern.set_setting(unknown_fnr(clients), guid, part, type_pi, True)
-    assert (nobody.value.status, nobody.value.code) == (400, "EPVK-101518")
+    assert (nobody.value.status, nobody.value.code, nobody.value.error_category) == (400, "EPVK-101518", "forretningsregel")
 
 
 # -- PTS ------------------------------------------------------------------------------------------------------------
@@ -248,18 +250,48 @@ def test_pts_restrictions_with_dpop(clients: DemoClients):
     assert "DelayDeliveryUntil or DelayDays must have values for confidentialityCode NORU" in str(problem.value.detail) + str(problem.value.errors)
 
 
-def test_pts_through_token_exchange(clients: DemoClients, live_server: LiveServer):  # noqa: F811
+def test_pts_through_token_exchange(clients: DemoClients, live_server: LiveServer):
     user_token = live_server.cli("token", "--scope", "nhn:pts/api", "--hpr", "565513636").stdout.strip()
     pts = PtsClient.with_token_exchange(live_server.base_url + "/pts", clients.epj, user_token, http=clients.http)
     fnr = new_citizen(clients)
     requisition, report = str(uuid.uuid4()), str(uuid.uuid4())
     pts.create_safety_restriction(fnr, "Rekvisisjon", requisition, "NORU", delay_days=14)
-    answered = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    answered = dt.datetime.now(dt.UTC).replace(microsecond=0)
     child = pts.associate_parent(fnr, {"type": "Svarrapport", "value": report}, {"type": "Rekvisisjon", "value": requisition}, answered)
     derived = child["accessRestrictions"][0]
     assert derived["cause"] == "Derived" and dt.datetime.fromisoformat(str(derived["delayDeliveryUntil"])) == answered + dt.timedelta(days=14)
     decision = pts.access_check(fnr, "Svarrapport", report)  # the professional comes from the exchanged token
     assert decision["allowed"] is False and decision["reasons"][0]["area"] == "patient-safety"
+
+
+def test_professional_login_userinfo_refresh_pts_and_logout(clients: DemoClients, live_server: LiveServer):
+    scopes = ["openid", "profile", "offline_access", "helseid://scopes/identity/pid", "helseid://scopes/hpr/hpr_number", "nhn:pts/api"]
+    login = ProfessionalLogin(clients.epj, "http://localhost:3000/callback", scopes)
+    tokens = login.log_in_as("565513636")
+    assert tokens.access.dpop_bound and tokens.id_token and tokens.refresh_token
+    assert login.userinfo()["helseid://claims/hpr/hpr_details"]["hpr_number"] == "565513636"
+    first_refresh = tokens.refresh_token
+    assert login.refresh().refresh_token != first_refresh
+    pts = PtsClient.with_token_exchange(live_server.base_url + "/pts", clients.epj, login.current_access_token, http=clients.http)
+    pts.create_safety_restriction(new_citizen(clients), "Rekvisisjon", str(uuid.uuid4()), "NORU", delay_days=14)
+    kept = login.tokens
+    login.log_out("http://localhost:3000/logget-ut")
+    login.tokens = kept
+    with pytest.raises(TokenError) as ended:
+        login.refresh()
+    assert ended.value.error == "invalid_grant" and "logged out" in (ended.value.error_description or "")
+
+
+def test_professional_login_refuses_a_response_from_another_issuer(clients: DemoClients):
+    login = ProfessionalLogin(clients.epj, "http://localhost:3000/callback", "openid")
+    started = login.start(login_hint="hpr:565513636")
+    location = clients.http.get(started.authorization_url, follow_redirects=False).headers["location"]
+    with pytest.raises(LoginError) as mixed_up:
+        login.finish(started, location.replace("iss=", "iss=https%3A%2F%2Fangriper.example&x="))
+    assert mixed_up.value.error == "invalid_issuer"
+    with pytest.raises(LoginError) as wrong_state:
+        login.finish(started, location.replace(f"state={started.state}", "state=annen"))
+    assert wrong_state.value.error == "invalid_state"
 
 
 # -- SvarUt --------------------------------------------------------------------------------------------------------
@@ -336,7 +368,7 @@ def test_operator_basics(clients: DemoClients):
 
 
 @pytest.fixture(scope="module")
-def nonce_server(tmp_path_factory) -> Iterator[LiveServer]:  # noqa: ANN001
+def nonce_server(tmp_path_factory) -> Iterator[LiveServer]:
     yield from start_server(tmp_path_factory.mktemp("nonce"), {"HELSEBRO_DPOP_NONCE": "all"})
 
 
@@ -346,7 +378,7 @@ def test_dpop_nonce_is_fetched_once_and_then_sent(nonce_server: LiveServer):
     with demo_clients(nonce_server.base_url) as clients:
         clients.http.event_hooks["response"] = [lambda r: calls.append((r.request.url.path, r.status_code))]
         first = clients.digitaltaktiv.aktivsjekk(["12048645510"])
-        assert first["erAktivListe"]["12048645510"]["erAktivSelv"] is True
+        assert first["erAktivListe"]["12048645510"]["erDigitaltAktivSelv"] is True
         # The token endpoint demanded a nonce once and the client retried with it; the API (same server)
         # took the same nonce at once.
         assert calls == [(token, 400), (token, 200), (api, 200)], calls

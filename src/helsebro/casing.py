@@ -37,7 +37,7 @@ class CaseInsensitivePaths:
                 rewritten = self.canonical(path)
                 if rewritten != path:
                     scope = dict(scope, path=rewritten, raw_path=rewritten.encode())
-            scope[RAW_PATH_KEY] = path
+            scope.setdefault(RAW_PATH_KEY, path)  # a family's own port has set it to the path as sent
         await self.app(scope, receive, send)
 
     def canonical(self, path: str) -> str:
@@ -68,9 +68,26 @@ def query_lists(items: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 def lower_keys(value: Any) -> Any:
-    """A JSON object with its property names lower-cased, recursively, for case-insensitive binding."""
-    if isinstance(value, Mapping):
-        return {str(k).lower(): lower_keys(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [lower_keys(v) for v in value]
-    return value
+    """A JSON object with its property names lower-cased, all the way down, for case-insensitive binding.
+
+    Without recursion: a body may nest as deep as the JSON parser allows (orjson: 1,024 levels), deeper than
+    Python's stack on the event loop. Of two names that differ only in case the last one wins, as in a dict."""
+    if not isinstance(value, (Mapping, list)):
+        return value
+    root: list[Any] = [None]
+    pending: list[tuple[Any, Any, Any, object]] = [(value, root, 0, None)]
+    while pending:
+        source, parent, key, placeholder = pending.pop()
+        if placeholder is not None and parent[key] is not placeholder:
+            continue  # a later property of the same name (in another case) replaced this one
+        copy: Any = {} if isinstance(source, Mapping) else [None] * len(source)
+        parent[key] = copy
+        items = ((str(k).lower(), v) for k, v in source.items()) if isinstance(source, Mapping) else enumerate(source)
+        for name, item in items:
+            if isinstance(item, (Mapping, list)):
+                marker = object()
+                copy[name] = marker
+                pending.append((item, copy, name, marker))
+            else:
+                copy[name] = item
+    return root[0]

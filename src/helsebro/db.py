@@ -9,12 +9,18 @@ PostgreSQL goes through psycopg 3.
 from __future__ import annotations
 
 import contextlib
-import threading
-from collections.abc import Iterator
+import os
+import weakref
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
+
+from helsebro.db_batch import WRITE_OPTION as _WRITE
+from helsebro.db_batch import Concurrent, Writer, WriterBusy
+
+__all__ = ["WriterBusy", "close", "create_engine", "is_sqlite", "metadata", "normalize_url", "on_close", "read", "write"]
 
 metadata = sa.MetaData(
     naming_convention={
@@ -26,7 +32,23 @@ metadata = sa.MetaData(
     }
 )
 
-_WRITE = "helsebro_write"
+DEFAULT_WRITE_QUEUE = 256
+_writers: weakref.WeakKeyDictionary[Engine, Writer | Concurrent] = weakref.WeakKeyDictionary()
+_closers: list[Callable[[Engine], None]] = []
+
+
+def on_close(closer: Callable[[Engine], None]) -> None:
+    """Register what a module must stop when an engine is closed (a background thread that writes to it)."""
+    _closers.append(closer)
+
+
+def close(engine: Engine) -> None:
+    """Done with ``engine``: stop what works on it in the background, then close its connections. Only
+    ``dispose()`` would leave such a thread reconnecting (the pool reopens on demand), each keeping a
+    connection open: a test suite that makes many engines ran PostgreSQL out of connections that way."""
+    for closer in _closers:
+        closer(engine)
+    engine.dispose()
 
 
 def normalize_url(url: str) -> str:
@@ -38,7 +60,29 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def create_engine(url: str) -> Engine:
+def create_engine(url: str, write_queue: int = DEFAULT_WRITE_QUEUE, group_commit: bool | None = None) -> Engine:
+    """``write_queue``: how many writers of this process may wait for their turn before ``write`` answers
+    ``WriterBusy`` (a 503 with Retry-After) instead of queueing without bound. ``group_commit``: writes share
+    transactions (``db_batch``); by default on SQLite only."""
+    engine = _create_engine(url)
+    _writers[engine] = _new_writer(engine, write_queue, group_commit)
+    return engine
+
+
+def _new_writer(engine: Engine, write_queue: int, group_commit: bool | None) -> Writer | Concurrent:
+    if group_commit if group_commit is not None else is_sqlite(engine):
+        return Writer(engine, max_waiting=write_queue)
+    return Concurrent(engine, max_waiting=write_queue)
+
+
+def _writer_of(engine: Engine) -> Writer | Concurrent:
+    writer = _writers.get(engine)
+    if writer is None:  # an engine made with sqlalchemy.create_engine directly (tests, scripts)
+        writer = _writers.setdefault(engine, _new_writer(engine, DEFAULT_WRITE_QUEUE, None))
+    return writer
+
+
+def _create_engine(url: str) -> Engine:
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -47,14 +91,18 @@ def create_engine(url: str) -> Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine)
         return engine
-    engine = sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # Connections each process keeps (and may open beyond that under load): HELSEBRO_DATABASE_POOL_SIZE and
+    # HELSEBRO_DATABASE_MAX_OVERFLOW; PostgreSQL's max_connections bounds the sum over every process.
+    pool_size = int(os.environ.get("HELSEBRO_DATABASE_POOL_SIZE", "10"))
+    max_overflow = int(os.environ.get("HELSEBRO_DATABASE_MAX_OVERFLOW", "20"))
+    engine = sa.create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
     _configure_postgresql(engine)
     return engine
 
 
 def _configure_postgresql(engine: Engine) -> None:
     @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+    def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
         # Every helsebro process on the same database and schema names its sessions alike, however its URL
         # is spelt, so the DigitaltAktiv feed can tell its own running writers from other users' sessions.
         with dbapi_connection.cursor() as cursor:
@@ -66,7 +114,7 @@ def _configure_postgresql(engine: Engine) -> None:
 
 def _configure_sqlite(engine: Engine) -> None:
     @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+    def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -86,18 +134,17 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-_sqlite_writers: dict[int, threading.RLock] = {}
-
-
 @contextlib.contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
-    """One atomic write transaction: committed when the block ends, rolled back on any error.
+    """One atomic write: the block's statements take effect together when it ends, or not at all when it raises.
 
-    On SQLite the threads of one process queue on a lock of their own first: SQLite's busy handler makes a
-    blocked writer sleep in growing steps, which under load costs far more than waiting in line.
+    When the block ends without error, its write is durable (committed, fsynced) before ``write`` returns; a
+    block that raises has changed nothing. On SQLite the writes of one process are group-committed (see
+    ``helsebro.db_batch``): threads take turns on one transaction, each block in a savepoint of its own, and the
+    last of a run commits for all, so concurrent writers share one fsync; on PostgreSQL each write is a
+    transaction of its own and the server groups the commits. Raises ``WriterBusy`` when too many wait.
     """
-    queue = _sqlite_writers.setdefault(id(engine), threading.RLock()) if is_sqlite(engine) else contextlib.nullcontext()
-    with queue, engine.connect().execution_options(**{_WRITE: True}) as conn, conn.begin():
+    with _writer_of(engine).transaction() as conn:
         yield conn
 
 

@@ -6,13 +6,16 @@ Services raise these; routes never build error bodies by hand. Any other excepti
 
 from __future__ import annotations
 
-import time
 import uuid
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from helsebro import _time
+from helsebro.casing import RAW_PATH_KEY
 from helsebro.logs import get_logger
 from helsebro.responses import JSONResponse
 
@@ -29,6 +32,10 @@ class HelsenorgeError(Exception):
         self.message = message
         self.headers = headers or {}
 
+    def body(self) -> dict[str, str]:
+        """The answer's JSON; a family with another casing (PVK) overrides this."""
+        return helsenorge_body(self.code, self.message)
+
 
 class ProblemError(Exception):
     """PTS: RFC 9457 problem details (``application/problem+json``), SPEC section 0 (ours)."""
@@ -44,7 +51,7 @@ class ProblemError(Exception):
 class FiksError(Exception):
     """SvarUt: the Fiks platform's ``ErrorMessage`` body, as in KS's OpenAPI specs."""
 
-    def __init__(self, status: int, message: str, error_code: str, error_json: str | None = None):
+    def __init__(self, status: int, message: str, error_code: str, error_json: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
@@ -83,23 +90,10 @@ OAUTH_ERRORS: dict[int | str, dict] = {
 }
 
 
-# Families by base path, so framework-level errors (404, 405, 500) get the right body too.
-_OAUTH_PREFIXES = ("/helseid", "/maskinporten", "/helsenorge-login")
-
-
-def family_of(path: str) -> str:
-    lowered = path.lower()
-    if lowered.startswith(_OAUTH_PREFIXES):
-        return "oauth"
-    if lowered.startswith("/pts"):
-        return "pts"
-    if lowered.startswith("/svarut"):
-        return "svarut"
-    return "helsenorge"
-
-
-_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-            409: "Conflict", 413: "Payload Too Large", 415: "Unsupported Media Type", 500: "Internal Server Error"}
+REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+           408: "Request Timeout", 409: "Conflict", 410: "Gone", 413: "Payload Too Large", 414: "URI Too Long",
+           415: "Unsupported Media Type", 429: "Too Many Requests", 431: "Request Header Fields Too Large",
+           500: "Internal Server Error", 503: "Service Unavailable"}
 
 
 def problem_response(path: str, status: int, title: str, detail: str, errors: dict | None = None,
@@ -112,19 +106,22 @@ def problem_response(path: str, status: int, title: str, detail: str, errors: di
     return response
 
 
-def fiks_response(path: str, status: int, message: str, error_code: str, error_json: str | None = None,
+def fiks_response(path: str, status: int, message: str, error_code: str, error_json: dict[str, str] | None = None,
                   headers: dict[str, str] | None = None) -> Response:
-    body = {
-        "timestamp": int(time.time() * 1000),
+    body: dict[str, object] = {
+        "timestamp": int(_time.epoch() * 1000),
         "status": status,
-        "error": _REASONS.get(status, "Error"),
+        "error": REASONS.get(status, "Error"),
         "errorId": str(uuid.uuid4()),
         "path": path,
         "originalPath": path,
         "message": message,
         "errorCode": error_code,
-        "errorJson": error_json,  # null when there is nothing more, as the Fiks platform (Jackson) writes it
     }
+    # errorJson: field -> message, as KS's client reads it (Map<String, String> since 4.8.0); absent when empty,
+    # since KS's spec has no null for it.
+    if error_json:
+        body["errorJson"] = error_json
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -132,28 +129,16 @@ def helsenorge_body(code: str, message: str) -> dict[str, str]:
     return {"Code": code, "Message": message}
 
 
-def _render(path: str, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    family = family_of(path)
-    if family == "pts":
-        return problem_response(path, status, _REASONS.get(status, "Error"), message, headers=headers)
-    if family == "svarut":
-        return fiks_response(path, status, message, code, headers=headers)
-    if family == "oauth":
-        error = {404: "not_found", 405: "invalid_request"}.get(status, "server_error" if status >= 500 else "invalid_request")
-        return JSONResponse({"error": error, "error_description": message}, status_code=status, headers=headers)
-    return JSONResponse(helsenorge_body(code, message), status_code=status, headers=headers)
-
-
 async def handle_helsenorge_error(request: Request, exc: HelsenorgeError) -> Response:
-    return JSONResponse(helsenorge_body(exc.code, exc.message), status_code=exc.status, headers=exc.headers)
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
 
 async def handle_problem_error(request: Request, exc: ProblemError) -> Response:
-    return problem_response(request.url.path, exc.status, exc.title, exc.detail, exc.errors)
+    return problem_response(shown_path(request), exc.status, exc.title, exc.detail, exc.errors)
 
 
 async def handle_fiks_error(request: Request, exc: FiksError) -> Response:
-    return fiks_response(request.url.path, exc.status, exc.message, exc.error_code, exc.error_json)
+    return fiks_response(shown_path(request), exc.status, exc.message, exc.error_code, exc.error_json)
 
 
 async def handle_oauth_error(request: Request, exc: OAuthError) -> Response:
@@ -162,49 +147,72 @@ async def handle_oauth_error(request: Request, exc: OAuthError) -> Response:
     return JSONResponse(body, status_code=exc.status, headers=headers)
 
 
+NOT_FOUND = ("HB-000404", "Ressursen finnes ikke")
 _HTTP_CODES = {
-    404: ("HB-000404", "Ressursen finnes ikke"),
+    404: NOT_FOUND,
     405: ("HB-000405", "Metoden er ikke tillatt for denne ressursen"),
 }
 
 
-async def handle_auth_failure(request: Request, exc) -> Response:  # noqa: ANN001
-    """401/403 from the guard. The reason goes in WWW-Authenticate; Helsenorge bodies are the seed's fixed ones,
-    while PTS (problem details) and SvarUt (ErrorMessage) carry it in the body too (ours: their formats have a
-    free-text field, and "Token is expired or invalid" for a missing DPoP proof sent people looking elsewhere)."""
-    log.info("access refused", path=request.url.path, status=exc.status, reason=exc.description)
-    headers = {"WWW-Authenticate": exc.www_authenticate(), **exc.headers}
-    if family_of(request.url.path) in ("pts", "svarut"):
-        return _render(request.url.path, exc.status, "SEC-110001" if exc.status == 403 else "SEC-110000", exc.description, headers)
-    if exc.status == 403:
-        return _render(request.url.path, 403, "SEC-110001", "Mangler tilgang (scope)", headers)
-    return _render(request.url.path, 401, "SEC-110000", "Token is expired or invalid", headers)
+class ErrorFormat(Protocol):
+    """A family's error body. ``render`` answers any error the framework or an unexpected exception raises;
+    ``refuse`` answers a token the guard refused (``status`` 401 or 403, the reason in ``description``);
+    ``outage`` is what it answers when the service behind it is down, and ``code_of`` reads the error code
+    back out of a body (for the request journal)."""
+
+    @property
+    def outage(self) -> Any: ...  # helsebro.formats.Outage
+
+    def code_of(self, body: dict[str, Any]) -> str | None: ...
+
+    def render(self, path: str, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response: ...
+
+    def refuse(self, path: str, status: int, description: str, headers: dict[str, str]) -> Response: ...
+
+
+def format_for(request: Request) -> ErrorFormat:
+    """The error format of the family whose base path the request is under (the assembly registers them)."""
+    return request.app.state.error_formats(request.url.path)
+
+
+def shown_path(request: Request) -> str:
+    """The path as the client sent it (a family's own port or a case-insensitive route may have rewritten it)."""
+    return request.scope.get(RAW_PATH_KEY) or request.url.path
 
 
 async def handle_http_exception(request: Request, exc: StarletteHTTPException) -> Response:
     code, message = _HTTP_CODES.get(exc.status_code, ("HB-000400", str(exc.detail)))
-    return _render(request.url.path, exc.status_code, code, message, getattr(exc, "headers", None))
+    return format_for(request).render(shown_path(request), exc.status_code, code, message, getattr(exc, "headers", None))
 
 
 async def handle_validation_error(request: Request, exc: Exception) -> Response:
-    return _render(request.url.path, 400, "VER-000202", "Ugyldig forespørsel")
+    return format_for(request).render(shown_path(request), 400, "VER-000202", "Ugyldig forespørsel")
+
+
+async def handle_writer_busy(request: Request, exc: Exception) -> Response:
+    """The process's writer queue is full (``db.WriterBusy``): 503 with Retry-After, in the family's format."""
+    headers = {"Retry-After": str(getattr(exc, "retry_after_seconds", 1))}
+    message = "For mange samtidige skriveforespørsler; prøv igjen om litt"
+    return format_for(request).render(request.url.path, 503, "HB-000503", message, headers)
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", path=request.url.path, error_type=type(exc).__name__)
-    return _render(request.url.path, 500, "PVS-000204", "Feil ved underliggende tjeneste")
+    return format_for(request).render(shown_path(request), 500, "PVS-000204", "Feil ved underliggende tjeneste")
 
 
-def install(app) -> None:  # noqa: ANN001
+def install(app: Any, formats_for_path: Callable[[str], ErrorFormat]) -> None:
+    """The handlers of every error type; framework errors take the format ``formats_for_path`` picks."""
     from fastapi.exceptions import RequestValidationError
 
-    from helsebro.auth.guard import AuthFailure
+    from helsebro.db import WriterBusy
 
-    app.add_exception_handler(AuthFailure, handle_auth_failure)
+    app.state.error_formats = formats_for_path
     app.add_exception_handler(HelsenorgeError, handle_helsenorge_error)
     app.add_exception_handler(ProblemError, handle_problem_error)
     app.add_exception_handler(FiksError, handle_fiks_error)
     app.add_exception_handler(OAuthError, handle_oauth_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(WriterBusy, handle_writer_busy)
     app.add_exception_handler(Exception, handle_unexpected)

@@ -24,7 +24,7 @@ def fnr_hash(fnr: str) -> str:
     return "fnr:" + hmac.new(_log_key, fnr.encode(), hashlib.sha256).hexdigest()[:12]
 
 
-def _redact(_logger, _name, event_dict):  # noqa: ANN001
+def _redact(_logger, _name, event_dict):  # noqa: ANN001, ANN202
     """Last line of defence: any 11-digit run in any logged string is replaced by its keyed hash."""
     for key, value in list(event_dict.items()):
         if isinstance(value, str) and _FNR.search(value):
@@ -51,6 +51,17 @@ class _RedactRecord(logging.Filter):
         return True
 
 
+class _CurrentStderr:
+    """Whatever ``sys.stderr`` is at the moment of writing: structlog's default prints to stdout (which broke
+    ``helsebro openapi``'s document), and binding today's stderr would keep a stream a test runner replaced."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure(level: str = "info", json: bool = False) -> None:
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level.upper())
     for handler in logging.getLogger().handlers:
@@ -73,6 +84,7 @@ def configure(level: str = "info", json: bool = False) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
 

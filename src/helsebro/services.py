@@ -1,10 +1,13 @@
-"""The long-lived objects one running helsebro holds, built once per app and reached from routes."""
+"""The long-lived objects one running helsebro holds, built once per app and reached from routes. It names
+no family: a family's own state (``Family.state``) is built here from the factory the assembly passes."""
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import sqlalchemy as sa
 from starlette.requests import Request
@@ -18,7 +21,6 @@ from helsebro.auth.keys import KeyStore
 from helsebro.auth.replay import ReplayCache
 from helsebro.auth.tables import server_secrets
 from helsebro.settings import Settings
-from helsebro.verktoy.catalog import Catalog
 
 
 @dataclass
@@ -29,7 +31,8 @@ class Services:
     replay: ReplayCache
     nonces: NonceSource
     guard: Guard
-    catalog: Catalog
+    # Each family's app-scoped state (Family.state), by family name: e.g. Verktøy's cached catalog.
+    state: dict[str, Any] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -40,12 +43,19 @@ class Services:
         return self.settings.secret or server_secret(self.engine)
 
 
-def build(settings: Settings, engine: sa.Engine) -> Services:
+def build(
+    settings: Settings,
+    engine: sa.Engine,
+    state: Mapping[str, Callable[[Settings, sa.Engine], Any]] | None = None,
+    port_issuers: Iterable[str] = (),
+) -> Services:
+    """``port_issuers``: the issuer URLs of token services on ports of their own (trusted like the others)."""
     keys = KeyStore(engine, settings.access_token_seconds)
     replay = ReplayCache(engine)
     holder: list[Services] = []
     nonces = NonceSource(lambda: holder[0].secret)
     own_issuers = {HELSEID.url(settings.base_url()), HELSENORGE_LOGIN.url(settings.base_url()), MASKINPORTEN.url(settings.base_url())}
+    own_issuers |= set(port_issuers)
     guard = Guard(settings, keys, replay, ExternalKeys(settings.external_issuers), nonces, own_issuers)
     built = Services(
         settings=settings,
@@ -54,7 +64,7 @@ def build(settings: Settings, engine: sa.Engine) -> Services:
         replay=replay,
         nonces=nonces,
         guard=guard,
-        catalog=Catalog(engine, settings.catalog_refresh_seconds),
+        state={name: make(settings, engine) for name, make in (state or {}).items()},
     )
     holder.append(built)
     return built
@@ -72,3 +82,13 @@ def server_secret(engine: sa.Engine) -> str:
 
 def of(request: Request) -> Services:
     return request.app.state.services
+
+
+# Set by a family's own port (helsebro.family_ports): the base URL the request came in on.
+PUBLIC_BASE_KEY = "helsebro.public_base"
+
+
+def public_base(request: Request) -> str:
+    """The base URL issuers and links are built from for this request: the port it came in on when that is
+    a family's own port (where issuers live at the root), else the server's base URL."""
+    return request.scope.get(PUBLIC_BASE_KEY) or of(request).base_url

@@ -1,10 +1,10 @@
-"""Imports every family's tables so that the shared metadata knows them all (for Alembic and tests)."""
+"""Imports every table so that the shared metadata knows them all (for Alembic and tests): helsebro's own
+(token services, registries, jobs) and each family's, from the one list of families."""
 
 from helsebro.auth import tables as auth_tables  # noqa: F401
-from helsebro.digitaltaktiv import tables as digitaltaktiv_tables  # noqa: F401
+from helsebro.families import FAMILIES
 from helsebro.jobs import tables as jobs_tables  # noqa: F401
-from helsebro.personvern import tables as personvern_tables  # noqa: F401
-from helsebro.pts import tables as pts_tables  # noqa: F401
 from helsebro.registries import tables as registries_tables  # noqa: F401
-from helsebro.svarut import tables as svarut_tables  # noqa: F401
-from helsebro.verktoy import tables as verktoy_tables  # noqa: F401
+from helsebro.steering import tables as steering_tables  # noqa: F401
+
+FAMILY_TABLES = tuple(table for family in FAMILIES for table in (*family.tables, *family.kept_tables))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from joserfc.jwk import ECKey, thumbprint
 
+from helsebro import _time
 from helsebro.auth import grants, user_tokens
 from helsebro.auth.client_auth import ASSERTION_TYPE
 from helsebro.auth.client_side import dpop_proof
@@ -56,7 +56,7 @@ def claims_of(token: str) -> dict[str, Any]:
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
-def user_token(app, hpr_number: str = PROFESSIONAL, client_id: str = EPJ_CLIENT, scopes: tuple[str, ...] = (PTS_SCOPE,)) -> str:  # noqa: ANN001
+def user_token(app, hpr_number: str = PROFESSIONAL, client_id: str = EPJ_CLIENT, scopes: tuple[str, ...] = (PTS_SCOPE,)) -> str:
     """A health professional's user token, as ``helsebro token --hpr`` issues it."""
     svc = app.state.services
     with svc.engine.connect() as conn:
@@ -72,11 +72,11 @@ def user_token(app, hpr_number: str = PROFESSIONAL, client_id: str = EPJ_CLIENT,
             issuer=svc.base_url + "/helseid",
             secret=svc.secret,
             lifetime=3600,
-            now=int(time.time()),
+            now=int(_time.epoch()),  # issued by helsebro's HelseID: its (server) clock
         )
 
 
-def exchange(tokens: TokenHelper, subject_token: str, *, client_id: str = EPJ_CLIENT, dpop_key: ECKey | None = None, **form: str):  # noqa: ANN201
+def exchange(tokens: TokenHelper, subject_token: str, *, client_id: str = EPJ_CLIENT, dpop_key: ECKey | None = None, **form: str):
     """A token-exchange request at the real token endpoint, with private_key_jwt (and a DPoP proof)."""
     headers = {"DPoP": dpop_proof(dpop_key, "POST", tokens.token_url)} if dpop_key is not None else {}
     body = {
@@ -91,14 +91,14 @@ def exchange(tokens: TokenHelper, subject_token: str, *, client_id: str = EPJ_CL
     return tokens.client.post("/helseid/connect/token", data={k: v for k, v in body.items() if v is not None}, headers=headers)
 
 
-def forge(app, claims: dict[str, Any]) -> str:  # noqa: ANN001
+def forge(app, claims: dict[str, Any]) -> str:
     """A token signed with the server's real key: for claims no grant would issue."""
     return sign(app.state.services.keys, claims)
 
 
-def pts_claims(app, key: ECKey, **changes: Any) -> dict[str, Any]:  # noqa: ANN001
+def pts_claims(app, key: ECKey, **changes: Any) -> dict[str, Any]:
     """The claims of a DPoP-bound PTS system token; ``None`` removes a claim."""
-    now = int(time.time())
+    now = int(_time.epoch())  # as helsebro's HelseID would stamp it
     claims = {
         "iss": app.state.services.base_url + "/helseid",
         "aud": PTS_AUDIENCE,
@@ -118,7 +118,7 @@ def pts_claims(app, key: ECKey, **changes: Any) -> dict[str, Any]:  # noqa: ANN0
 class PtsClient:
     """Calls PTS the way a client must: ``Authorization: DPoP <token>`` and a new proof for each request."""
 
-    def __init__(self, client, base_url: str, token: str, key: ECKey):  # noqa: ANN001
+    def __init__(self, client, base_url: str, token: str, key: ECKey):
         self.client = client
         self.base_url = base_url
         self.token = token
@@ -128,18 +128,18 @@ class PtsClient:
         proof = dpop_proof(self.key, method, self.base_url + path, access_token=self.token)
         return {"Authorization": f"DPoP {self.token}", "DPoP": proof, **(extra or {})}
 
-    def post(self, path: str, body: Any = None, *, version: str | None = None, content: bytes | None = None):  # noqa: ANN201
+    def post(self, path: str, body: Any = None, *, version: str | None = None, content: bytes | None = None):
         extra = {"api-version": version} if version else {}
         if content is not None:
             return self.client.post(path, content=content, headers=self.headers("POST", path, {"Content-Type": "application/json", **extra}))
         return self.client.post(path, json=body, headers=self.headers("POST", path, extra))
 
-    def get(self, path: str, *, version: str | None = None):  # noqa: ANN201
+    def get(self, path: str, *, version: str | None = None):
         extra = {"api-version": version} if version else {}
         return self.client.get(path, headers=self.headers("GET", path, extra))
 
 
-def exchanged_client(app, client, tokens: TokenHelper, hpr_number: str = PROFESSIONAL) -> PtsClient:  # noqa: ANN001
+def exchanged_client(app, client, tokens: TokenHelper, hpr_number: str = PROFESSIONAL) -> PtsClient:
     key = ECKey.generate_key("P-256", private=True)
     response = exchange(tokens, user_token(app, hpr_number), dpop_key=key)
     assert response.status_code == 200, response.text
@@ -147,13 +147,13 @@ def exchanged_client(app, client, tokens: TokenHelper, hpr_number: str = PROFESS
 
 
 @pytest.fixture(scope="session")
-def pts(app, client, tokens) -> PtsClient:  # noqa: ANN001
+def pts(app, client, tokens) -> PtsClient:
     """PTS as Venstre Morfar (HPR 565513636) through the demo EPJ client: token exchange, DPoP."""
     return exchanged_client(app, client, tokens)
 
 
 @pytest.fixture(scope="session")
-def pts_defaults(engine) -> Iterator[None]:  # noqa: ANN001
+def pts_defaults(engine) -> Iterator[None]:
     """The default PTS data (loaded here until the general loader loads it)."""
     reset_pts(engine)
     yield
@@ -178,7 +178,7 @@ def privacy_body(off_id: str, **fields: Any) -> dict[str, Any]:
     return body
 
 
-def assert_problem(response, status: int, detail: str | None = None, field: str | None = None) -> dict[str, Any]:  # noqa: ANN001
+def assert_problem(response, status: int, detail: str | None = None, field: str | None = None) -> dict[str, Any]:
     """An RFC 9457 problem; with ``detail`` the exact message, also under ``errors[field]`` when a field is named."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"

@@ -5,13 +5,11 @@ next request (the test settings check for changes on every request: catalog_refr
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
-
-import datetime as dt
-
 import sqlalchemy as sa
 
 import helsebro.testdata
@@ -59,17 +57,17 @@ NEW_ID = NEW_TOOL["VerktoyId"].lower()
 
 
 @pytest.fixture(scope="module")
-def auth(tokens) -> dict[str, str]:  # noqa: ANN001
+def auth(tokens) -> dict[str, str]:
     return tokens.bearer()
 
 
-def save(engine, *tools: dict) -> None:  # noqa: ANN001
+def save(engine, *tools: dict) -> None:
     with db.write(engine) as conn:
         for tool in tools:
             store.save_tool(conn, tool)
 
 
-def all_ids(client, auth) -> list[str]:  # noqa: ANN001
+def all_ids(client, auth) -> list[str]:
     collected = []
     for page in range(1, 100):
         response = client.get(f"{LIST}?AntallVerktoy=50&Sidereferanse={page}", headers=auth)
@@ -80,14 +78,15 @@ def all_ids(client, auth) -> list[str]:  # noqa: ANN001
     raise AssertionError("paging never ended")
 
 
-def search_ids(client, auth, term: str, **extra: str) -> list[str]:  # noqa: ANN001
+def search_ids(client, auth, term: str, **extra: str) -> list[str]:
     response = client.get(SEARCH, params={"SokeOrd": term, **extra}, headers=auth)
     assert response.status_code == 200, response.text
     return [hit["VerktoyId"] for hit in response.json()]
 
 
 def test_an_added_tool_is_listed_got_and_found(client, auth, engine, fresh_data):
-    assert client.get(GET + NEW_ID, headers=auth).status_code == 404
+    gone = client.get(GET + NEW_ID, headers=auth)
+    assert gone.status_code == 404 and gone.json() == {"Code": "VK-001126", "Message": "Fant ingen verktøy med angitt id"}
     assert search_ids(client, auth, "artrose") == []
     assert client.get(f"{LIST}?Klassifiseringer=239873007", headers=auth).json() == []
 
@@ -171,7 +170,8 @@ def test_search_and_list_are_capped_at_50_with_a_large_catalog(client, auth, eng
     assert (len(page1), len(page2)) == (50, total - 50)
     everything = [t["VerktoyId"] for t in page1 + page2]
     assert everything == [t["VerktoyId"].lower() for t in sorted([*TOOLS, *extra], key=catalog_order_key)]
-    assert client.get(f"{LIST}?AntallVerktoy=51", headers=auth).status_code == 400
+    too_many = client.get(f"{LIST}?AntallVerktoy=51", headers=auth)
+    assert too_many.status_code == 400 and too_many.json()["Code"] == "VK-001206" and "51" in too_many.json()["Message"]
 
 
 def test_a_new_code_value_becomes_a_valid_filter(client, auth, engine, fresh_data):
@@ -198,7 +198,8 @@ def test_a_renamed_code_shows_in_every_tool(client, auth, engine, fresh_data):
 
 
 def test_a_new_image_is_served(client, auth, engine, fresh_data):
-    assert client.get("/verktoy/v1/GrafiskElement/99", headers=auth).status_code == 404
+    missing = client.get("/verktoy/v1/GrafiskElement/99", headers=auth)
+    assert missing.status_code == 404 and missing.json()["Code"] == "VK-001127"
     svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4"/></svg>'
     with db.write(engine) as conn:
         store.save_image(conn, 99, 3, "image/svg+xml", svg)
@@ -222,7 +223,7 @@ def test_a_change_that_commits_with_an_older_timestamp_is_still_seen(client, aut
     catalog version counter does not."""
     client.get(GET + SEED_TOOL, headers=auth)  # the process now holds a snapshot
     renamed = {**next(t for t in TOOLS if t["VerktoyId"] == SEED_TOOL), "Navn": "Angstkurset (omdøpt)"}
-    long_ago = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+    long_ago = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
     with db.write(engine) as conn:
         store.save_tool(conn, renamed)
         conn.execute(sa.update(verktoy).where(verktoy.c.id == SEED_TOOL).values(changed_at=long_ago))

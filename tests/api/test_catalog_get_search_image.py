@@ -50,11 +50,11 @@ def expected_search(term: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def auth(tokens) -> dict[str, str]:  # noqa: ANN001
+def auth(tokens) -> dict[str, str]:
     return tokens.bearer()
 
 
-def assert_error(response, status: int, code: str | None = None) -> dict:  # noqa: ANN001
+def assert_error(response, status: int, code: str | None = None) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
@@ -65,12 +65,12 @@ def assert_error(response, status: int, code: str | None = None) -> dict:  # noq
     return body
 
 
-def search(client, auth, params: list[tuple[str, str]] | str, path: str = SEARCH):  # noqa: ANN001, ANN201
+def search(client, auth, params: list[tuple[str, str]] | str, path: str = SEARCH):
     query = params if isinstance(params, str) else urlencode(params)
     return client.get(f"{path}?{query}" if query else path, headers=auth)
 
 
-def found_names(client, auth, params: list[tuple[str, str]] | str, path: str = SEARCH) -> list[str]:  # noqa: ANN001
+def found_names(client, auth, params: list[tuple[str, str]] | str, path: str = SEARCH) -> list[str]:
     response = search(client, auth, params, path)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/json")
@@ -380,7 +380,7 @@ def test_a_bad_token_is_401(client, authorization):
 
 
 @pytest.fixture(scope="module")
-def other_scope_tokens(tokens) -> list[dict[str, str]]:  # noqa: ANN001
+def other_scope_tokens(tokens) -> list[dict[str, str]]:
     return [
         {"Authorization": "Bearer " + tokens.get("digitaltaktiv", "helsebro-demo-epj")},
         tokens.bearer("verktoysendtilinnbygger"),

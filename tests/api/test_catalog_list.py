@@ -48,17 +48,17 @@ def expected(
 
 
 @pytest.fixture(scope="module")
-def auth(tokens) -> dict[str, str]:  # noqa: ANN001
+def auth(tokens) -> dict[str, str]:
     return tokens.bearer()
 
 
-def get_list(client, auth, query: str | list[tuple[str, str]] = "", path: str = URL):  # noqa: ANN001, ANN201
+def get_list(client, auth, query: str | list[tuple[str, str]] = "", path: str = URL):
     if not isinstance(query, str):
         query = urlencode(query)
     return client.get(f"{path}?{query}" if query else path, headers=auth)
 
 
-def ids(client, auth, query: str | list[tuple[str, str]] = "", path: str = URL) -> list[str]:  # noqa: ANN001
+def ids(client, auth, query: str | list[tuple[str, str]] = "", path: str = URL) -> list[str]:
     response = get_list(client, auth, query, path)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/json")
@@ -67,7 +67,7 @@ def ids(client, auth, query: str | list[tuple[str, str]] = "", path: str = URL) 
     return [tool["VerktoyId"] for tool in body]
 
 
-def assert_error(response, status: int, code: str | None = None) -> dict:  # noqa: ANN001
+def assert_error(response, status: int, code: str | None = None) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()

@@ -25,12 +25,12 @@ WITH_DIGIPOST = krr_roles()["digipost"][0]
 
 
 @pytest.fixture()
-def browser(svarut) -> Iterator[TestClient]:  # noqa: ANN001
+def browser(svarut) -> Iterator[TestClient]:
     with TestClient(svarut.app, base_url=PUBLIC_URL, raise_server_exceptions=False) as fresh:
         yield fresh
 
 
-def log_in(browser: TestClient, fnr: str = CITIZEN):  # noqa: ANN201
+def log_in(browser: TestClient, fnr: str = CITIZEN):
     """From Mine brev through the citizen login and back: returns the page it lands on."""
     to_login = browser.get(LETTERS, follow_redirects=False)
     assert to_login.status_code == 303
@@ -41,7 +41,7 @@ def log_in(browser: TestClient, fnr: str = CITIZEN):  # noqa: ANN201
     return browser.get(LETTERS)
 
 
-def send(svarut, fnr: str, tittel: str, files: list[tuple[str, bytes, str]] | None = None) -> str:  # noqa: ANN001
+def send(svarut, fnr: str, tittel: str, files: list[tuple[str, bytes, str]] | None = None) -> str:
     files = files or [("vedtak.pdf", pdf(tittel), "application/pdf")]
     metadata = person_letter(*[name for name, _, _ in files], tittel=tittel)
     metadata["mottaker"] = {**metadata["mottaker"], "digitalId": fnr}
@@ -52,7 +52,7 @@ def send(svarut, fnr: str, tittel: str, files: list[tuple[str, bytes, str]] | No
     return svarut.send_ok("person", metadata, [(name, data) for name, data, _ in files])
 
 
-def statuses(svarut, letter_id: str) -> list[str]:  # noqa: ANN001
+def statuses(svarut, letter_id: str) -> list[str]:
     with db.read(svarut.engine) as conn:
         return [name for name, _ in status.history(conn, letter_id)]
 

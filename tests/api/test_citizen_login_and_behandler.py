@@ -16,7 +16,7 @@ CITIZEN = "12048645510"
 BEHANDLER = "/verktoy/v1/Behandler"
 
 
-def claims_of(client, token: str) -> dict:  # noqa: ANN001
+def claims_of(client, token: str) -> dict:
     keys = KeySet.import_key_set(client.get("/helsenorge-login/.well-known/openid-configuration/jwks").json())
     return dict(jwt.decode(token, keys).claims)
 
@@ -46,7 +46,7 @@ def test_the_login_page_lists_test_citizens_in_norwegian(client):
     assert "Line Danser (12048645510)" in page.text
 
 
-def _code(client, fnr: str = CITIZEN, **extra: str) -> tuple[str, str]:  # noqa: ANN001
+def _code(client, fnr: str = CITIZEN, **extra: str) -> tuple[str, str]:
     verifier, challenge = pkce()
     page = client.get(AUTHORIZE, params=authorize_params(challenge, **extra))
     back = client.post(AUTHORIZE, data={**hidden_fields(page.text), "fnr": fnr}, follow_redirects=False)
@@ -116,7 +116,7 @@ def test_an_unknown_citizen_gets_the_form_again_with_a_message(client):
 # -- Behandler --------------------------------------------------------------------------------------------
 
 
-def send_v1(client, tokens, tool: str, hpr: str = "565513636"):  # noqa: ANN001, ANN201
+def send_v1(client, tokens, tool: str, hpr: str = "565513636"):
     body = {"VerktoyId": tool, "InnbyggerFnr": CITIZEN, "BehandlerHpr": hpr}
     return client.post("/verktoy/v1/Verktoy", json=body, headers=tokens.bearer("verktoysendtilinnbygger"))
 

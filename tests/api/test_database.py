@@ -21,7 +21,7 @@ def test_migrations_produce_exactly_the_declared_schema(engine):
     assert current_revision(engine) is not None
 
 
-def test_database_down_answers_pvs_000204_without_a_stack_trace(tokens, client):
+def test_database_down_answers_503_in_the_family_format_without_a_stack_trace(tokens, client):
     # A token from the working app; the broken app shares its signing keys through the same secret-free path:
     # we only need the request to reach the catalog, so give the broken app the working app's key store.
     headers = tokens.bearer()
@@ -30,8 +30,10 @@ def test_database_down_answers_pvs_000204_without_a_stack_trace(tokens, client):
     broken.state.services.guard.keys = client.app.state.services.keys
     with TestClient(broken, base_url=PUBLIC_URL, raise_server_exceptions=False) as broken_client:
         response = broken_client.get("/verktoy/v1/SelvstendigVerktoy", headers=headers)
-    assert response.status_code == 500
-    assert response.json() == {"Code": "PVS-000204", "Message": "Feil ved underliggende tjeneste"}
+    # The database away is 503 with Retry-After (helsebro.outages), in the family's body, never a stack trace.
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert response.json() == {"Code": "HB-000503", "Message": "Databasen er ikke tilgjengelig akkurat nå; ingenting ble lagret. Prøv igjen om litt"}
     assert "Traceback" not in response.text
 
 
@@ -42,5 +44,6 @@ def test_token_endpoint_with_database_down_is_an_oauth_server_error(tokens):
             "/helseid/connect/token",
             data={"grant_type": "client_credentials", "client_id": "helsebro-demo-secret", "client_secret": "helsebro-demo-secret"},
         )
-    assert response.status_code == 500
-    assert response.json()["error"] == "server_error"
+    assert response.status_code == 503
+    assert response.json()["error"] == "temporarily_unavailable"  # RFC 6749 5.2 / 4.1.2.1
+    assert response.headers["Retry-After"] == "1"

@@ -14,9 +14,9 @@ from helsebro import db
 from helsebro.digitaltaktiv import changes, feed
 from helsebro.digitaltaktiv.tables import digitaltaktiv_endring
 from helsebro.identifiers import FnrKind, make_fnr
+from helsebro.personvern.consent import HELSENORGE_CONSENT
 from helsebro.personvern.tables import pvk_innstilling
 from helsebro.registries.tables import foreldreansvar, fullmakt, innbygger
-from helsebro.testdata.loader import HELSENORGE_CONSENT
 
 FEED = "/DigitaltAktiv/api/v1/DigitaltAktivStatusEndringer"
 CHECK = "/digitaltaktiv/helsenorgeaktivsjekken/v1"
@@ -47,7 +47,7 @@ FAMILY = [PARENT, OTHER_PARENT, CHILD, ADULT_CHILD, DEAD, ELDER]
 
 
 @pytest.fixture()
-def family(engine, fresh_data):  # noqa: ANN001, ANN201
+def family(engine, fresh_data):
     with db.write(engine) as conn:
         conn.execute(
             sa.insert(innbygger),
@@ -64,7 +64,7 @@ def family(engine, fresh_data):  # noqa: ANN001, ANN201
         conn.execute(
             sa.insert(pvk_innstilling),
             [
-                {"innbygger_fnr": f, "definisjon_guid": HELSENORGE_CONSENT, "aktiv": True, "tidspunkt": dt.datetime.now(dt.timezone.utc)}
+                {"innbygger_fnr": f, "definisjon_guid": HELSENORGE_CONSENT, "aktiv": True, "tidspunkt": dt.datetime.now(dt.UTC)}
                 for f in (PARENT, DEAD)
             ],
         )
@@ -72,16 +72,16 @@ def family(engine, fresh_data):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="module")
-def feed_headers(tokens) -> dict[str, str]:  # noqa: ANN001
+def feed_headers(tokens) -> dict[str, str]:
     return tokens.bearer("digitaltaktiv", "helsebro-demo-epj")
 
 
 @pytest.fixture(scope="module")
-def check_headers(tokens) -> dict[str, str]:  # noqa: ANN001
+def check_headers(tokens) -> dict[str, str]:
     return tokens.bearer("helsenorgeaktivsjekken", "helsebro-demo-epj")
 
 
-def get_feed(client, headers, offset: str | None = None) -> dict:  # noqa: ANN001
+def get_feed(client, headers, offset: str | None = None) -> dict:
     response = client.get(FEED, params={"offset": offset} if offset is not None else None, headers=headers)
     assert response.status_code == 200, response.text
     return response.json()
@@ -111,7 +111,7 @@ def test_the_returned_offset_gives_only_later_changes(client, feed_headers, engi
 
 
 def test_changes_older_than_three_months_are_never_returned_and_are_purged(client, feed_headers, engine, fresh_data):
-    old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=100)
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(days=100)
     with db.write(engine) as conn:
         conn.execute(sa.update(digitaltaktiv_endring).where(digitaltaktiv_endring.c.fnr == SEED_CITIZEN).values(endret=old))
     assert SEED_CITIZEN not in get_feed(client, feed_headers)["fnr"]
@@ -157,7 +157,7 @@ def test_feed_needs_a_token_and_the_scope(client, tokens):
 # -- helsenorgeaktivsjekken ---------------------------------------------------------------------------------
 
 
-def check(client, headers, numbers, omraade=3):  # noqa: ANN001, ANN201
+def check(client, headers, numbers, omraade="Helsehjelp"):
     return client.post(CHECK, json={"fnrListe": numbers, "omraade": omraade}, headers=headers)
 
 
@@ -168,7 +168,7 @@ def test_the_check_tells_selv_via_andre_and_fullmakt(client, check_headers, fami
     got = response.json()["erAktivListe"]
 
     def status(selv: bool, via: bool, fullmakt_given: bool) -> dict:
-        return {"erAktivSelv": selv, "erAktivViaAndre": via, "tildeltFullmakt": fullmakt_given}
+        return {"erDigitaltAktivSelv": selv, "erDigitaltAktivViaAndre": via, "tildeltFullmakt": fullmakt_given}
 
     assert got[PARENT] == status(True, False, False)
     assert got[OTHER_PARENT] == status(False, False, False)
@@ -179,16 +179,72 @@ def test_the_check_tells_selv_via_andre_and_fullmakt(client, check_headers, fami
     assert got[unknown] == status(False, False, False)
 
 
+def test_the_documented_example_shape(client, check_headers):
+    """NHN_Documentation's HelsenorgeAktivSjekken example: the string enum in, the three booleans out."""
+    response = client.post(CHECK, json={"fnrListe": [SEED_CITIZEN], "omraade": "Helsehjelp"}, headers=check_headers)
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "erAktivListe": {SEED_CITIZEN: {"erDigitaltAktivSelv": True, "erDigitaltAktivViaAndre": False, "tildeltFullmakt": False}}
+    }
+
+
+@pytest.mark.parametrize(("volven", "name", "thirteen_active"), [(3, "Helsehjelp", False), (6, "Ungdom", True)])
+def test_volven_numbers_mean_the_same_as_the_names(client, check_headers, family, young, volven, name, thirteen_active):
+    by_number = check(client, check_headers, [*family, *young], volven).json()
+    assert by_number == check(client, check_headers, [*family, *young], name).json()
+    assert by_number["erAktivListe"][AGED_13]["erDigitaltAktivSelv"] is thirteen_active
+
+
+def _years_ago(years: int, extra_days: int) -> dt.date:
+    try:
+        day = TODAY.replace(year=TODAY.year - years)
+    except ValueError:  # 29 February
+        day = TODAY.replace(year=TODAY.year - years, day=28)
+    return day - dt.timedelta(days=extra_days)
+
+
+# Young citizens who have given the Helsenorge consent themselves, no parents registered.
+AGED_12 = _number(_years_ago(12, 30), 640)
+AGED_13 = _number(_years_ago(13, 1), 660)
+AGED_15 = _number(_years_ago(15, 300), 680)
+AGED_16 = _number(_years_ago(16, 0), 700)  # sixteen today
+YOUNG = [AGED_12, AGED_13, AGED_15, AGED_16]
+
+
+@pytest.fixture()
+def young(engine, fresh_data):
+    with db.write(engine) as conn:
+        conn.execute(sa.insert(innbygger), [{"fnr": f, "fornavn": "Ung", "etternavn": "Testesen"} for f in YOUNG])
+        conn.execute(
+            sa.insert(pvk_innstilling),
+            [
+                {"innbygger_fnr": f, "definisjon_guid": HELSENORGE_CONSENT, "aktiv": True, "tidspunkt": dt.datetime.now(dt.UTC)}
+                for f in YOUNG
+            ],
+        )
+    return YOUNG
+
+
+def test_in_helsehjelp_a_child_under_16_is_never_active_themselves(client, check_headers, young):
+    got = check(client, check_headers, young, "Helsehjelp").json()["erAktivListe"]
+    assert {f: got[f]["erDigitaltAktivSelv"] for f in young} == {AGED_12: False, AGED_13: False, AGED_15: False, AGED_16: True}
+
+
+def test_in_ungdom_a_citizen_from_13_may_be_active_themselves(client, check_headers, young):
+    got = check(client, check_headers, young, "Ungdom").json()["erAktivListe"]
+    assert {f: got[f]["erDigitaltAktivSelv"] for f in young} == {AGED_12: False, AGED_13: True, AGED_15: True, AGED_16: True}
+
+
 def test_a_power_of_attorney_not_yet_valid_or_expired_does_not_count(client, check_headers, engine, family):
     with db.write(engine) as conn:
         conn.execute(sa.update(fullmakt).values(gyldig_til=TODAY - dt.timedelta(days=1), gyldig_fra=TODAY - dt.timedelta(days=9)))
     got = check(client, check_headers, [ELDER]).json()["erAktivListe"][ELDER]
-    assert got == {"erAktivSelv": False, "erAktivViaAndre": False, "tildeltFullmakt": False}
+    assert got == {"erDigitaltAktivSelv": False, "erDigitaltAktivViaAndre": False, "tildeltFullmakt": False}
 
 
 def test_the_check_reads_property_names_case_insensitively(client, check_headers):
-    response = client.post(CHECK, json={"FNRLISTE": [SEED_CITIZEN], "Omraade": 6}, headers=check_headers)
-    assert response.json()["erAktivListe"][SEED_CITIZEN]["erAktivSelv"] is True
+    response = client.post(CHECK, json={"FNRLISTE": [SEED_CITIZEN], "Omraade": "ungdom"}, headers=check_headers)
+    assert response.json()["erAktivListe"][SEED_CITIZEN]["erDigitaltAktivSelv"] is True
 
 
 @pytest.mark.parametrize(
@@ -201,6 +257,9 @@ def test_the_check_reads_property_names_case_insensitively(client, check_headers
         ({"fnrListe": [SEED_CITIZEN], "omraade": 4}, "DA-000404"),
         ({"fnrListe": [SEED_CITIZEN]}, "DA-000404"),
         ({"fnrListe": [SEED_CITIZEN], "omraade": "3"}, "DA-000404"),
+        ({"fnrListe": [SEED_CITIZEN], "omraade": "Voksne"}, "DA-000404"),
+        ({"fnrListe": [SEED_CITIZEN], "omraade": 1}, "DA-000404"),
+        ({"fnrListe": [SEED_CITIZEN], "omraade": True}, "DA-000404"),
         ({"fnrListe": [SEED_CITIZEN] * 1001, "omraade": 3}, "DA-000403"),
         ([SEED_CITIZEN], "DA-000401"),
     ],
@@ -249,7 +308,7 @@ def test_the_older_check_refuses_bad_input(client, feed_headers, body):
         (OLD_CHECK, {"omraade": 1}, "Fødselsnummer mangler: et fødselsnummer er en streng med 11 sifre"),
         (OLD_CHECK, {"fnr": 12048645510, "omraade": 1}, "Ugyldig fødselsnummer (et tall): et fødselsnummer er en streng med 11 sifre"),
         (OLD_CHECK, {"fnr": SEED_CITIZEN}, "omraade mangler (gyldige verdier: et positivt heltall)"),
-        (CHECK, {"fnrListe": [SEED_CITIZEN]}, "omraade mangler (gyldige verdier: 3 (Helsehjelp), 6 (Ungdom))"),
+        (CHECK, {"fnrListe": [SEED_CITIZEN]}, "omraade mangler (gyldige verdier: Helsehjelp, Ungdom (Volven 7618: 3, 6))"),
         (CHECK, {"fnrListe": [None], "omraade": 3}, "Fødselsnummer mangler: et fødselsnummer er en streng med 11 sifre"),
         (CHECK, {"fnrListe": ["1" * 40], "omraade": 3}, "Ugyldig fødselsnummer (40 tegn): et fødselsnummer er en streng med 11 sifre"),
     ],
@@ -267,7 +326,7 @@ def test_the_server_purges_old_changes_by_itself(engine, database_url):
     from helsebro.app import create_app
     from tests.conftest import PUBLIC_URL, make_settings
 
-    old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=200)
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(days=200)
     with db.write(engine) as conn:
         changes.record(conn, ["99999999999"])
         conn.execute(sa.update(digitaltaktiv_endring).where(digitaltaktiv_endring.c.fnr == "99999999999").values(endret=old))

@@ -31,7 +31,7 @@ class JwksServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 if self.path != "/jwks":
                     self.send_error(404)
                     return
@@ -43,7 +43,7 @@ class JwksServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, *args) -> None:  # noqa: ANN002
+            def log_message(self, *args) -> None:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -80,7 +80,7 @@ def jwks_server(external_key: RSAKey) -> Iterator[JwksServer]:
 
 
 @pytest.fixture()
-def trusting_client(database_url, engine, jwks_server: JwksServer) -> Iterator[TestClient]:  # noqa: ANN001
+def trusting_client(database_url, engine, jwks_server: JwksServer) -> Iterator[TestClient]:
     """An app that trusts the external issuer. Settings binds the env name HELSEBRO_EXTERNAL_ISSUERS (its alias)."""
     issuers = json.dumps([{"issuer": jwks_server.issuer, "jwks_uri": jwks_server.jwks_uri}])
     settings = make_settings(database_url, HELSEBRO_EXTERNAL_ISSUERS=issuers)
@@ -107,11 +107,11 @@ def external_token(key: RSAKey, issuer: str, *, kid: str = EXTERNAL_KID, **chang
     return jwt.encode({"alg": "RS256", "kid": kid, "typ": "at+jwt"}, claims, key)
 
 
-def get_catalog(client: TestClient, token: str):  # noqa: ANN201
+def get_catalog(client: TestClient, token: str):
     return client.get(CATALOG_PATH, headers={"Authorization": f"Bearer {token}"})
 
 
-def assert_refused(response, reason: str) -> None:  # noqa: ANN001
+def assert_refused(response, reason: str) -> None:
     assert response.status_code == 401, response.text
     assert response.json() == {"Code": "SEC-110000", "Message": "Token is expired or invalid"}
     assert reason in response.headers["WWW-Authenticate"]

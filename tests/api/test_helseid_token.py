@@ -60,7 +60,7 @@ def assertion_form(client_id: str = VERKTOY_CLIENT, scope: str = "verktoykatalog
     }
 
 
-def post_token(client: TestClient, form: dict, headers: dict | None = None):  # noqa: ANN201
+def post_token(client: TestClient, form: dict, headers: dict | None = None):
     return client.post(TOKEN_PATH, data=form, headers=headers or {})
 
 
@@ -86,7 +86,7 @@ def jwks_kids(client: TestClient) -> set[str]:
     return {k["kid"] for k in client.get(JWKS_PATH).json()["keys"]}
 
 
-def assert_oauth_error(response, status: int, error: str) -> None:  # noqa: ANN001
+def assert_oauth_error(response, status: int, error: str) -> None:
     assert response.status_code == status, response.text
     body = response.json()
     assert body["error"] == error
@@ -94,20 +94,20 @@ def assert_oauth_error(response, status: int, error: str) -> None:  # noqa: ANN0
     assert response.headers["cache-control"] == "no-store"
 
 
-def other_app_client(database_url: str, engine, **overrides) -> TestClient:  # noqa: ANN001
+def other_app_client(database_url: str, engine, **overrides) -> TestClient:
     """A second app on the same database, with different settings."""
     app = create_app(make_settings(database_url, **overrides), engine)
     return TestClient(app, base_url=PUBLIC_URL, raise_server_exceptions=False)
 
 
 @pytest.fixture()
-def strict_client(database_url, engine) -> Iterator[TestClient]:  # noqa: ANN001
+def strict_client(database_url, engine) -> Iterator[TestClient]:
     with other_app_client(database_url, engine, strict=True) as test_client:
         yield test_client
 
 
 @pytest.fixture()
-def nonce_client(database_url, engine) -> Iterator[TestClient]:  # noqa: ANN001
+def nonce_client(database_url, engine) -> Iterator[TestClient]:
     with other_app_client(database_url, engine, dpop_nonce="token") as test_client:
         yield test_client
 

@@ -24,16 +24,16 @@ from tests.support_svarut import (  # noqa: F401  (svarut is a fixture)
 JWKS_PATH = "/maskinporten/jwk"
 
 
-def post(svarut, assertion: str, **form):  # noqa: ANN001, ANN201
+def post(svarut, assertion: str, **form):
     return svarut.client.post(TOKEN_PATH, data={**token_form(assertion), **form})
 
 
-def claims_of(svarut, token: str) -> dict:  # noqa: ANN001
+def claims_of(svarut, token: str) -> dict:
     key_set = KeySet.import_key_set(svarut.client.get(JWKS_PATH).json())
     return dict(jwt.decode(token, key_set, algorithms=["RS256"]).claims)
 
 
-def assert_oauth_error(response, error: str, status: int = 400, mentions: str = "") -> None:  # noqa: ANN001
+def assert_oauth_error(response, error: str, status: int = 400, mentions: str = "") -> None:
     assert response.status_code == status, response.text
     body = response.json()
     assert set(body) == {"error", "error_description"}
@@ -169,6 +169,15 @@ def test_unsigned_grant_is_refused(svarut):
     payload = jwt_grant().split(".")[1]
     header = base64.urlsafe_b64encode(b'{"alg":"none","kid":"demo-kommune-1"}').rstrip(b"=").decode()
     assert_oauth_error(post(svarut, f"{header}.{payload}."), "invalid_grant", mentions="none")
+
+
+@pytest.mark.parametrize("part", ["header", "payload"])
+def test_a_grant_nested_beyond_the_json_parser_is_refused(svarut, part):
+    deep = b'{"a":' + b"[" * 5000 + b"]" * 5000 + b"}"
+    header, payload, signature = jwt_grant().split(".")
+    encoded = base64.urlsafe_b64encode(deep).rstrip(b"=").decode()
+    grant = f"{encoded}.{payload}.{signature}" if part == "header" else f"{header}.{encoded}.{signature}"
+    assert_oauth_error(post(svarut, grant), "invalid_grant", mentions="nested too deeply")  # was a 500
 
 
 def test_unknown_client_is_refused(svarut):

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from helsebro.digitaltaktiv.tables import digitaltaktiv_endring
 from helsebro.identifiers import FnrKind, make_fnr
 from helsebro.operator import routes as operator_routes
-from tests.support import EPJ_CLIENT
+from tests.support import EPJ_CLIENT, SEED_TOOL
 
 BASE = "/operator/api/v1"
 SEED_CITIZEN = "12048645510"  # adult, alive, with Helsenorge consent, in the default data
@@ -26,14 +26,14 @@ OPERATOR_TOKEN_FORM = {
 }
 
 
-def operator_token(client) -> str:  # noqa: ANN001
+def operator_token(client) -> str:
     response = client.post("/helseid/connect/token", data=OPERATOR_TOKEN_FORM)
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
 
 
 @pytest.fixture()
-def op(client) -> dict[str, str]:  # noqa: ANN001
+def op(client) -> dict[str, str]:
     """Authorization headers with an operator token."""
     return {"Authorization": f"Bearer {operator_token(client)}"}
 
@@ -48,7 +48,7 @@ def tenor_number(born: dt.date, start: int = 0) -> str:
 
 
 def years_ago(years: int, days: int = 0) -> dt.date:
-    today = dt.datetime.now(dt.timezone.utc).date()
+    today = dt.datetime.now(dt.UTC).date()
     return today.replace(year=today.year - years) - dt.timedelta(days=days)
 
 
@@ -79,12 +79,52 @@ ENDPOINTS = [
     ("GET", "/organisasjoner", None),
     ("GET", "/organisasjoner/{orgnr}", None),
     ("PUT", "/organisasjoner/{orgnr}", {"navn": "X"}),
+    ("GET", "/klienter/{clientId}/sertifikater", None),
+    ("POST", "/klienter/{clientId}/sertifikater", {"pem": "x"}),
+    ("DELETE", "/klienter/{clientId}/sertifikater/{kid}", None),
+    *(
+        entry
+        for collection, item, body in [
+            ("/klienter", "/klienter/{clientId}", {"client_id": "x", "orgnr": "974760673", "genererSecret": True}),
+            ("/verktoy", "/verktoy/{VerktoyId}", {"VerktoyId": SEED_TOOL, "Navn": "X", "Organisasjonsnummer": "974760673"}),
+            ("/veiledningstjenester", "/veiledningstjenester/{id}", {"navn": "X", "orgnr": "974760673"}),
+            ("/pvk-definisjoner", "/pvk-definisjoner/{definisjonGuid}", {"definisjonGuid": SEED_TOOL, "definisjonNavn": "X", "partKode": "X", "typePi": "samtykke"}),
+            ("/svarut/kontoer", "/svarut/kontoer/{kontoId}", {"kontoId": SEED_TOOL, "orgnr": "974760673"}),
+            ("/svarut/integrasjoner", "/svarut/integrasjoner/{integrasjonId}", {"integrasjonId": SEED_TOOL, "passord": "x", "orgnr": "974760673"}),
+        ]
+        for entry in [("GET", collection, None), ("POST", collection, body), ("GET", item, None), ("PUT", item, body), ("DELETE", item, None)]
+    ),
+    ("PUT", "/verktoy/{VerktoyId}/bilde", None),
+    ("GET", "/verktoy/{VerktoyId}/bilde", None),
+    ("DELETE", "/verktoy/{VerktoyId}/bilde", None),
+    ("PUT", "/svarut/kontoer/{kontoId}/integrasjoner/{integrasjonId}", None),
+    ("DELETE", "/svarut/kontoer/{kontoId}/integrasjoner/{integrasjonId}", None),
+    ("GET", "/miljo", None),
+    ("POST", "/miljo", {"organisations": [{"orgnr": "974760673", "navn": "X"}]}),
+    ("GET", "/klokke", None),
+    ("POST", "/klokke/fram", {"varighet": "P1D"}),
+    ("POST", "/klokke/til", {"tid": "2030-01-01T00:00:00Z"}),
+    ("POST", "/klokke/frys", None),
+    ("POST", "/klokke/slipp", None),
+    ("POST", "/klokke/sanntid", None),
+    ("GET", "/feil", None),
+    ("POST", "/feil", {"familie": "pts", "svar": "feil"}),
+    ("DELETE", "/feil", None),
+    ("GET", "/feil/{feil_id}", None),
+    ("DELETE", "/feil/{feil_id}", None),
+    ("GET", "/journal", None),
+    ("GET", "/journal/{oppforing_id}", None),
+    ("POST", "/tilbakestill", None),
 ]
-SAMPLE_PATH_VALUES = {"fnr": SEED_CITIZEN, "barnFnr": SEED_CITIZEN, "id": "1", "hpr": "1234567", "orgnr": "913748263"}
+SAMPLE_PATH_VALUES = {
+    "fnr": SEED_CITIZEN, "barnFnr": SEED_CITIZEN, "id": "1", "hpr": "1234567", "orgnr": "913748263", "clientId": "helsebro-demo-kommune", "kid": "x",
+    "VerktoyId": SEED_TOOL, "definisjonGuid": SEED_TOOL, "kontoId": SEED_TOOL, "integrasjonId": SEED_TOOL,
+    "feil_id": "x", "oppforing_id": "1",
+}
 IDS = [f"{method} {template}" for method, template, _ in ENDPOINTS]
 
 
-def _call(client, method: str, template: str, body, headers: dict[str, str]):  # noqa: ANN001, ANN202
+def _call(client, method: str, template: str, body, headers: dict[str, str]):
     return client.request(method, BASE + template.format(**SAMPLE_PATH_VALUES), json=body, headers=headers)
 
 
@@ -149,8 +189,13 @@ def test_the_operator_client_cannot_get_a_client_api_scope(client):
 
 def test_openapi_documents_the_operator_api(client):
     document = client.get("/openapi.json").json()
-    paths = {p: v for p, v in document["paths"].items() if p.startswith(BASE) and not p.startswith((BASE + "/pts", BASE + "/svarut"))}
-    assert len(paths) == 10  # the registries' paths; PTS and SvarUt add their own under /pts and /svarut
+    paths = {p: v for p, v in document["paths"].items() if p.startswith(BASE)}
+    # The registries' paths and the environment file's (/miljo, /tilbakestill); steering's clock, faults and journal their own under /klokke, /feil, /journal; PTS and SvarUt add their own under /pts and /svarut, Maskinporten clients' certificates theirs.
+    # The file's kinds one by one: /klienter, /verktoy (with /bilde), /veiledningstjenester, /pvk-definisjoner (9 paths).
+    steering = (BASE + "/klokke", BASE + "/feil", BASE + "/journal")
+    assert len([p for p in paths if not p.startswith((BASE + "/pts", BASE + "/svarut", BASE + "/klienter/{clientId}/sertifikater", *steering))]) == 12 + 9
+    tool_body = paths[f"{BASE}/verktoy"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert "VerktoyId" in document["components"]["schemas"][tool_body["$ref"].rsplit("/", 1)[1]]["properties"]
     for operations in paths.values():
         for operation in operations.values():
             assert operation["summary"]

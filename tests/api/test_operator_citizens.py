@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from helsebro.identifiers import FnrKind, birth_date, is_valid_fnr, kind_of
+from helsebro.personvern.consent import HELSENORGE_CONSENT
 from helsebro.personvern.tables import pvk_historikk, pvk_innstilling
 from helsebro.registries.tables import foreldreansvar, fullmakt, innbygger
-from helsebro.testdata.loader import HELSENORGE_CONSENT
 from tests.api.test_operator_auth import BASE, SEED_CITIZEN, change_time, op, tenor_number, years_ago  # noqa: F401
 
 CITIZENS = f"{BASE}/innbyggere"
@@ -38,7 +38,7 @@ def citizen_count(engine: sa.Engine) -> int:
         return conn.execute(sa.select(sa.func.count()).select_from(innbygger)).scalar_one()
 
 
-def create(client, headers, **body):  # noqa: ANN001, ANN003, ANN201
+def create(client, headers, **body):
     return client.post(CITIZENS, json={"fornavn": "Kari", "etternavn": "Nordmann", **body}, headers=headers)
 
 

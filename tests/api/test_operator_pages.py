@@ -29,12 +29,15 @@ from helsebro.operator import schemas as wire
 from helsebro.operator import service as operator_service
 from helsebro.svarut import delivery
 from helsebro.svarut import status as svarut_status
+from helsebro.svarut.testdata import krr_roles
+from helsebro.testdata import loader
 from helsebro.verktoy.tables import grafisk_element, verktoy
 from tests.api.pts_support import SAFETY, new_object, pts, random_off_id, safety_body  # noqa: F401  (pts is a fixture)
 from tests.conftest import PUBLIC_URL, make_settings
 from tests.support import EPJ_CLIENT
 from tests.support_delivery import deliver, svarut  # noqa: F401  (svarut is a fixture)
 from tests.support_svarut import CITIZEN, nhn_letter, pdf, person_letter
+from tests.support_svarut_v2 import til_person, v2  # noqa: F401  (v2 is a fixture)
 
 OPERATOR, OPERATOR_SECRET = "helsebro-operator", "helsebro-operator"
 LOGIN = "/operator/logg-inn"
@@ -87,6 +90,14 @@ def log_in(browser: TestClient) -> None:
         303,
         "/operator/klienter",
     ), response.text
+
+
+def logged_in_operator(app, engine) -> Iterator[TestClient]:
+    """A browser logged in as the operator (for a fixture); the default data back afterwards."""
+    with TestClient(app, base_url=PUBLIC_URL, raise_server_exceptions=False) as browser:
+        assert post_login(browser).status_code == 303
+        yield browser
+    loader.reset(engine)
 
 
 def visible(html: str) -> str:
@@ -419,6 +430,21 @@ def test_a_status_transition_recorded_by_the_service_appears_in_the_timeline(bro
     assert row_of(browser.get("/operator/brev?status=AVVIST"), f"brev-{letter_id}").count("AVVIST") == 1
 
 
+def test_a_letter_shows_who_it_is_exposed_to_and_whether_it_needs_level4(browser, svarut, v2):
+    shared_with, orgnr = krr_roles()["innboks"][1], "964107580"
+    letter_id = v2.send_ok(til_person(tittel="Delt og på nivå 4", kryptert=True, krevNiva4Innlogging=True, eksponertFor=[shared_with, orgnr]))
+    plain_id = send_person_letter(svarut, "Vanlig v3-brev")
+    log_in(browser)
+    page = browser.get(f"/operator/brev/{letter_id}")
+    assert page.status_code == 200
+    shown = visible(page.text)
+    assert "Krever nivå 4-innlogging Ja ( krevNiva4Innlogging )" in shown
+    assert f"Eksponert for {masked(shared_with)} {orgnr} ( eksponertFor )" in shown  # in the sender's order
+    assert shared_with not in page.text  # masked like every fødselsnummer on the pages
+    plain = visible(browser.get(f"/operator/brev/{plain_id}").text)
+    assert "Krever nivå 4-innlogging Nei" in plain and "Eksponert for Ingen andre enn mottakeren" in plain
+
+
 def test_letters_never_show_a_whole_fodselsnummer_even_in_a_title_or_to_nhn(browser, svarut):
     letter_id = send_person_letter(svarut, f"Vedtak for {CITIZEN}")
     nhn_id = svarut.send_ok("nhn", nhn_letter(), [("epikrise.pdf", pdf("epikrise"))])
@@ -435,7 +461,7 @@ def test_letters_never_show_a_whole_fodselsnummer_even_in_a_title_or_to_nhn(brow
         assert CITIZEN not in browser.get(path).text, path
 
 
-def letters_in_all(page) -> int:  # noqa: ANN001
+def letters_in_all(page) -> int:
     found = re.search(r"(\d+) brev</caption>", page.text)
     return int(found.group(1)) if found else 0
 
@@ -514,7 +540,7 @@ def test_the_change_feed_is_paged(browser):
     assert browser.get("/operator/endringer?side=-3").status_code == 200  # nonsense pages are the first
 
 
-def test_no_page_holds_a_whole_fodselsnummer(browser, svarut, pts, engine):  # noqa: F811
+def test_no_page_holds_a_whole_fodselsnummer(browser, svarut, pts, engine):
     off_id = random_off_id()
     assert pts.post(SAFETY, safety_body(off_id, new_object(), delayDays=2, cause="Manual")).status_code == 201
     letter_id = send_person_letter(svarut, "Brev til maskeringstest")
@@ -558,3 +584,14 @@ def test_every_page_is_accessible_markup_without_scripts_and_with_strict_headers
         policy = page.headers["content-security-policy"]
         assert "default-src 'none'" in policy and "form-action 'self'" in policy and "frame-ancestors 'none'" in policy, path
         assert page.headers["x-content-type-options"] == "nosniff" and page.headers["referrer-policy"] == "no-referrer", path
+
+
+def test_the_client_list_shows_a_clients_organisations(browser, svarut):
+    with db.write(svarut.app.state.services.engine) as conn:
+        save_client(conn, ApiClient("side-saas", "SaaS", "928741613", ("nhn:pts/api",), secret_hash=hash_secret("x" * 12), multi_tenant=True))
+        save_client(conn, ApiClient("side-st", "EPJ", "913748263", ("nhn:pts/api",), secret_hash=hash_secret("x" * 12), child_organisations=("920000002", "920000010")))
+    log_in(browser)
+    page = visible(browser.get("/operator/klienter").text)
+    assert "928741613 leverandør, flere kunder" in page and "913748263 underenheter 920000002, 920000010" in page
+    with db.write(svarut.app.state.services.engine) as conn:
+        conn.execute(sa.delete(api_clients).where(api_clients.c.client_id.in_(["side-saas", "side-st"])))

@@ -8,7 +8,6 @@ import pytest
 import sqlalchemy as sa
 
 from helsebro import db
-
 from helsebro.registries.tables import helsepersonell, organisasjon
 from tests.api.test_operator_auth import BASE, op, tenor_number  # noqa: F401
 

@@ -8,16 +8,16 @@ import pytest
 import sqlalchemy as sa
 
 from helsebro.digitaltaktiv.tables import digitaltaktiv_endring
+from helsebro.personvern.consent import HELSENORGE_CONSENT
 from helsebro.personvern.tables import pvk_historikk, pvk_innstilling
 from helsebro.registries.tables import foreldreansvar, fullmakt, innbygger
-from helsebro.testdata.loader import HELSENORGE_CONSENT
 from tests.api.test_operator_auth import BASE, SEED_CITIZEN, change_time, op, tenor_number, years_ago  # noqa: F401
 
 CITIZENS = f"{BASE}/innbyggere"
 POWERS = f"{BASE}/fullmakter"
 
 
-def new_citizen(client, headers, born: dt.date | str, **body) -> str:  # noqa: ANN001, ANN003
+def new_citizen(client, headers, born: dt.date | str, **body) -> str:
     response = client.post(CITIZENS, json={"fornavn": "Test", "etternavn": "Person", "fodselsdato": str(born), **body}, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()["fnr"]
@@ -199,7 +199,7 @@ def test_changing_a_period_to_end_before_it_starts_is_400(client, op, fresh_data
 
 def test_scenario_family_set_up_over_http(client, op, engine, fresh_data):
     """What a vendor's test suite does: a parent and a small child, linked, and the parent gives consent."""
-    started = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
+    started = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     parent = client.post(
         CITIZENS,
         json={"fodselsdato": "1984-09-30", "fornavn": "Siri", "etternavn": "Fjellheim", "adresse": "Tunveien 3", "postnummer": "2317", "poststed": "HAMAR"},
@@ -238,4 +238,4 @@ def test_scenario_family_set_up_over_http(client, op, engine, fresh_data):
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value

@@ -28,7 +28,7 @@ UNKNOWN_ORGNR = "974760673"  # valid mod 11, not in Enhetsregisteret
 
 
 @pytest.fixture(autouse=True)
-def _default_svarut_data(svarut) -> Iterator[None]:  # noqa: ANN001
+def _default_svarut_data(svarut) -> Iterator[None]:
     """Each test starts from the default SvarUt data (and no pending job) and leaves it so."""
     with db.write(svarut.engine) as conn:
         conn.execute(sa.delete(outbox_table))
@@ -37,36 +37,36 @@ def _default_svarut_data(svarut) -> Iterator[None]:  # noqa: ANN001
 
 
 @pytest.fixture()
-def op(svarut) -> dict[str, str]:  # noqa: ANN001
+def op(svarut) -> dict[str, str]:
     response = svarut.client.post("/helseid/connect/token", data=OPERATOR_TOKEN_FORM)
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def krr_row(svarut, fnr: str):  # noqa: ANN001, ANN201
+def krr_row(svarut, fnr: str):
     with db.read(svarut.engine) as conn:
         return conn.execute(sa.select(krr).where(krr.c.fnr == fnr)).first()
 
 
-def channel_of_letter(svarut, letter_id: str) -> tuple[str, str]:  # noqa: ANN001
+def channel_of_letter(svarut, letter_id: str) -> tuple[str, str]:
     with db.read(svarut.engine) as conn:
         row = conn.execute(sa.select(svarut_forsendelse.c.kanal, svarut_forsendelse.c.status).where(svarut_forsendelse.c.id == letter_id)).one()
     return row.kanal, row.status
 
 
-def send_to_person(svarut, fnr: str) -> str:  # noqa: ANN001
+def send_to_person(svarut, fnr: str) -> str:
     metadata = person_letter()
     metadata["mottaker"] = {**metadata["mottaker"], "digitalId": fnr}
     return svarut.send_ok("person", metadata, [("vedtak.pdf", pdf())])
 
 
-def send_to_organisation(svarut, orgnr: str) -> str:  # noqa: ANN001
+def send_to_organisation(svarut, orgnr: str) -> str:
     metadata = organisation_letter()
     metadata["mottaker"] = {"navn": "Mottaker", "digitalId": orgnr}
     return svarut.send_ok("organisasjon", metadata, [("melding.pdf", pdf())])
 
 
-def assert_error(response, status: int, code: str, *words: str) -> None:  # noqa: ANN001
+def assert_error(response, status: int, code: str, *words: str) -> None:
     assert response.status_code == status, response.text
     body = response.json()
     assert set(body) == {"Code", "Message"} and body["Code"] == code, body
@@ -301,7 +301,13 @@ def _nhn_parts(letter: dict) -> list:
 def test_openapi_documents_the_svarut_operator_paths(svarut):
     document = svarut.client.get("/openapi.json").json()
     paths = {p: v for p, v in document["paths"].items() if p.startswith(BASE)}
-    assert set(paths) == {f"{BASE}/krr", f"{BASE}/krr/{{fnr}}", f"{BASE}/svarinn", f"{BASE}/svarinn/{{orgnr}}", f"{BASE}/fastleger/{{fnr}}"}
+    assert set(paths) == {
+        f"{BASE}/krr", f"{BASE}/krr/{{fnr}}", f"{BASE}/svarinn", f"{BASE}/svarinn/{{orgnr}}", f"{BASE}/fastleger/{{fnr}}",
+        f"{BASE}/forsendelsestyper", f"{BASE}/forsendelsestyper/{{navn}}", f"{BASE}/mottakersystemer", f"{BASE}/mottakersystemer/{{system_id}}",
+        # accounts and integrations one entry at a time (operator.kinds_routes)
+        f"{BASE}/kontoer", f"{BASE}/kontoer/{{kontoId}}", f"{BASE}/kontoer/{{kontoId}}/integrasjoner/{{integrasjonId}}",
+        f"{BASE}/integrasjoner", f"{BASE}/integrasjoner/{{integrasjonId}}",
+    }  # fmt: skip
     for operations in paths.values():
         for operation in operations.values():
             assert operation["summary"]
@@ -309,3 +315,56 @@ def test_openapi_documents_the_svarut_operator_paths(svarut):
             assert operation["responses"]["401"]["content"]["application/json"]["schema"]["$ref"].endswith("/OperatorFeil")
     put = paths[f"{BASE}/krr/{{fnr}}"]["put"]["responses"]
     assert put["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/KrrOppforing") and "201" in put
+
+
+# --- v2: forsendelsestyper and receiving systems --------------------------------------------------------------
+
+
+def _v2_get(svarut, path: str, **params):
+    response = svarut.client.get("/svarut/api/v2" + path, headers=svarut.headers(), params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_forsendelsestype_added_and_removed_shows_in_v2(svarut, op):
+    added = svarut.client.post(BASE + "/forsendelsestyper", headers=op, json={"navn": "Plan.Regulering"})
+    assert added.status_code == 201 and "Plan.Regulering" in added.json()["forsendelsestyper"]
+    assert "Plan.Regulering" in _v2_get(svarut, "/forsendelsestyper")["forsendelsestyper"]
+    assert_error(svarut.client.post(BASE + "/forsendelsestyper", headers=op, json={"navn": "Plan.Regulering"}), 409, "OP-000409")
+    assert_error(svarut.client.post(BASE + "/forsendelsestyper", headers=op, json={"navn": "to ord"}), 400, "OP-000400", "mønsteret")
+    assert svarut.client.delete(BASE + "/forsendelsestyper/Plan.Regulering", headers=op).status_code == 204
+    assert "Plan.Regulering" not in _v2_get(svarut, "/forsendelsestyper")["forsendelsestyper"]
+    assert_error(svarut.client.delete(BASE + "/forsendelsestyper/Plan.Regulering", headers=op), 404, "OP-000404")
+
+
+def test_a_receiving_system_routes_letters_of_its_type_through_svarinn(svarut, op):
+    body = {"navn": "Vestfjord byggesak", "organisasjonsnummer": ALTINN_ORG, "forsendelseType": "Byggesak", "niva": 3}
+    added = svarut.client.post(BASE + "/mottakersystemer", headers=op, json=body)
+    assert added.status_code == 201, added.text
+    system = added.json()
+    assert {k: system[k] for k in body} == body
+    found = _v2_get(svarut, "/mottakersystem", organisasjonsnummer=ALTINN_ORG, forsendelseType="Byggesak")["mottakersystemer"]
+    assert found == [system]
+    # A v2 letter of that type to the organisation now goes through SvarInn; one without a type still to Altinn.
+    from tests.support_svarut_v2 import V2Client, load_v2_specs, til_organisasjon
+
+    v2 = V2Client(svarut, load_v2_specs())
+    of_type, untyped = v2.send_ok(til_organisasjon(forsendelsestype="Byggesak")), v2.send_ok(til_organisasjon())
+    deliver(svarut)
+    assert channel_of_letter(svarut, of_type) == ("SVARINN", "KLAR_FOR_MOTTAK")
+    assert channel_of_letter(svarut, untyped) == ("VIRKSOMHET_ALTINN", "SENDT_DIGITALT")
+    assert svarut.client.delete(f"{BASE}/mottakersystemer/{system['id']}", headers=op).status_code == 204
+    assert _v2_get(svarut, "/mottakersystem", organisasjonsnummer=ALTINN_ORG, forsendelseType="Byggesak")["mottakersystemer"] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "word"),
+    [
+        ({"navn": "X", "organisasjonsnummer": UNKNOWN_ORGNR, "forsendelseType": "Byggesak"}, 404, "OP-000404", "Enhetsregisteret"),
+        ({"navn": "X", "organisasjonsnummer": ALTINN_ORG, "forsendelseType": "to ord"}, 400, "OP-000400", "mønsteret"),
+        ({"navn": "X", "organisasjonsnummer": ALTINN_ORG, "forsendelseType": "Byggesak", "niva": 10}, 400, "OP-000400", "niva"),
+        ({"navn": "X", "organisasjonsnummer": ALTINN_ORG, "forsendelseType": "Byggesak", "id": "3e6f1a2b-9c8d-4e7f-a6b5-4c3d2e1f0a9b"}, 409, "OP-000409", "id"),
+    ],
+)
+def test_receiving_system_refusals(svarut, op, body, status, code, word):
+    assert_error(svarut.client.post(BASE + "/mottakersystemer", headers=op, json=body), status, code, word)

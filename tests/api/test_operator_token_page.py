@@ -30,7 +30,7 @@ pytestmark = pytest.mark.usefixtures("engine")
 
 
 @pytest.fixture()
-def browser(app) -> Iterator[TestClient]:  # noqa: ANN001
+def browser(app) -> Iterator[TestClient]:
     """A fresh cookie jar: one operator's browser."""
     with TestClient(app, base_url=PUBLIC_URL, raise_server_exceptions=False) as fresh:
         yield fresh
@@ -50,13 +50,13 @@ def visible(html: str) -> str:
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html.replace("<wbr>", "")))).strip()
 
 
-def row(page, name: str) -> str:  # noqa: ANN001
+def row(page, name: str) -> str:
     match = re.search(rf'<tr [^>]*id="sjekk-{name}">(.*?)</tr>', page.text, re.DOTALL)
     assert match, f"no check {name} on the page"
     return visible(match.group(1))
 
 
-def check(browser: TestClient, csrf: str, token: str, **fields: str):  # noqa: ANN201
+def check(browser: TestClient, csrf: str, token: str, **fields: str):
     return browser.post(PAGE, data={"csrf": csrf, "token": token, **fields})
 
 

@@ -27,10 +27,10 @@ def iso(moment: dt.datetime) -> str:
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
-def check(pts, off_id: str, obj: dict, hpr: str | None = PROFESSIONAL, **fields):  # noqa: ANN001, ANN201
+def check(pts, off_id: str, obj: dict, hpr: str | None = PROFESSIONAL, **fields):
     body = {"offId": off_id, "confidentialObjectId": obj, **fields}
     if hpr is not None:
         body["hprNumber"] = hpr

@@ -81,7 +81,7 @@ def test_log_lines_carry_a_keyed_hash_never_the_number(monkeypatch, engine):
     lines: list[dict] = []
 
     class Recorder:
-        def info(self, event: str, **fields) -> None:  # noqa: ANN003
+        def info(self, event: str, **fields) -> None:
             lines.append({"event": event, **fields})
 
     monkeypatch.setattr(audit, "log", Recorder())
@@ -97,7 +97,7 @@ def test_log_lines_carry_a_keyed_hash_never_the_number(monkeypatch, engine):
 
 
 @pytest.fixture(scope="module")
-def operator_client(settings, engine) -> Iterator[TestClient]:  # noqa: ANN001
+def operator_client(settings, engine) -> Iterator[TestClient]:
     """The app with the PTS operator router included, as app.py will include it."""
     app = create_app(settings, engine)
     app.include_router(pts_operator_routes.router)

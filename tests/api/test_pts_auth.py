@@ -28,7 +28,7 @@ def search_body() -> dict:
     return {"offId": random_off_id()}
 
 
-def assert_refused(response, status: int = 401, reason: str | None = None) -> None:  # noqa: ANN001
+def assert_refused(response, status: int = 401, reason: str | None = None) -> None:
     body = assert_problem(response, status)
     if reason is not None:
         assert reason in response.headers["www-authenticate"]

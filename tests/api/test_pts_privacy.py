@@ -19,7 +19,7 @@ from tests.api.pts_support import (  # noqa: F401  (fixtures)
 
 
 def later(days: int) -> str:
-    return (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=days)).isoformat().replace("+00:00", "Z")
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(days=days)).isoformat().replace("+00:00", "Z")
 
 
 def test_create_a_hard_shield_for_named_professionals(pts):

@@ -21,7 +21,7 @@ FOREVER = "9999-12-31T23:59:59.9999999Z"
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def iso(moment: dt.datetime) -> str:
@@ -32,7 +32,7 @@ def parse(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
 
-def create(pts, off_id: str, obj: dict, code: str = "NORU", **fields):  # noqa: ANN001, ANN201
+def create(pts, off_id: str, obj: dict, code: str = "NORU", **fields):
     fields.setdefault("cause", "Manual")
     return pts.post(SAFETY, safety_body(off_id, obj, code, **fields))
 
@@ -124,7 +124,7 @@ def test_applicable_only_in_any_casing_leaves_out_past_delays(pts, engine, name)
     assert [a["confidentialObjectId"] for a in applicable] == [future]
 
 
-def _age_restriction(engine, object_value: str) -> None:  # noqa: ANN001
+def _age_restriction(engine, object_value: str) -> None:
     """Move a delay into the past (a test cannot wait for it)."""
     import sqlalchemy as sa
 
@@ -144,7 +144,7 @@ def _age_restriction(engine, object_value: str) -> None:  # noqa: ANN001
 # -- associate-parent -----------------------------------------------------------------------------------------
 
 
-def associate_body(off_id: str, child: dict, parent: dict, delay_from: str | None = None, **fields) -> dict:  # noqa: ANN003
+def associate_body(off_id: str, child: dict, parent: dict, delay_from: str | None = None, **fields) -> dict:
     body = {
         "patientSafetyObject": {"person": {"offId": off_id}, "confidentialObjectId": child},
         "parentConfidentialObjectId": parent,

@@ -14,7 +14,7 @@ from tests.api.pts_support import PRIVACY, SAFETY, new_object, pts, safety_body 
 SEED = testdata.SEED_CITIZEN
 
 
-def search(pts, off_id: str, **filters):  # noqa: ANN001, ANN201
+def search(pts, off_id: str, **filters):
     response = pts.post(SAFETY + "/_search", {"offId": off_id, **filters})
     assert response.status_code == 200, response.text
     return response.json()
@@ -37,7 +37,7 @@ def test_the_default_set_for_the_seed_citizen(pts, engine):
     assert child["parent"]["confidentialObjectId"] == testdata.DELAYED_REKVISISJON.as_wire()
     [derived] = child["accessRestrictions"]
     until = dt.datetime.fromisoformat(derived["delayDeliveryUntil"])
-    remaining = until - dt.datetime.now(dt.timezone.utc)
+    remaining = until - dt.datetime.now(dt.UTC)
     assert derived["cause"] == "Derived" and dt.timedelta(days=11) < remaining < dt.timedelta(days=12, hours=1)
     withheld = found[testdata.WITHHELD_SVARRAPPORT.value]["accessRestrictions"][0]
     assert withheld["delayDeliveryUntil"] == "9999-12-31T23:59:59.9999999Z"

@@ -28,12 +28,12 @@ from tests.api.pts_support import (
 from tests.support import EPJ_CLIENT, VERKTOY_CLIENT
 
 
-def verified(client, token: str) -> dict:  # noqa: ANN001
+def verified(client, token: str) -> dict:
     key_set = KeySet.import_key_set(client.get("/helseid/.well-known/openid-configuration/jwks").json())
     return dict(jwt.decode(token, key_set, algorithms=["RS256"]).claims)
 
 
-def assert_oauth_error(response, error: str, status: int = 400) -> str:  # noqa: ANN001
+def assert_oauth_error(response, error: str, status: int = 400) -> str:
     assert response.status_code == status, response.text
     body = response.json()
     assert body["error"] == error

@@ -15,11 +15,14 @@ import sqlalchemy as sa
 from helsebro import db
 from helsebro._time import utcnow
 from helsebro.casing import lower_keys
+from helsebro.digitaltaktiv import changes
 from helsebro.digitaltaktiv.tables import digitaltaktiv_endring
 from helsebro.identifiers import FnrKind, check_digits_ok, make_fnr
 from helsebro.personvern import fields, inputs, service
+from helsebro.personvern.errors import category_of
 from helsebro.personvern.tables import pvk_definisjon, pvk_historikk, pvk_innstilling
 from helsebro.registries.tables import foreldreansvar, fullmakt, innbygger
+from tests import pvkbroker
 from tests.support import EPJ_CLIENT
 
 SET = "/personvern/Personverninnstillinger/SettInnbyggersPersonvernInnstilling/v2"
@@ -67,28 +70,33 @@ MORFAR = {"nummer": "565513636", "navn": "Venstre Morfar"}
 
 
 @pytest.fixture(scope="module")
-def auth(tokens) -> dict[str, str]:  # noqa: ANN001
+def auth(tokens) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens.get(WRITE_SCOPE, EPJ_CLIENT)}"}
 
 
-def put(client, auth: dict[str, str], body: Any):  # noqa: ANN001, ANN201
+def put(client, auth: dict[str, str], body: Any):
     return client.post(SET, json=body, headers=auth)
 
 
-def expect_changed(response, instans: str = "endret") -> None:  # noqa: ANN001
+def expect_changed(response, instans: str = "endret") -> None:
     assert response.status_code == 200, response.text
     assert response.json() == {"returKode": "ok", "instansEndret": instans}
 
 
-def expect_error(response, status: int, code: str, message_part: str = "") -> None:  # noqa: ANN001
+def expect_error(response, status: int, code: str, message_part: str = "") -> None:
+    """PVK business errors (EPVK-, and the server's own 500 EPVK-100500) as PVKBroker reads them
+    (case-sensitive, every field required); token and scope errors in the Helsenorge form."""
     assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"Code", "Message"}
-    assert body["Code"] == code
-    assert message_part in body["Message"]
+    if not code.startswith("EPVK-"):
+        assert set(response.json()) == {"Code", "Message"} and response.json()["Code"] == code
+        return
+    parsed = pvkbroker.parse_error(response.text)
+    assert parsed is not None and set(response.json()) == {"code", "message", "errorCategory"}, response.text
+    assert parsed["code"] == code and parsed["errorCategory"] == category_of(code)
+    assert message_part in parsed["message"]
 
 
-def snapshot(engine) -> tuple:  # noqa: ANN001
+def snapshot(engine) -> tuple:
     """Everything a write could touch: settings, history and the DigitaltAktiv change feed."""
     with db.read(engine) as conn:
         settings = conn.execute(
@@ -105,7 +113,7 @@ def snapshot(engine) -> tuple:  # noqa: ANN001
     return [tuple(r) for r in settings], history, [tuple(r) for r in feed]
 
 
-def setting_of(engine, fnr: str, guid: str):  # noqa: ANN001, ANN201
+def setting_of(engine, fnr: str, guid: str):
     with db.read(engine) as conn:
         return conn.execute(
             sa.select(pvk_innstilling).where(
@@ -114,7 +122,7 @@ def setting_of(engine, fnr: str, guid: str):  # noqa: ANN001, ANN201
         ).first()
 
 
-def history_of(engine, fnr: str, guid: str) -> list:  # noqa: ANN001
+def history_of(engine, fnr: str, guid: str) -> list:
     with db.read(engine) as conn:
         return conn.execute(
             sa.select(pvk_historikk)
@@ -123,24 +131,24 @@ def history_of(engine, fnr: str, guid: str) -> list:  # noqa: ANN001
         ).all()
 
 
-def feed_fnrs(engine) -> set[str]:  # noqa: ANN001
+def feed_fnrs(engine) -> set[str]:
     with db.read(engine) as conn:
         return set(conn.execute(sa.select(digitaltaktiv_endring.c.fnr)).scalars())
 
 
-def empty_feed(engine) -> None:  # noqa: ANN001
+def empty_feed(engine) -> None:
     with db.write(engine) as conn:
         conn.execute(sa.delete(digitaltaktiv_endring))
 
 
 def as_utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 # -- changes and no-ops ---------------------------------------------------------------------------
 
 
-def test_new_setting_is_stored_and_a_repeat_is_ikke_endret(client, engine, auth, fresh_data):  # noqa: ANN001
+def test_new_setting_is_stored_and_a_repeat_is_ikke_endret(client, engine, auth, fresh_data):
     expect_changed(put(client, auth, consent()))
     row = setting_of(engine, SEED_CITIZEN, NFS_CONSENT)
     assert row.aktiv is True and row.metadata is None
@@ -149,14 +157,14 @@ def test_new_setting_is_stored_and_a_repeat_is_ikke_endret(client, engine, auth,
     assert snapshot(engine) == before  # a no-op writes nothing, not even history
 
 
-def test_withdrawing_a_consent_never_given_creates_nothing(client, engine, auth, fresh_data):  # noqa: ANN001
+def test_withdrawing_a_consent_never_given_creates_nothing(client, engine, auth, fresh_data):
     before = snapshot(engine)
     expect_changed(put(client, auth, consent(aktiv=False)), "ikkeEndret")
     assert snapshot(engine) == before
     assert setting_of(engine, SEED_CITIZEN, NFS_CONSENT) is None
 
 
-def test_withdraw_and_give_again_keeps_one_row(client, engine, auth, fresh_data):  # noqa: ANN001
+def test_withdraw_and_give_again_keeps_one_row(client, engine, auth, fresh_data):
     expect_changed(put(client, auth, consent()))
     first = setting_of(engine, SEED_CITIZEN, NFS_CONSENT)
     expect_changed(put(client, auth, consent(aktiv=False)))
@@ -164,6 +172,7 @@ def test_withdraw_and_give_again_keeps_one_row(client, engine, auth, fresh_data)
     expect_changed(put(client, auth, consent()))
     again = setting_of(engine, SEED_CITIZEN, NFS_CONSENT)
     assert again.sekvensnummer == first.sekvensnummer and again.aktiv is True
+    assert (first.versjon, again.versjon) == (1, 3)  # the wire's sekvensnummer: one more per change
     assert [(h.gammel_aktiv, h.ny_aktiv) for h in history_of(engine, SEED_CITIZEN, NFS_CONSENT)] == [
         (None, True),
         (True, False),
@@ -171,7 +180,7 @@ def test_withdraw_and_give_again_keeps_one_row(client, engine, auth, fresh_data)
     ]
 
 
-def test_access_restriction_list_is_replaced_whole(client, engine, auth, fresh_data):  # noqa: ANN001
+def test_access_restriction_list_is_replaced_whole(client, engine, auth, fresh_data):
     expect_changed(put(client, auth, restriction([LINDA, PER])))
     expect_changed(put(client, auth, restriction([PER, LINDA])), "ikkeEndret")  # same people, other order
     expect_changed(put(client, auth, restriction([MORFAR])))
@@ -183,7 +192,7 @@ def test_access_restriction_list_is_replaced_whole(client, engine, auth, fresh_d
     expect_changed(put(client, auth, restriction([LINDA], aktiv=False)), "ikkeEndret")  # metadata of a removal is not kept
 
 
-def test_reservation_with_own_time_limits(client, engine, auth, fresh_data):  # noqa: ANN001
+def test_reservation_with_own_time_limits(client, engine, auth, fresh_data):
     limits = {"tidsbegrensning": {"fraTidspunkt": "2026-01-01T00:00:00+01:00", "tilTidspunkt": "2027-01-01T00:00:00Z"}}
     body = {
         "innbyggerFnr": SEED_CITIZEN,
@@ -200,14 +209,14 @@ def test_reservation_with_own_time_limits(client, engine, auth, fresh_data):  # 
     expect_changed(put(client, auth, {**body, "TbInnbyggerMetadata": None}))  # limits dropped: a change
 
 
-def test_tidspunkt_becomes_the_time_of_the_setting(client, engine, auth, fresh_data):  # noqa: ANN001
+def test_tidspunkt_becomes_the_time_of_the_setting(client, engine, auth, fresh_data):
     expect_changed(put(client, auth, consent(tidspunkt="2023-12-07T08:05:39Z")))
     row = setting_of(engine, SEED_CITIZEN, NFS_CONSENT)
-    assert as_utc(row.tidspunkt) == dt.datetime(2023, 12, 7, 8, 5, 39, tzinfo=dt.timezone.utc)
+    assert as_utc(row.tidspunkt) == dt.datetime(2023, 12, 7, 8, 5, 39, tzinfo=dt.UTC)
     assert as_utc(history_of(engine, SEED_CITIZEN, NFS_CONSENT)[0].tidspunkt) == as_utc(row.tidspunkt)
 
 
-def test_without_tidspunkt_the_time_of_the_call_is_used(client, engine, auth, fresh_data):  # noqa: ANN001
+def test_without_tidspunkt_the_time_of_the_call_is_used(client, engine, auth, fresh_data):
     before = utcnow()
     expect_changed(put(client, auth, consent()))
     assert before <= as_utc(setting_of(engine, SEED_CITIZEN, NFS_CONSENT).tidspunkt) <= utcnow()
@@ -216,7 +225,7 @@ def test_without_tidspunkt_the_time_of_the_call_is_used(client, engine, auth, fr
 # -- history --------------------------------------------------------------------------------------
 
 
-def test_history_rows_say_who_when_old_new_and_proof(client, engine, auth, fresh_data):  # noqa: ANN001
+def test_history_rows_say_who_when_old_new_and_proof(client, engine, auth, fresh_data):
     expect_changed(put(client, auth, restriction([LINDA], signertBevisMimeType="application/pdf", signertBevisInnhold=PDF_PROOF)))
     expect_changed(put(client, auth, restriction([PER])))
     first, second = history_of(engine, SEED_CITIZEN, RF_RESTRICTION)
@@ -230,13 +239,13 @@ def test_history_rows_say_who_when_old_new_and_proof(client, engine, auth, fresh
     assert second.signert_bevis_mime_type is None and second.signert_bevis_innhold is None
 
 
-def test_proof_with_line_breaks_is_kept_as_received(client, engine, auth, fresh_data):  # noqa: ANN001
+def test_proof_with_line_breaks_is_kept_as_received(client, engine, auth, fresh_data):
     wrapped = PDF_PROOF[:8] + "\r\n" + PDF_PROOF[8:]
     expect_changed(put(client, auth, consent(signertBevisMimeType="application/pdf", signertBevisInnhold=wrapped)))
     assert history_of(engine, SEED_CITIZEN, NFS_CONSENT)[0].signert_bevis_innhold == wrapped
 
 
-def test_a_proof_alone_is_no_change(client, engine, auth, fresh_data):  # noqa: ANN001
+def test_a_proof_alone_is_no_change(client, engine, auth, fresh_data):
     expect_changed(put(client, auth, consent()))
     before = snapshot(engine)
     proof = {"signertBevisMimeType": "application/pdf", "signertBevisInnhold": PDF_PROOF}
@@ -251,32 +260,32 @@ def hn_consent(fnr: str, aktiv: bool) -> dict[str, Any]:
     return {"innbyggerFnr": fnr, "definisjonGuid": HN_CONSENT, "partKode": "HN", "typePi": "samtykke", "aktiv": aktiv}
 
 
-def valid_principals_of(conn, holder: str) -> set[str]:  # noqa: ANN001
+def valid_principals_of(conn, holder: str) -> set[str]:
     today = utcnow().date()
     valid = (fullmakt.c.gyldig_fra <= today) & (fullmakt.c.gyldig_til.is_(None) | (fullmakt.c.gyldig_til >= today))
     query = sa.select(fullmakt.c.fullmaktsgiver_fnr).where(valid & (fullmakt.c.fullmektig_fnr == holder))
     return set(conn.execute(query).scalars())
 
 
-def a_parent_with_children(engine) -> tuple[str, set[str]]:  # noqa: ANN001
+def a_parent_with_children(engine) -> tuple[str, set[str]]:
     with db.read(engine) as conn:
         parent = conn.execute(sa.select(foreldreansvar.c.forelder_fnr).order_by(foreldreansvar.c.forelder_fnr)).scalars().first()
         children = set(conn.execute(sa.select(foreldreansvar.c.barn_fnr).where(foreldreansvar.c.forelder_fnr == parent)).scalars())
     return parent, children
 
 
-def two_citizens_other_than_the_seed(engine) -> list[str]:  # noqa: ANN001
+def two_citizens_other_than_the_seed(engine) -> list[str]:
     with db.read(engine) as conn:
         query = sa.select(innbygger.c.fnr).where(innbygger.c.fnr != SEED_CITIZEN).order_by(innbygger.c.fnr).limit(2)
         return list(conn.execute(query).scalars())
 
 
-def current_hn(engine, fnr: str) -> bool:  # noqa: ANN001
+def current_hn(engine, fnr: str) -> bool:
     row = setting_of(engine, fnr, HN_CONSENT)
     return bool(row and row.aktiv)
 
 
-def test_hn_consent_change_feeds_digitaltaktiv_for_citizen_and_children(client, engine, auth, fresh_data):  # noqa: ANN001
+def test_hn_consent_change_feeds_digitaltaktiv_for_citizen_and_children(client, engine, auth, fresh_data):
     parent, children = a_parent_with_children(engine)
     assert children
     empty_feed(engine)
@@ -286,7 +295,7 @@ def test_hn_consent_change_feeds_digitaltaktiv_for_citizen_and_children(client, 
     assert feed_fnrs(engine) == {parent} | children | principals
 
 
-def test_hn_consent_change_feeds_digitaltaktiv_for_those_who_gave_power_of_attorney(client, engine, auth, fresh_data):  # noqa: ANN001
+def test_hn_consent_change_feeds_digitaltaktiv_for_those_who_gave_power_of_attorney(client, engine, auth, fresh_data):
     """The seed citizen acts for a giver of a valid power of attorney; one that has expired does not count."""
     giver, former_giver = two_citizens_other_than_the_seed(engine)
     today = utcnow().date()
@@ -308,7 +317,7 @@ def test_hn_consent_change_feeds_digitaltaktiv_for_those_who_gave_power_of_attor
     assert feed_fnrs(engine) == {SEED_CITIZEN, giver}
 
 
-def test_hn_no_op_and_other_parts_do_not_touch_the_feed(client, engine, auth, fresh_data):  # noqa: ANN001
+def test_hn_no_op_and_other_parts_do_not_touch_the_feed(client, engine, auth, fresh_data):
     empty_feed(engine)
     assert current_hn(engine, SEED_CITIZEN)
     expect_changed(put(client, auth, hn_consent(SEED_CITIZEN, True)), "ikkeEndret")
@@ -318,20 +327,20 @@ def test_hn_no_op_and_other_parts_do_not_touch_the_feed(client, engine, auth, fr
     assert feed_fnrs(engine) == {SEED_CITIZEN}
 
 
-def test_a_failure_inside_the_transaction_changes_nothing(client, engine, auth, fresh_data, monkeypatch):  # noqa: ANN001
+def test_a_failure_inside_the_transaction_changes_nothing(client, engine, auth, fresh_data, monkeypatch):
     """The feed is written in the same transaction as the setting: if it fails, the setting is not changed."""
 
-    def broken(conn, fnrs):  # noqa: ANN001, ANN202
+    def broken(conn, fnrs):
         raise RuntimeError("feed down")
 
-    monkeypatch.setattr(service.changes, "record", broken)
+    monkeypatch.setattr(changes, "record", broken)  # PVK reaches it through registries.hooks
     before = snapshot(engine)
-    expect_error(put(client, auth, hn_consent(SEED_CITIZEN, False)), 500, "PVS-000204")
+    expect_error(put(client, auth, hn_consent(SEED_CITIZEN, False)), 500, "EPVK-100500", "Feil internt")
     assert snapshot(engine) == before
     assert current_hn(engine, SEED_CITIZEN)
 
 
-def test_concurrent_identical_writes_change_once(engine, fresh_data):  # noqa: ANN001
+def test_concurrent_identical_writes_change_once(engine, fresh_data):
     """Writers racing to create the same setting: one creates it, the others find it already so."""
     change = inputs.parse_setting_change(lower_keys(consent()), utcnow())
 
@@ -348,7 +357,7 @@ def test_concurrent_identical_writes_change_once(engine, fresh_data):  # noqa: A
 # -- binding: case, forms ---------------------------------------------------------------------------
 
 
-def test_property_names_and_guid_are_case_insensitive(client, engine, auth, fresh_data):  # noqa: ANN001
+def test_property_names_and_guid_are_case_insensitive(client, engine, auth, fresh_data):
     body = {
         "INNBYGGERFNR": SEED_CITIZEN,
         "DefinisjonGuid": "{" + NFS_CONSENT.upper() + "}",
@@ -366,18 +375,18 @@ def test_property_names_and_guid_are_case_insensitive(client, engine, auth, fres
     assert setting_of(engine, SEED_CITIZEN, RF_RESTRICTION).metadata == {"detaljertAngivelse": {"navngittHelseperson": [LINDA]}}
 
 
-def test_path_is_case_insensitive_as_real_clients_spell_it(client, auth, fresh_data):  # noqa: ANN001
+def test_path_is_case_insensitive_as_real_clients_spell_it(client, auth, fresh_data):
     path = "/personvern/PersonvernInnstillinger/SettInnbyggersPersonvernInnstilling/v2"
     expect_changed(client.post(path, json=consent(), headers=auth))
 
 
-def test_prefixed_and_alias_scopes_work(client, tokens, fresh_data):  # noqa: ANN001
+def test_prefixed_and_alias_scopes_work(client, tokens, fresh_data):
     for scope in ("nhn:helsenorge.eksternapi/Personverninnstillinger_skriv", "nhn:helsenorge.eksternapi/personverninnstilling_write"):
         headers = {"Authorization": f"Bearer {tokens.get(scope, EPJ_CLIENT)}"}
         assert put(client, headers, consent()).status_code == 200
 
 
-def test_definisjon_navn_is_not_compared(client, auth, fresh_data):  # noqa: ANN001
+def test_definisjon_navn_is_not_compared(client, auth, fresh_data):
     expect_changed(put(client, auth, consent(definisjonNavn="et annet navn")))
     expect_changed(put(client, auth, consent(definisjonNavn=...)), "ikkeEndret")
 
@@ -385,16 +394,16 @@ def test_definisjon_navn_is_not_compared(client, auth, fresh_data):  # noqa: ANN
 # -- JSON body: strict, or the seed's two artefacts repaired ----------------------------------------
 
 
-def post_text(client, auth: dict[str, str], text: str):  # noqa: ANN001, ANN201
+def post_text(client, auth: dict[str, str], text: str):
     return client.post(SET, content=text.encode("utf-8"), headers={**auth, "Content-Type": "application/json"})
 
 
-def test_strict_json_gets_no_warning(client, auth, fresh_data):  # noqa: ANN001
+def test_strict_json_gets_no_warning(client, auth, fresh_data):
     response = put(client, auth, consent())
     assert "X-Helsebro-Warning" not in response.headers
 
 
-def test_typographic_quotes_inside_a_json_string_are_kept(client, engine, auth, fresh_data):  # noqa: ANN001
+def test_typographic_quotes_inside_a_json_string_are_kept(client, engine, auth, fresh_data):
     text = (
         '{"innbyggerFnr": "12048645510", "definisjonGuid": "%s", "definisjonNavn": "“Bio”", "partKode": "NFS",'
         ' "typePi": "samtykke", "aktiv": true}' % NFS_CONSENT
@@ -404,7 +413,7 @@ def test_typographic_quotes_inside_a_json_string_are_kept(client, engine, auth, 
     assert "X-Helsebro-Warning" not in response.headers
 
 
-def test_repair_warning_also_on_an_error_answer(client, auth, fresh_data):  # noqa: ANN001
+def test_repair_warning_also_on_an_error_answer(client, auth, fresh_data):
     text = '{"innbyggerFnr": "12048645510", "definisjonGuid": "%s", "partKode": "NFS", "typePi": “samtykk”, "aktiv": true,}'
     response = post_text(client, auth, text % NFS_CONSENT)
     expect_error(response, 400, "EPVK-101505", "samtykk")
@@ -427,25 +436,25 @@ def test_repair_warning_also_on_an_error_answer(client, auth, fresh_data):  # no
         '{"typePi": “samtykke}',  # an unclosed typographic quote
     ],
 )
-def test_a_body_that_is_not_a_json_object_is_refused(client, engine, auth, text):  # noqa: ANN001
+def test_a_body_that_is_not_a_json_object_is_refused(client, engine, auth, text):
     before = snapshot(engine)
     expect_error(post_text(client, auth, text), 400, "EPVK-101501")
     assert snapshot(engine) == before
 
 
-def test_a_body_that_is_not_utf8_is_refused(client, auth):  # noqa: ANN001
+def test_a_body_that_is_not_utf8_is_refused(client, auth):
     response = client.post(SET, content=b'{"innbyggerFnr": "\xff"}', headers={**auth, "Content-Type": "application/json"})
     expect_error(response, 400, "EPVK-101501", "UTF-8")
 
 
-def test_no_body_at_all(client, auth):  # noqa: ANN001
+def test_no_body_at_all(client, auth):
     expect_error(client.post(SET, headers=auth), 400, "EPVK-101501", "mangler")
 
 
 # -- errors: each with its code, and nothing changed ------------------------------------------------
 
 
-def unknown_valid_fnr(engine) -> str:  # noqa: ANN001
+def unknown_valid_fnr(engine) -> str:
     number = make_fnr(dt.date(1990, 5, 17), 123, FnrKind.FNR)
     assert number is not None
     with db.read(engine) as conn:
@@ -512,7 +521,7 @@ ERRORS = [
 
 
 @pytest.mark.parametrize(("body", "status", "code", "message"), ERRORS)
-def test_errors_have_their_code_and_change_nothing(client, engine, auth, body, status, code, message):  # noqa: ANN001
+def test_errors_have_their_code_and_change_nothing(client, engine, auth, body, status, code, message):
     before = snapshot(engine)
     expect_error(put(client, auth, body), status, code, message)
     assert snapshot(engine) == before
@@ -523,15 +532,19 @@ def test_wrong_check_digits_number_is_not_in_registry():
     assert not check_digits_ok(SEED_CITIZEN)  # yet the seed citizen works: the registry knows it
 
 
-def test_valid_number_unknown_to_the_registry(client, engine, auth):  # noqa: ANN001
+def test_valid_number_unknown_to_the_registry(client, engine, auth):
     before = snapshot(engine)
     response = put(client, auth, consent(innbyggerFnr=unknown_valid_fnr(engine)))
-    assert response.json() == {"Code": "EPVK-101518", "Message": "Fant ingen innbygger med angitt fødselsnummer"}
+    assert response.json() == {
+        "code": "EPVK-101518",
+        "message": "Fant ingen innbygger med angitt fødselsnummer",
+        "errorCategory": "forretningsregel",
+    }
     assert response.status_code == 400
     assert snapshot(engine) == before
 
 
-def test_definition_outside_its_active_period(client, engine, auth, fresh_data):  # noqa: ANN001
+def test_definition_outside_its_active_period(client, engine, auth, fresh_data):
     with db.write(engine) as conn:
         conn.execute(
             sa.update(pvk_definisjon).where(pvk_definisjon.c.guid == NFS_CONSENT).values(aktiv_til=dt.date.today() - dt.timedelta(days=1))
@@ -541,12 +554,12 @@ def test_definition_outside_its_active_period(client, engine, auth, fresh_data):
     assert snapshot(engine) == before
 
 
-def test_tidspunkt_a_little_ahead_is_tolerated(client, auth, fresh_data):  # noqa: ANN001
+def test_tidspunkt_a_little_ahead_is_tolerated(client, auth, fresh_data):
     ahead = (utcnow() + fields.FUTURE_TOLERANCE / 2).isoformat()
     expect_changed(put(client, auth, consent(tidspunkt=ahead)))
 
 
-def test_a_removal_checks_its_metadata_too(client, engine, auth):  # noqa: ANN001
+def test_a_removal_checks_its_metadata_too(client, engine, auth):
     before = snapshot(engine)
     expect_error(put(client, auth, restriction([{"nummer": "7777777"}], aktiv=False)), 400, "EPVK-101508")
     assert snapshot(engine) == before

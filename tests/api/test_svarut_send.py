@@ -51,45 +51,46 @@ MB = 1024 * 1024
 # -- helpers -------------------------------------------------------------------------------------------
 
 
-def letter(svarut, letter_id: str):  # noqa: ANN001, ANN201
+def letter(svarut, letter_id: str):
     with db.read(svarut.engine) as conn:
         return conn.execute(sa.select(svarut_forsendelse).where(svarut_forsendelse.c.id == letter_id)).first()
 
 
-def files_of(svarut, letter_id: str) -> list:  # noqa: ANN001
+def files_of(svarut, letter_id: str) -> list:
     with db.read(svarut.engine) as conn:
         query = sa.select(svarut_dokument).where(svarut_dokument.c.forsendelse_id == letter_id).order_by(svarut_dokument.c.posisjon)
         return conn.execute(query).all()
 
 
-def store(svarut) -> blobs.BlobStore:  # noqa: ANN001
+def store(svarut) -> blobs.BlobStore:
     return blobs.store_for(svarut.app.state.services.settings, svarut.engine)
 
 
-def blob_content(svarut, key: str) -> bytes:  # noqa: ANN001
+def blob_content(svarut, key: str) -> bytes:
     return b"".join(store(svarut).read(key))
 
 
-def stored_state(svarut) -> tuple[int, int, int]:  # noqa: ANN001
+def stored_state(svarut) -> tuple[int, int, int]:
     """(letters, blobs, outbox jobs): what a failed send must leave unchanged."""
     with db.read(svarut.engine) as conn:
         letters = conn.execute(sa.select(sa.func.count()).select_from(svarut_forsendelse)).scalar()
         jobs = conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar()
-    keys = set(store(svarut).keys_before(dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)))
+    keys = set(store(svarut).keys_before(dt.datetime.now(dt.UTC) + dt.timedelta(days=1)))
     return letters, len(keys), jobs
 
 
-def assert_error(response, status_code: int, error_code: str, mentions: str = "") -> dict:  # noqa: ANN001
+def assert_error(response, status_code: int, error_code: str, mentions: str = "") -> dict:
     assert response.status_code == status_code, response.text
     body = response.json()
     assert body["errorCode"] == error_code, body
-    assert mentions in body["message"] + (body["errorJson"] or ""), body
+    assert mentions in body["message"] + json.dumps(body.get("errorJson") or {}, ensure_ascii=False), body
     return body
 
 
-def problems_of(response) -> list[dict]:  # noqa: ANN001
+def problems_of(response) -> list[dict]:
+    """errorJson (field -> message, as KS's client reads it) as a list, in its order."""
     body = assert_error(response, 400, "VALIDERING_FEILET")
-    return json.loads(body["errorJson"])
+    return [{"felt": field, "melding": message} for field, message in body["errorJson"].items()]
 
 
 # -- each kind of letter -------------------------------------------------------------------------------
@@ -436,7 +437,7 @@ def test_a_60_mb_letter_streams_through_without_being_held_in_memory(svarut):
     metadata = json.dumps(person_letter("stor.pdf")).encode()
     digest = hashlib.sha256()
 
-    async def body():  # noqa: ANN202  (generated on the fly: the test holds no copy either)
+    async def body():
         yield (
             f'--{boundary}\r\nContent-Disposition: form-data; name="forsendelse"\r\nContent-Type: application/json\r\n\r\n'.encode()
             + metadata
@@ -486,7 +487,7 @@ def test_orphan_blobs_are_swept_and_letters_files_are_kept(svarut):
     assert blobs.sweep_orphans(svarut.engine, store(svarut), older_than=dt.timedelta(hours=1)) == 0  # too young to tell
     swept = blobs.sweep_orphans(svarut.engine, store(svarut), older_than=dt.timedelta(seconds=-5))
     assert swept >= 1
-    remaining = set(store(svarut).keys_before(dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)))
+    remaining = set(store(svarut).keys_before(dt.datetime.now(dt.UTC) + dt.timedelta(days=1)))
     assert orphan.key not in remaining and kept in remaining
     assert blob_content(svarut, kept) == pdf("beholdes")
 
@@ -494,7 +495,7 @@ def test_orphan_blobs_are_swept_and_letters_files_are_kept(svarut):
 def test_status_record_is_what_workers_will_use(svarut):
     letter_id = svarut.send_ok("print", print_letter(), [("brev.pdf", pdf())])
     with db.write(svarut.engine) as conn:
-        status.record(conn, letter_id, "AKSEPTERT", dt.datetime.now(dt.timezone.utc))
+        status.record(conn, letter_id, "AKSEPTERT", dt.datetime.now(dt.UTC))
     assert letter(svarut, letter_id).status == "AKSEPTERT"
     with pytest.raises(ValueError), db.write(svarut.engine) as conn:
-        status.record(conn, letter_id, "PÅ_VEI", dt.datetime.now(dt.timezone.utc))
+        status.record(conn, letter_id, "PÅ_VEI", dt.datetime.now(dt.UTC))

@@ -29,7 +29,7 @@ from tests.support_svarut import (  # noqa: F401  (svarut is a fixture)
 
 
 @pytest.fixture(scope="module")
-def sent(svarut) -> list[str]:  # noqa: ANN001
+def sent(svarut) -> list[str]:
     return [svarut.send_ok("person", person_letter(), [("vedtak.pdf", pdf(str(i)))]) for i in range(3)]
 
 
@@ -44,7 +44,7 @@ def test_own_letters_are_answered_in_the_order_asked(svarut, sent):
     assert {s["status"] for s in statuser} == {"MOTTATT"}
     for item in statuser:
         assert item["sisteStatusEndring"].endswith("Z")
-        assert abs(parse_time(item["sisteStatusEndring"]) - dt.datetime.now(dt.timezone.utc)) < dt.timedelta(minutes=5)
+        assert abs(parse_time(item["sisteStatusEndring"]) - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
 
 
 def test_unknown_ids_are_left_out(svarut, sent):
@@ -60,7 +60,7 @@ def test_letters_of_another_account_are_left_out(svarut, sent):
 
 def test_a_changed_status_is_reported_with_its_time(svarut):
     letter_id = svarut.send_ok("print", print_letter(), [("brev.pdf", pdf())])
-    changed = dt.datetime(2026, 11, 24, 10, 33, 55, 8000, tzinfo=dt.timezone.utc)
+    changed = dt.datetime(2026, 11, 24, 10, 33, 55, 8000, tzinfo=dt.UTC)
     with db.write(svarut.engine) as conn:
         status.record(conn, letter_id, "SENDT_PRINT", changed)
     [item] = svarut.status({"id": [letter_id]}).json()["statuser"]
@@ -108,6 +108,8 @@ def test_body_that_is_not_json_is_400(svarut):
 def test_no_token_is_401(svarut):
     response = svarut.status({"id": []}, headers={"IntegrasjonId": INTEGRASJON, "IntegrasjonPassord": PASSORD})
     assert response.status_code == 401
+    assert response.json()["errorCode"] == "SEC-110000" and "access token is required" in response.json()["message"]
+    assert response.headers["www-authenticate"].startswith("Bearer")
 
 
 def test_wrong_integration_password_is_401(svarut):
@@ -121,8 +123,13 @@ def test_integration_of_another_organisation_is_401(svarut):
 
 
 def test_unknown_account_is_404(svarut):
-    assert svarut.status({"id": []}, konto=new_uuid()).status_code == 404
+    konto = new_uuid()
+    response = svarut.status({"id": []}, konto=konto)
+    assert response.status_code == 404
+    assert response.json()["errorCode"] == "KONTO_FINNES_IKKE" and konto in response.json()["message"]
 
 
 def test_account_that_has_not_granted_the_integration_is_403(svarut):
-    assert svarut.status({"id": []}, konto=KONTO_UTEN_TILGANG).status_code == 403
+    response = svarut.status({"id": []}, konto=KONTO_UTEN_TILGANG)
+    assert response.status_code == 403
+    assert response.json()["errorCode"] == "KONTO_INGEN_TILGANG" and KONTO_UTEN_TILGANG in response.json()["message"]

@@ -46,22 +46,22 @@ MISSING_SCOPE_BODY = {"Code": "SEC-110001", "Message": "Mangler tilgang (scope)"
 # -- builders (shared with the robustness suite: tests/attacks.py) ----------------------------------------
 
 
-def real_token(tokens, scope: str = CATALOG_SCOPE, client_id: str = VERKTOY_CLIENT) -> tuple[str, dict, dict]:  # noqa: ANN001
+def real_token(tokens, scope: str = CATALOG_SCOPE, client_id: str = VERKTOY_CLIENT) -> tuple[str, dict, dict]:
     token = tokens.get(scope, client_id)
     header, claims, _ = parts(token)
     return token, header, claims
 
 
-def fresh_claims(tokens) -> dict:  # noqa: ANN001
+def fresh_claims(tokens) -> dict:
     """Claims of a real token with a new jti, so each forged token is a distinct string."""
     return with_claims(real_token(tokens)[2], jti=secrets.token_hex(16))
 
 
-def bearer(client, token: str):  # noqa: ANN001, ANN201
+def bearer(client, token: str):
     return client.get(CATALOG_PATH, headers={"Authorization": f"Bearer {token}"})
 
 
-def assert_refused(response, *reasons: str) -> None:  # noqa: ANN001
+def assert_refused(response, *reasons: str) -> None:
     assert response.status_code == 401, response.text
     assert response.json() == INVALID_TOKEN_BODY
     challenge = response.headers["WWW-Authenticate"]
@@ -77,11 +77,11 @@ def proof(key: ECKey | RSAKey, method: str = "GET", url: str = CATALOG_URL, **kw
     return attacks.proof(key, method, url, **kwargs)
 
 
-def dpop_token(tokens, key: ECKey) -> str:  # noqa: ANN001
+def dpop_token(tokens, key: ECKey) -> str:
     return tokens.get(CATALOG_SCOPE, dpop_key=key)
 
 
-def dpop_get(client, token: str, dpop: str | None, scheme: str = "DPoP"):  # noqa: ANN001, ANN201
+def dpop_get(client, token: str, dpop: str | None, scheme: str = "DPoP"):
     headers = {"Authorization": f"{scheme} {token}"}
     if dpop is not None:
         headers["DPoP"] = dpop
@@ -103,7 +103,7 @@ def assertion(claims: dict, key: RSAKey | ECKey | None = None, **header: Any) ->
     return signed({"alg": alg, "kid": key.kid, "typ": "JWT", **header}, claims, key)
 
 
-def post_assertion(client, client_assertion: str, scope: str = CATALOG_SCOPE):  # noqa: ANN001, ANN201
+def post_assertion(client, client_assertion: str, scope: str = CATALOG_SCOPE):
     form = {
         "grant_type": "client_credentials",
         "client_assertion_type": ASSERTION_TYPE,
@@ -113,7 +113,7 @@ def post_assertion(client, client_assertion: str, scope: str = CATALOG_SCOPE):  
     return client.post(TOKEN_PATH, data=form)
 
 
-def assert_invalid_client(response, reason: str) -> None:  # noqa: ANN001
+def assert_invalid_client(response, reason: str) -> None:
     assert response.status_code == 401, response.text
     assert response.json()["error"] == "invalid_client"
     assert reason in response.json()["error_description"]

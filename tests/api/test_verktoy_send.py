@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 
 from helsebro import db
+from helsebro.personvern.consent import HELSENORGE_CONSENT
 from helsebro.personvern.tables import pvk_innstilling
 from helsebro.registries.tables import helsepersonell, innbygger
-from helsebro.testdata.loader import HELSENORGE_CONSENT
 from helsebro.verktoy import sending
 from helsebro.verktoy.tables import verktoy, verktoy_oppgave
 from tests.support import SEED_TOOL, SEED_TOOL_2, VERKTOY_CLIENT, VERKTOY_CLIENT_2
@@ -43,22 +43,22 @@ V1_WITH_HPR = {
 
 
 @pytest.fixture(scope="module")
-def send_headers(tokens) -> dict[str, str]:  # noqa: ANN001
+def send_headers(tokens) -> dict[str, str]:
     return tokens.bearer("verktoysendtilinnbygger", VERKTOY_CLIENT)
 
 
 @pytest.fixture(scope="module")
-def other_vendor(tokens) -> dict[str, str]:  # noqa: ANN001
+def other_vendor(tokens) -> dict[str, str]:
     return tokens.bearer("verktoysendtilinnbygger", VERKTOY_CLIENT_2)
 
 
-def tasks(engine, tool: str, fnr: str = CITIZEN) -> list:  # noqa: ANN001
+def tasks(engine, tool: str, fnr: str = CITIZEN) -> list:
     with db.read(engine) as conn:
         query = sa.select(verktoy_oppgave).where(verktoy_oppgave.c.verktoy_id == tool, verktoy_oppgave.c.innbygger_fnr == fnr)
         return conn.execute(query).all()
 
 
-def inactive_citizen(engine) -> str:  # noqa: ANN001
+def inactive_citizen(engine) -> str:
     """A citizen in the registry without the Helsenorge consent and without anyone acting for them."""
     from helsebro.digitaltaktiv.status import statuses
 
@@ -69,7 +69,7 @@ def inactive_citizen(engine) -> str:  # noqa: ANN001
     return next(f for f in candidates if not found[f].digitalt_aktiv)
 
 
-def error(response, status: int, code: str) -> None:  # noqa: ANN001
+def error(response, status: int, code: str) -> None:
     assert response.status_code == status, response.text
     assert response.json()["Code"] == code
     assert set(response.json()) == {"Code", "Message"}
@@ -254,7 +254,7 @@ GUIDANCE = "/verktoy/v1/Veiledningstjeneste/"
 
 
 @pytest.fixture(scope="module")
-def guidance_headers(tokens) -> dict[str, str]:  # noqa: ANN001
+def guidance_headers(tokens) -> dict[str, str]:
     return tokens.bearer("verktoyadminveiledning", VERKTOY_CLIENT)
 
 

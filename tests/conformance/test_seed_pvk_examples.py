@@ -129,33 +129,33 @@ EXAMPLES = (
 
 
 @pytest.fixture(scope="module")
-def write_auth(tokens) -> dict[str, str]:  # noqa: ANN001
+def write_auth(tokens) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens.get('Personverninnstillinger_skriv', EPJ_CLIENT)}"}
 
 
 @pytest.fixture(scope="module")
-def read_auth(tokens) -> dict[str, str]:  # noqa: ANN001
+def read_auth(tokens) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens.get('Personverninnstillinger_les', EPJ_CLIENT)}"}
 
 
-def send(client, auth: dict[str, str], example: str):  # noqa: ANN001, ANN201
+def send(client, auth: dict[str, str], example: str):
     """POST the example's text as it stands, byte for byte (UTF-8), as a client pasting it would."""
     return client.post(SET, content=example.encode("utf-8"), headers={**auth, "Content-Type": "application/json"})
 
 
-def expect(response, instans: str) -> None:  # noqa: ANN001
+def expect(response, instans: str) -> None:
     assert response.status_code == 200, response.text
     assert response.json() == {"returKode": "ok", "instansEndret": instans}
 
 
-def status(client, auth: dict[str, str], guid: str, part: str) -> dict:  # noqa: ANN001
+def status(client, auth: dict[str, str], guid: str, part: str) -> dict:
     body = {"innbyggerFnr": SEED_CITIZEN, "definisjonGuid": guid, "partKode": part}
     response = client.post(STATUS, json=body, headers=auth)
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def restriction_of(engine) -> dict | None:  # noqa: ANN001
+def restriction_of(engine) -> dict | None:
     with db.read(engine) as conn:
         row = conn.execute(
             sa.select(pvk_innstilling.c.aktiv, pvk_innstilling.c.metadata).where(
@@ -165,7 +165,7 @@ def restriction_of(engine) -> dict | None:  # noqa: ANN001
     return None if row is None else {"aktiv": row.aktiv, "metadata": row.metadata}
 
 
-def history_count(engine) -> int:  # noqa: ANN001
+def history_count(engine) -> int:
     with db.read(engine) as conn:
         query = sa.select(sa.func.count()).select_from(pvk_historikk).where(pvk_historikk.c.innbygger_fnr == SEED_CITIZEN)
         return conn.execute(query).scalar_one()
@@ -180,7 +180,7 @@ def test_the_examples_are_not_strict_json_as_printed():
     assert bodies.repair_json(SEED_WITHDRAW_CONSENT)[1] == (bodies.REPAIRED_QUOTES,)
 
 
-def test_seed_consent_examples_in_sequence(client, engine, write_auth, read_auth, fresh_data):  # noqa: ANN001
+def test_seed_consent_examples_in_sequence(client, engine, write_auth, read_auth, fresh_data):
     first = send(client, write_auth, SEED_NEW_CONSENT)
     expect(first, "endret")
     assert "typographic quotes" in first.headers[WARNING] and "trailing comma" in first.headers[WARNING]
@@ -197,20 +197,20 @@ def test_seed_consent_examples_in_sequence(client, engine, write_auth, read_auth
     assert history_count(engine) == 1 + 2  # the HN consent of the default data, then two changes
 
 
-def test_seed_withdrawal_of_a_consent_never_given_is_ikke_endret(client, engine, write_auth, fresh_data):  # noqa: ANN001
+def test_seed_withdrawal_of_a_consent_never_given_is_ikke_endret(client, engine, write_auth, fresh_data):
     before = history_count(engine)
     expect(send(client, write_auth, SEED_WITHDRAW_CONSENT), "ikkeEndret")  # "det fantes ingen instans"
     assert history_count(engine) == before
 
 
-def test_seed_reservation_examples_in_sequence(client, write_auth, read_auth, fresh_data):  # noqa: ANN001
+def test_seed_reservation_examples_in_sequence(client, write_auth, read_auth, fresh_data):
     expect(send(client, write_auth, SEED_NEW_RESERVATION), "endret")
     assert status(client, read_auth, PDMR_RESERVATION, "PDMR")["aktiv"] is True
     expect(send(client, write_auth, SEED_DELETE_RESERVATION), "endret")
     assert status(client, read_auth, PDMR_RESERVATION, "PDMR")["aktiv"] is False
 
 
-def test_seed_access_restriction_examples_in_sequence(client, engine, write_auth, fresh_data):  # noqa: ANN001
+def test_seed_access_restriction_examples_in_sequence(client, engine, write_auth, fresh_data):
     named = [{"nummer": "4128168", "navn": "Linda Ingrid Telle"}, {"nummer": "1234567", "navn": "Per Olsen"}]
     expect(send(client, write_auth, SEED_NEW_ACCESS_RESTRICTION), "endret")
     assert restriction_of(engine) == {"aktiv": True, "metadata": {"detaljertAngivelse": {"navngittHelseperson": named}}}
@@ -227,7 +227,7 @@ def test_seed_access_restriction_examples_in_sequence(client, engine, write_auth
     assert restriction_of(engine) == {"aktiv": False, "metadata": None}
 
 
-def test_answer_matches_the_seed_response_example_except_its_casing(client, write_auth, fresh_data):  # noqa: ANN001
+def test_answer_matches_the_seed_response_example_except_its_casing(client, write_auth, fresh_data):
     send(client, write_auth, SEED_NEW_CONSENT)
     answer = send(client, write_auth, SEED_NEW_CONSENT)  # "samtykket var allerede registrert"
     repaired, _ = bodies.repair_json(SEED_RESPONSE_EXAMPLE)

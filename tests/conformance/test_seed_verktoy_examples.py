@@ -69,7 +69,7 @@ SEED_FIELDS: dict[str, tuple[type, ...]] = {
 
 
 @pytest.fixture(scope="module")
-def auth(tokens) -> dict[str, str]:  # noqa: ANN001
+def auth(tokens) -> dict[str, str]:
     return tokens.bearer()
 
 

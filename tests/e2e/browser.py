@@ -41,7 +41,7 @@ def launch() -> Iterator:
             browser.close()
 
 
-def tab_to(page, target, limit: int = 250) -> None:  # noqa: ANN001
+def tab_to(page, target, limit: int = 250) -> None:
     """Presses Tab until ``target`` has the focus: proves it is reachable by keyboard, in the page's order."""
     for _ in range(limit):
         page.keyboard.press("Tab")
@@ -50,7 +50,7 @@ def tab_to(page, target, limit: int = 250) -> None:  # noqa: ANN001
     pytest.fail(f"never reached by Tab: {target}")
 
 
-def assert_no_horizontal_scroll(page) -> None:  # noqa: ANN001
+def assert_no_horizontal_scroll(page) -> None:
     viewport = page.viewport_size["width"]
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= viewport, f"{page.url} scrolls sideways: {width}px wide at {viewport}px"

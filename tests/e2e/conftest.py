@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -38,15 +39,24 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_healthy(process: subprocess.Popen, base_url: str, log: Path, seconds: float = 60, poll: float = 0.2) -> float:
+# How long a started server may take to answer /healthz: a bound, not a figure. On a quiet machine start-up takes
+# a few seconds; on a loaded 2-core CI machine (migrations, data load, several processes starting at once) 35-60 s
+# has been seen, so the bound is generous.
+STARTUP_SECONDS = 180
+
+
+def wait_until_healthy(
+    process: subprocess.Popen, base_url: str, log: Path, seconds: float = STARTUP_SECONDS, poll: float = 0.2,
+    verify: ssl.SSLContext | bool = True,
+) -> float:
     """Wait for a started ``helsebro serve`` to answer /healthz; fails the test with its log if it exits or
-    takes longer than ``seconds``. Returns how long it took."""
+    takes longer than ``seconds``. Returns how long it took. ``verify``: httpx's (a CA file for HTTPS)."""
     started = time.monotonic()
     while True:
         if process.poll() is not None:
             pytest.fail(f"helsebro serve exited with {process.returncode}:\n{log.read_text()[-3000:]}")
         try:
-            if httpx.get(base_url + "/healthz", timeout=1).status_code == 200:
+            if httpx.get(base_url + "/healthz", timeout=1, verify=verify).status_code == 200:
                 return time.monotonic() - started
         except httpx.HTTPError:
             pass
@@ -55,7 +65,10 @@ def wait_until_healthy(process: subprocess.Popen, base_url: str, log: Path, seco
         time.sleep(poll)
 
 
-def start_server(data_dir: Path, extra_env: dict[str, str]) -> Iterator[LiveServer]:
+def start_server(
+    data_dir: Path, extra_env: dict[str, str], serve_args: tuple[str, ...] = (), verify: ssl.SSLContext | bool = True
+) -> Iterator[LiveServer]:
+    """``helsebro serve [serve_args]`` on a free port; with ``--tls`` on https, checked with ``verify``."""
     port = free_port()
     env = {
         **os.environ,
@@ -66,10 +79,10 @@ def start_server(data_dir: Path, extra_env: dict[str, str]) -> Iterator[LiveServ
     }
     log = data_dir / "server.log"
     with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "helsebro", "serve"], env=env, stdout=out, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
+        process = subprocess.Popen([sys.executable, "-m", "helsebro", "serve", *serve_args], env=env, stdout=out, stderr=subprocess.STDOUT)
+    base_url = f"{'https' if '--tls' in serve_args else 'http'}://127.0.0.1:{port}"
     try:
-        wait_until_healthy(process, base_url, log, seconds=90)
+        wait_until_healthy(process, base_url, log, verify=verify)
         yield LiveServer(base_url, env, log)
     finally:
         process.terminate()
@@ -80,7 +93,7 @@ def start_server(data_dir: Path, extra_env: dict[str, str]) -> Iterator[LiveServ
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:  # noqa: ANN001
+def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("live")
     if request.param == "sqlite":
         yield from start_server(data_dir, {})
@@ -90,6 +103,6 @@ def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:  # noqa: ANN
 
 
 @pytest.fixture()
-def chromium():  # noqa: ANN201
+def chromium():
     """Headless Debian Chromium for the pages' browser tests (tests/e2e/browser.py)."""
     yield from browser.launch()

@@ -22,21 +22,21 @@ SOVNSKOLEN = "5e2d9c7a-0b61-4f3e-a8d4-7c19b3e62f80"  # "Søvnskolen", owned by t
 KOLS_URL = "https://kols.innlandsdal.example.no/hjemme"
 
 
-def send(live_server, token: str, path: str, body: dict) -> None:  # noqa: ANN001
+def send(live_server, token: str, path: str, body: dict) -> None:
     response = httpx.post(live_server.base_url + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)
     assert response.status_code == 200, response.text
 
 
-def assert_focus_is_visible(target) -> None:  # noqa: ANN001
+def assert_focus_is_visible(target) -> None:
     style = target.evaluate("e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth, s.boxShadow]; }")
     assert style[0] != "none" and style[1] != "0px" and style[2] != "none", style
 
 
-def database_of(live_server) -> str:  # noqa: ANN001
+def database_of(live_server) -> str:
     return "postgresql" if live_server.env.get("HELSEBRO_DATABASE_URL", "").startswith("postgres") else "sqlite"
 
 
-def test_citizen_logs_in_accepts_and_declines_with_the_keyboard_on_a_phone(live_server, chromium, artifacts_dir):  # noqa: ANN001
+def test_citizen_logs_in_accepts_and_declines_with_the_keyboard_on_a_phone(live_server, chromium, artifacts_dir):
     from playwright.sync_api import expect
 
     marker = secrets.token_hex(4)

@@ -53,7 +53,7 @@ def _poll_until(url: str, processes: list) -> set[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path, tmp_path_factory):  # noqa: ANN001, ANN201
+def database(request, tmp_path, tmp_path_factory):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'feed.sqlite'}"
         migrate.upgrade(create_engine(url))

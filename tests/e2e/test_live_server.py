@@ -8,10 +8,10 @@ import time
 import httpx
 from authlib.integrations.httpx_client import OAuth2Client
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
+from joserfc.jwk import ECKey
 
 from helsebro.auth.client_side import dpop_proof
 from helsebro.testdata import loader
-from joserfc.jwk import ECKey
 
 SEED_LIST = (
     "/verktoy/v1/SelvstendigVerktoy?Fagomrader=2&Malgrupper=2&Sprak=1&KanLeggesTilAvInnbygger=false"

@@ -155,9 +155,9 @@ def test_operator_logs_in_with_the_keyboard_and_reads_every_page(live_server, ch
     assert_masked(page, *numbers)
     follow_by_keyboard(page, letter_row.get_by_role("link", name=tittel))
     expect(page.get_by_role("heading", level=1)).to_have_text(tittel)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a bound, not a figure: the server's worker on a loaded machine
     while "VARSLET" not in page.locator("table.tidslinje").inner_text():
-        assert time.monotonic() < deadline, "the letter was not delivered within 60 s"
+        assert time.monotonic() < deadline, "the letter was not delivered within 180 s"
         time.sleep(1)
         page.reload()
     steps = page.locator("table.tidslinje tbody th").all_inner_texts()

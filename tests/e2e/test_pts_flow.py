@@ -67,7 +67,7 @@ def exchange_over_http(base_url: str, user_token: str, key: ECKey) -> dict:
     return response.json()
 
 
-def server_engine(live_server):  # noqa: ANN001, ANN201
+def server_engine(live_server):
     settings = Settings(data_dir=Path(live_server.env["HELSEBRO_DATA_DIR"]), database_url=live_server.env.get("HELSEBRO_DATABASE_URL", ""))
     return create_engine(settings.resolved_database_url())
 
@@ -90,7 +90,7 @@ def test_a_professional_restricts_and_checks_access_through_token_exchange(live_
     })
     assert created.status_code == 201, created.text
 
-    answered = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    answered = dt.datetime.now(dt.UTC).replace(microsecond=0)
     associated = pts.post(SAFETY + "/associate-parent", {
         "patientSafetyObject": {"person": {"offId": off_id}, "confidentialObjectId": report},
         "parentConfidentialObjectId": requisition,

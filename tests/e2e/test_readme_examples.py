@@ -19,7 +19,13 @@ from pathlib import Path
 import pytest
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-SECTIONS = ("Try it with curl", "Walk through every family with curl")
+SECTIONS = (
+    "Try it with curl",
+    "Walk through every family with curl",
+    "Your own identifiers, one entry at a time",
+    "Steering the test environment",
+    "HelseID professional login with curl",
+)
 README_BASE_URL = "http://127.0.0.1:8080"
 EXPECTED = "# →"
 ANYTHING = "…"
@@ -119,6 +125,9 @@ def reader(live_server, tmp_path_factory):
     shim = bin_dir / "helsebro"
     shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m helsebro "$@"\n')
     shim.chmod(0o755)
+    python = bin_dir / "python"  # the SvarUt block signs its Maskinporten grant with the Python client
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
     env = {**live_server.env, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", "NO_COLOR": "1"}
     yield live_server.base_url, home, env
     live_server.cli("reset", "--yes")

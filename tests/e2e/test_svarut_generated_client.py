@@ -45,7 +45,7 @@ STATUS_SPEC = REFERENCE / "forsendelse-status-api-v3.json"
 SEND_PACKAGE, STATUS_PACKAGE = "ks_svarut_send", "ks_svarut_status"
 ORGANISATION = "913748263"  # in Enhetsregisteret, not a SvarInn receiver: delivered in Altinn
 FIRST_STATUSES = {"MOTTATT", "AKSEPTERT"}
-MOVE_ON_SECONDS = 30  # the server's default step is 2 s
+MOVE_ON_SECONDS = 120  # the server's default step is 2 s; a bound for a loaded machine, not a figure
 
 
 @dataclass

@@ -71,7 +71,7 @@ def citizen_accepts_on_the_citizen_pages(http: httpx.Client) -> str:
     return http.get(accepted.headers["location"]).text
 
 
-def task_status_in_the_database(live_server) -> str:  # noqa: ANN001
+def task_status_in_the_database(live_server) -> str:
     env = live_server.env
     settings = Settings(data_dir=env["HELSEBRO_DATA_DIR"], database_url=env.get("HELSEBRO_DATABASE_URL", ""))
     engine = create_engine(settings.resolved_database_url())
@@ -86,7 +86,7 @@ def task_status_in_the_database(live_server) -> str:  # noqa: ANN001
         engine.dispose()
 
 
-def test_send_then_login_then_accept_then_behandler(live_server):  # noqa: ANN001
+def test_send_then_login_then_accept_then_behandler(live_server):
     base = live_server.base_url
     system_token = live_server.cli("token", "-s", "verktoysendtilinnbygger").stdout.strip()
 

@@ -36,7 +36,7 @@ class Credentials:
     _cache: dict[str, str] = field(default_factory=dict)
     _pts: tuple[str, ECKey] | None = None
 
-    def _token(self, name: str, fetch) -> str:  # noqa: ANN001
+    def _token(self, name: str, fetch) -> str:
         if name not in self._cache:
             self._cache[name] = fetch()
         return self._cache[name]
@@ -44,7 +44,7 @@ class Credentials:
     def helseid(self, scope: str, client_id: str) -> str:
         return self._token(f"helseid:{client_id}:{scope}", lambda: TokenHelper(self.client, PUBLIC_URL).get(scope, client_id))
 
-    def pts(self, app) -> tuple[str, ECKey]:  # noqa: ANN001
+    def pts(self, app) -> tuple[str, ECKey]:
         if self._pts is None:
             key = ECKey.generate_key("P-256", private=True)
             response = exchange(TokenHelper(self.client, PUBLIC_URL), user_token(app), dpop_key=key)
@@ -52,7 +52,7 @@ class Credentials:
             self._pts = (response.json()["access_token"], key)
         return self._pts
 
-    def headers_for(self, app, method: str, path: str) -> dict[str, str]:  # noqa: ANN001
+    def headers_for(self, app, method: str, path: str) -> dict[str, str]:
         """The headers a good client sends to ``path`` (already formatted, without the query)."""
         if path.startswith("/pts/"):
             token, key = self.pts(app)

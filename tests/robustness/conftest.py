@@ -11,5 +11,5 @@ from tests.conftest import make_settings
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, engine: sa.Engine, tmp_path_factory):  # noqa: ANN001, ANN201
+def app(database_url: str, engine: sa.Engine, tmp_path_factory):
     return create_app(make_settings(database_url, data_dir=tmp_path_factory.mktemp("robustness-data")), engine)

@@ -23,7 +23,7 @@ FIKS_ERROR_KEYS = {"timestamp", "status", "error", "errorId", "path", "originalP
 PTS_BASE = "/pts/v0.5/access-restrictions/patient-safety"
 
 
-def assert_helsenorge_error(response, status: int) -> dict:  # noqa: ANN001
+def assert_helsenorge_error(response, status: int) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json"), response.headers["content-type"]
     body = response.json()
@@ -32,7 +32,20 @@ def assert_helsenorge_error(response, status: int) -> dict:  # noqa: ANN001
     return body
 
 
-def assert_problem(response, status: int) -> dict:  # noqa: ANN001
+def assert_pvk_error(response, status: int) -> dict:
+    """PVK's business errors (400) and failures (5xx) as NORPREG's PVKBroker reads them; its 401/403/404 are
+    Helsenorge's."""
+    if status != 400 and status < 500:
+        return assert_helsenorge_error(response, status)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json"), response.headers["content-type"]
+    body = response.json()
+    assert isinstance(body, dict) and set(body) == {"code", "message", "errorCategory"}, body
+    assert all(isinstance(body[name], str) and body[name] for name in body), body
+    return body
+
+
+def assert_problem(response, status: int) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json", response.headers["content-type"]
     body = response.json()
@@ -40,16 +53,18 @@ def assert_problem(response, status: int) -> dict:  # noqa: ANN001
     return body
 
 
-def assert_fiks_error(response, status: int) -> dict:  # noqa: ANN001
+def assert_fiks_error(response, status: int) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json"), response.headers["content-type"]
     body = response.json()
-    assert set(body) == FIKS_ERROR_KEYS, body
+    assert FIKS_ERROR_KEYS - {"errorJson"} <= set(body) <= FIKS_ERROR_KEYS, body
     assert body["status"] == status and body["message"] and body["errorCode"], body
+    # errorJson: left out when empty, else field -> message (KS's client reads Map<String, String>)
+    assert "errorJson" not in body or (isinstance(body["errorJson"], dict) and body["errorJson"]), body
     return body
 
 
-def assert_auth_error(family: str, response, status: int) -> None:  # noqa: ANN001
+def assert_auth_error(family: str, response, status: int) -> None:
     """401/403 in the family's format: Helsenorge and the operator API with the fixed SEC bodies."""
     if family in ("pts",):
         assert_problem(response, status)
@@ -69,7 +84,7 @@ class Family:
     params: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)  # besides the token's
 
-    def request(self, client, auth: dict[str, str]):  # noqa: ANN001, ANN201
+    def request(self, client, auth: dict[str, str]):
         kwargs: dict[str, Any] = {"params": self.params, "headers": {**self.headers, **auth}}
         if self.body is not None:
             kwargs["json"] = self.body
@@ -96,23 +111,23 @@ def _real_claims(token: str) -> Callable[[], dict]:
     return lambda: with_claims(claims, jti=secrets.token_hex(16))
 
 
-def helseid_token(client, scope: str, client_id: str) -> str:  # noqa: ANN001
+def helseid_token(client, scope: str, client_id: str) -> str:
     return TokenHelper(client, PUBLIC_URL).get(scope, client_id)
 
 
-def maskinporten_token(client) -> str:  # noqa: ANN001
+def maskinporten_token(client) -> str:
     response = client.post("/maskinporten/token", data=token_form(jwt_grant()))
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
 
 
-def operator_token(client) -> str:  # noqa: ANN001
+def operator_token(client) -> str:
     response = client.post("/helseid/connect/token", data=OPERATOR_FORM)
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
 
 
-def target_for(name: str, app, client) -> Target:  # noqa: ANN001
+def target_for(name: str, app, client) -> Target:
     """The attack target of a family: claims of a real token the family's way (PTS: a system token)."""
     family = FAMILIES[name]
     url = PUBLIC_URL + family.path

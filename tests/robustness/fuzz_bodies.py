@@ -107,7 +107,7 @@ def _raw(parts: list[Part], boundary: str) -> bytes:
 
 
 @st.composite
-def broken_multipart(draw, metadata: dict, filnavn: str) -> tuple[str, bytes]:  # noqa: ANN001
+def broken_multipart(draw, metadata: dict, filnavn: str) -> tuple[str, bytes]:
     """(Content-Type, body) of a send that must be refused: one thing broken at a time."""
     boundary = "helsebrofuzz" + str(draw(st.integers(min_value=0, max_value=10**6)))
     content_type = f"multipart/form-data; boundary={boundary}"

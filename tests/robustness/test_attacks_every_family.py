@@ -17,11 +17,11 @@ pytestmark = pytest.mark.usefixtures("engine")
 
 
 @pytest.fixture(scope="module")
-def targets(app, client) -> dict[str, Target]:  # noqa: ANN001
+def targets(app, client) -> dict[str, Target]:
     return {name: target_for(name, app, client) for name in FAMILIES}
 
 
-def got_in(response) -> bool:  # noqa: ANN001
+def got_in(response) -> bool:
     """Past the token check: anything but the guard's 401/403 (the bodies here may be refused later)."""
     return response.status_code not in (401, 403) and response.status_code < 500
 

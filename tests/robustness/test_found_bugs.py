@@ -24,7 +24,7 @@ AWKWARD_SEGMENT = "ø\u00ad\x03\n?#\U000d8b14"
 
 
 @pytest.fixture(scope="module")
-def pts_token(app, tokens) -> tuple[str, ECKey]:  # noqa: ANN001
+def pts_token(app, tokens) -> tuple[str, ECKey]:
     key = ECKey.generate_key("P-256", private=True)
     response = exchange(tokens, user_token(app), dpop_key=key)
     assert response.status_code == 200, response.text

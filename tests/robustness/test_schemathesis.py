@@ -23,7 +23,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from helsebro import db
 from helsebro.app import create_app
+from helsebro.steering import clock, faults
 from helsebro.testdata import loader
 from tests.conftest import make_settings
 from tests.robustness.auth import Credentials
@@ -48,14 +50,14 @@ schema = schemathesis.openapi.from_dict(openapi_document(), config=CONFIG)
 
 
 @pytest.fixture(scope="module", autouse=True)
-def restored_afterwards(app, engine) -> Iterator[None]:  # noqa: ANN001
+def restored_afterwards(app, engine) -> Iterator[None]:
     yield
     loader.reset(engine)
-    app.state.services.catalog.invalidate()
+    app.state.services.state["verktoy"].invalidate()
 
 
 @pytest.fixture(scope="module")
-def credentials(client) -> Credentials:  # noqa: ANN001
+def credentials(client) -> Credentials:
     return Credentials(client)
 
 
@@ -65,10 +67,17 @@ def test_the_document_is_the_one_the_app_serves(client):
 
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_openapi(case, app, credentials):
+def test_api_conforms_to_its_openapi(case, app, engine, credentials):
     path = urlsplit(case.formatted_path).path
     supplied = credentials.headers_for(app, case.method.upper(), path)
     case.headers = {**(case.headers or {}), **supplied}
+    # Every case starts without injected faults: one left by an earlier case or test (run 1 of the flake hunt,
+    # seed 101, PostgreSQL: a Verktøy "feil" fault stayed and every later Verktøy case got 500 PVS-000204).
+    faults.clear(engine)
     response = case.call_and_validate(checks=CHECKS, app=app)
+    if path.startswith("/operator/api/v1/klokke"):  # a moved clock would expire the tokens of every later case
+        with db.write(engine) as conn:
+            clock.reset(conn)
+        clock.after_reset(engine)
     if supplied:  # the good token gets past the guard, whatever else is wrong with the request
         assert response.status_code != 401, response.text

@@ -8,11 +8,11 @@ import stat
 
 import pytest
 
-from helsebro.tokens_cli import ensure_dpop_key
+from helsebro.cli.tokens import ensure_dpop_key
 
 
 @pytest.fixture()
-def open_umask():  # noqa: ANN201
+def open_umask():
     old = os.umask(0o022)  # the usual default: new files 0644
     yield
     os.umask(old)

@@ -72,3 +72,14 @@ def test_uvicorns_error_traceback_has_no_fnr():
         logger.removeHandler(handler)
     assert "no citizen" in out.getvalue() and "Exception in ASGI application" in out.getvalue()
     assert "12048645510" not in out.getvalue()
+
+
+def test_log_lines_go_to_stderr_so_a_commands_stdout_stays_its_output(capsys):
+    """`helsebro openapi > doc.json` must hold the document alone, whatever the server logs while building it."""
+    from helsebro.logs import configure
+
+    configure("info")
+    structlog.get_logger("t").warning("server clock not readable")
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "server clock not readable" in captured.err

@@ -10,11 +10,11 @@ from helsebro.auth import passwords
 
 
 @pytest.fixture()
-def scrypt_calls(monkeypatch):  # noqa: ANN001, ANN201
+def scrypt_calls(monkeypatch):
     calls = []
     real = hashlib.scrypt
 
-    def counting(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 

@@ -16,7 +16,7 @@ from helsebro.pts.privacy_rules import ObjectScope, PrivacyTerms, SubjectScope
 from helsebro.pts.safety_rules import Restriction
 from helsebro.pts.values import ObjectId
 
-NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 V05, V04 = versions.V05, versions.V04
 OFF_ID = "12048645510"
 GUID = "5ede44e1-6f1a-4c2b-9d3e-0a1b2c3d4e5f"
@@ -32,14 +32,14 @@ def safety(code: str = "NORU", kind: str = "Rekvisisjon", **fields: Any) -> dict
     return lower_keys({k: v for k, v in body.items() if v is not None})
 
 
-def problem_of(call) -> ProblemError:  # noqa: ANN001
+def problem_of(call) -> ProblemError:
     with pytest.raises(ProblemError) as caught:
         call()
     assert caught.value.status == 400
     return caught.value
 
 
-def assert_message(call, field: str, message: str) -> None:  # noqa: ANN001
+def assert_message(call, field: str, message: str) -> None:
     problem = problem_of(call)
     assert message in problem.errors[field], problem.errors
     if sum(len(m) for m in problem.errors.values()) == 1:
@@ -201,7 +201,7 @@ def associate(**fields: Any) -> dict[str, Any]:
 def test_associate_parent_reads_its_body():
     command = safety_rules.parse_associate(associate(), V05)
     assert command.parent == ObjectId("Rekvisisjon", GUID)
-    assert command.delay_from_time == dt.datetime(2026, 11, 23, 8, tzinfo=dt.timezone.utc)
+    assert command.delay_from_time == dt.datetime(2026, 11, 23, 8, tzinfo=dt.UTC)
 
 
 def test_associate_parent_refuses_a_delay_and_itself_as_parent_and_a_bad_cause():
@@ -213,7 +213,7 @@ def test_associate_parent_refuses_a_delay_and_itself_as_parent_and_a_bad_cause()
 
 
 def test_derive_from_days_counts_from_delay_from_time():
-    start = dt.datetime(2026, 11, 23, 8, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 11, 23, 8, tzinfo=dt.UTC)
     child = safety_rules.derive_child(Restriction("NORU", delay_days=14, cause="Manual"), start)
     assert child == Restriction("NORU", delay_delivery_until=start + dt.timedelta(days=14), delay_from_time=start, cause="Derived")
 
@@ -239,7 +239,7 @@ def test_derive_needs_delay_from_time_with_days():
 
 
 def test_derive_past_the_end_of_time_is_forever():
-    child = safety_rules.derive_child(Restriction("NORU", delay_days=36500), dt.datetime(9990, 1, 1, tzinfo=dt.timezone.utc))
+    child = safety_rules.derive_child(Restriction("NORU", delay_days=36500), dt.datetime(9990, 1, 1, tzinfo=dt.UTC))
     assert child.withheld_forever
 
 
@@ -309,8 +309,8 @@ def test_privacy_status():
 
 def test_an_open_ended_time_range():
     scope = privacy_rules.parse_create(privacy(objectScope={"type": "TimeRange", "from": "2025-01-01T00:00:00Z"}), NOW).object_scope
-    assert scope.covers(dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)) is True
-    assert scope.covers(dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)) is False
+    assert scope.covers(dt.datetime(2030, 1, 1, tzinfo=dt.UTC)) is True
+    assert scope.covers(dt.datetime(2024, 1, 1, tzinfo=dt.UTC)) is False
     assert scope.covers(None) is None
 
 

@@ -34,7 +34,7 @@ PTS_SCOPE = "nhn:pts/api"
 
 
 @pytest.fixture(scope="module")
-def context(tmp_path_factory) -> Iterator[grants.TokenContext]:  # noqa: ANN001
+def context(tmp_path_factory) -> Iterator[grants.TokenContext]:
     path: Path = tmp_path_factory.mktemp("exchange") / "db.sqlite"
     engine = create_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)

@@ -18,7 +18,7 @@ from helsebro.personvern import bodies, fields, inputs, metadata, service
 from helsebro.personvern.bodies import REPAIRED_QUOTES, REPAIRED_TRAILING_COMMA
 from helsebro.personvern.service import Definition, Setting
 
-NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 NFS = "3fe2a80a-4200-42e2-817b-da8a6236708a"
 
 
@@ -43,7 +43,7 @@ def code_of(error: pytest.ExceptionInfo[HelsenorgeError]) -> str:
         ('{"t": “with " inside”}', '{"t": "with \\" inside"}', (REPAIRED_QUOTES,)),
     ],
 )
-def test_repairs(text, repaired, repairs):  # noqa: ANN001
+def test_repairs(text, repaired, repairs):
     assert bodies.repair_json(text) == (repaired, repairs)
 
 
@@ -56,7 +56,7 @@ def test_repairs(text, repaired, repairs):  # noqa: ANN001
         '["“", "”"]',
     ],
 )
-def test_text_inside_json_strings_is_never_touched(text):  # noqa: ANN001
+def test_text_inside_json_strings_is_never_touched(text):
     assert bodies.repair_json(text) == (text, ())
 
 
@@ -98,7 +98,7 @@ def test_parse_body_accepts_a_utf8_byte_order_mark():
     "raw",
     [b"", b" \n", b"\xff\xfe", b"[]", b"null", b"1", b"{'a': 1}", b'{"a": 1,,}', b'{"a": NaN}', '{"a": “x}'.encode()],
 )
-def test_parse_body_refuses_what_is_not_a_json_object(raw):  # noqa: ANN001
+def test_parse_body_refuses_what_is_not_a_json_object(raw):
     with pytest.raises(HelsenorgeError) as error:
         bodies.parse_body(raw)
     assert code_of(error) == "EPVK-101501" and error.value.status == 400
@@ -125,24 +125,24 @@ def test_parse_setting_change_minimal():
 
 
 @pytest.mark.parametrize("guid", [NFS, NFS.upper(), NFS.replace("-", ""), "{" + NFS + "}", "(" + NFS + ")", f" {NFS} "])
-def test_guid_forms_dotnet_accepts(guid):  # noqa: ANN001
+def test_guid_forms_dotnet_accepts(guid):
     assert fields.parse_definition_guid(guid) == NFS
 
 
 @pytest.mark.parametrize("guid", ["", "x", "urn:uuid:" + NFS, NFS + "0", NFS.replace("a", "g"), "３fe2a80a-4200-42e2-817b-da8a6236708a"])
-def test_guid_forms_refused(guid):  # noqa: ANN001
+def test_guid_forms_refused(guid):
     with pytest.raises(HelsenorgeError) as error:
         fields.parse_definition_guid(guid)
     assert code_of(error) == "EPVK-101500"
 
 
 @pytest.mark.parametrize("type_pi", ["samtykke", "Samtykke", "SAMTYKKE", " samtykke "])
-def test_type_pi_is_case_insensitive(type_pi):  # noqa: ANN001
+def test_type_pi_is_case_insensitive(type_pi):
     assert inputs.parse_setting_change(body(typePi=type_pi), NOW).type_pi == "samtykke"
 
 
 @pytest.mark.parametrize("fnr", ["1204864551", "120486455100", "1204864551a", "１２０４８６４５５１０"])
-def test_fnr_must_have_eleven_ascii_digits(fnr):  # noqa: ANN001
+def test_fnr_must_have_eleven_ascii_digits(fnr):
     with pytest.raises(HelsenorgeError) as error:
         inputs.parse_setting_change(body(innbyggerFnr=fnr), NOW)
     assert code_of(error) == "EPVK-101504" and "11 sifre" in error.value.message
@@ -150,7 +150,7 @@ def test_fnr_must_have_eleven_ascii_digits(fnr):  # noqa: ANN001
 
 def test_tidspunkt_forms():
     parse = lambda value: inputs.parse_setting_change(body(tidspunkt=value), NOW).set_at  # noqa: E731
-    utc = dt.timezone.utc
+    utc = dt.UTC
     assert parse("2023-12-07T08:05:39Z") == dt.datetime(2023, 12, 7, 8, 5, 39, tzinfo=utc)
     assert parse("2023-12-07T09:05:39+01:00") == dt.datetime(2023, 12, 7, 8, 5, 39, tzinfo=utc)
     assert parse("2023-12-07T08:05:39") == dt.datetime(2023, 12, 7, 8, 5, 39, tzinfo=utc)  # no offset: UTC
@@ -186,7 +186,7 @@ def test_tidspunkt_in_the_future_beyond_the_tolerance_is_refused():
         ({"signertBevisMimeType": "application pdf", "signertBevisInnhold": "YWJj"}, "EPVK-101511"),
     ],
 )
-def test_setting_change_errors(changes, code):  # noqa: ANN001
+def test_setting_change_errors(changes, code):
     with pytest.raises(HelsenorgeError) as error:
         inputs.parse_setting_change(body(**changes), NOW)
     assert code_of(error) == code and error.value.status == 400
@@ -201,7 +201,7 @@ def test_proof_is_kept_as_received():
     ("value", "ok"),
     [("YWJj", True), ("YWI=", True), ("YW\r\nJj", True), ("", False), ("YWJ", False), ("YWJj=", False), ("YW*j", False), ("YWJj-_==", False)],
 )
-def test_base64(value, ok):  # noqa: ANN001
+def test_base64(value, ok):
     assert fields.is_base64(value) is ok
 
 
@@ -244,7 +244,7 @@ def test_time_limits_canonical_form():
         ({"tidsbegrensning": {"fratidspunkt": 2027}}, "samtykke", True, "EPVK-101503"),
     ],
 )
-def test_metadata_rule(raw, type_pi, aktiv, code):  # noqa: ANN001
+def test_metadata_rule(raw, type_pi, aktiv, code):
     with pytest.raises(HelsenorgeError) as error:
         metadata.parse_metadata(raw, type_pi, aktiv)
     assert code_of(error) == code
@@ -259,7 +259,7 @@ def test_metadata_rule(raw, type_pi, aktiv, code):  # noqa: ANN001
         (named(LINDA), "tilgangsbegrensning", False),
     ],
 )
-def test_metadata_not_needed(raw, type_pi, aktiv):  # noqa: ANN001
+def test_metadata_not_needed(raw, type_pi, aktiv):
     metadata.parse_metadata(raw, type_pi, aktiv)
 
 
@@ -267,7 +267,7 @@ def test_metadata_not_needed(raw, type_pi, aktiv):  # noqa: ANN001
 
 
 def setting(aktiv: bool, metadata: dict | None = None) -> Setting:
-    return Setting(1, aktiv, metadata, NOW, NOW)
+    return Setting(1, aktiv, metadata, NOW, NOW, 1)
 
 
 def canonical(*people: dict) -> dict:
@@ -289,7 +289,7 @@ def canonical(*people: dict) -> dict:
         (setting(True, {"tidsbegrensning": {"tilTidspunkt": "2027-01-01T00:00:00Z"}}), True, None, False),
     ],
 )
-def test_is_unchanged(current, aktiv, metadata, unchanged):  # noqa: ANN001
+def test_is_unchanged(current, aktiv, metadata, unchanged):
     assert service.is_unchanged(current, aktiv, metadata) is unchanged
 
 
@@ -307,7 +307,7 @@ def test_is_unchanged(current, aktiv, metadata, unchanged):  # noqa: ANN001
         (("NFS", "RF"), "rf", True),
     ],
 )
-def test_may_use_part(parts, part, allowed):  # noqa: ANN001
+def test_may_use_part(parts, part, allowed):
     assert service.may_use_part(parts, part) is allowed
 
 
@@ -337,7 +337,7 @@ def test_definition_query_defaults_and_case():
 
 
 @pytest.mark.parametrize("reference", ["-1", "1.5", "x", "٣", str(2**63)])
-def test_definition_query_paging_reference_refused(reference):  # noqa: ANN001
+def test_definition_query_paging_reference_refused(reference):
     with pytest.raises(HelsenorgeError) as error:
         inputs.parse_definition_query({"definisjonguid": [NFS], "partkode": ["NFS"], "pagingreference": [reference]})
     assert code_of(error) == "EPVK-101503"

@@ -23,14 +23,14 @@ from helsebro.svarut import validation
 from helsebro.svarut.multipart import MalformedMultipart, MultipartReader, boundary_of
 from tests.support_svarut import Part, load_specs, multipart, nhn_letter, organisation_letter, person_letter, print_letter
 
-NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 SCHEMA = {"person": "PersonForsendelse", "organisasjon": "OrganisasjonForsendelse", "print": "PrintForsendelse", "nhn": "NhnForsendelse"}
 EXAMPLES = {"person": person_letter, "organisasjon": organisation_letter, "print": print_letter, "nhn": nhn_letter}
 DELETE = object()
 
 
 @pytest.fixture(scope="module")
-def specs():  # noqa: ANN201
+def specs():
     return load_specs()
 
 
@@ -57,7 +57,7 @@ def problems(kind: str, letter: Any) -> list[tuple[str, str]]:
         validation.forsendelse(kind, raw, NOW)
     except FiksError as exc:
         assert exc.status == 400
-        return [(p["felt"], p["melding"]) for p in json.loads(exc.error_json or "[]")] or [("", exc.message)]
+        return list((exc.error_json or {}).items()) or [("", exc.message)]
     return []
 
 
@@ -301,7 +301,7 @@ def test_invalid_status_query_is_refused_as_the_spec_would(specs, body):
 
 
 async def _read_all(body: bytes, boundary: bytes, chunk: int) -> list[tuple[str | None, str | None, str | None, bytes]]:
-    async def chunks():  # noqa: ANN202
+    async def chunks():
         for start in range(0, len(body), chunk):
             yield body[start : start + chunk]
 
@@ -331,6 +331,27 @@ def test_multipart_reader_reads_rfc2231_filenames():
         b"--g\r\nContent-Disposition: form-data; name=\"f\"; filename*=UTF-8''%C3%A6%C3%B8%C3%A5.pdf\r\n\r\nx\r\n--g--\r\n"
     )
     assert asyncio.run(_read_all(body, b"g", 5)) == [("f", "æøå.pdf", None, b"x")]
+
+
+@pytest.mark.parametrize(
+    "disposition",
+    [
+        # An ASCII fallback first, as curl, requests/urllib3 with RFC 2231 and many Java clients write it ...
+        b"form-data; name=\"filer\"; filename=\"vedtak_aeoa.pdf\"; filename*=UTF-8''vedtak_%C3%A6%C3%B8%C3%A5.pdf",
+        # ... or after, and with the extended value split over continuations (RFC 2231 section 3)
+        b"form-data; name=\"filer\"; filename*0*=UTF-8''vedtak_%C3%A6; filename*1*=%C3%B8%C3%A5.pdf; filename=\"vedtak_aeoa.pdf\"",
+        b"form-data; filename*=utf-8'nb'vedtak_%C3%A6%C3%B8%C3%A5.pdf; name=\"filer\"; filename=\"vedtak_aeoa.pdf\"",
+    ],
+)
+def test_filename_star_wins_over_filename(disposition):
+    """RFC 7578 4.2 and RFC 6266 4.3: a part with both uses filename*."""
+    body = b"--g\r\nContent-Disposition: " + disposition + b"\r\nContent-Type: application/pdf\r\n\r\nx\r\n--g--\r\n"
+    assert asyncio.run(_read_all(body, b"g", 7)) == [("filer", "vedtak_æøå.pdf", "application/pdf", b"x")]
+
+
+def test_a_plain_filename_alone_is_taken_as_it_is():
+    body = b'--g\r\nContent-Disposition: form-data; name="filer"; filename="vedtak.pdf"\r\n\r\nx\r\n--g--\r\n'
+    assert asyncio.run(_read_all(body, b"g", 7)) == [("filer", "vedtak.pdf", None, b"x")]
 
 
 def test_multipart_reader_refuses_a_body_without_closing_boundary():

@@ -65,11 +65,11 @@ EXPECTED: dict[str, tuple[str, str]] = {
 
 
 @pytest.fixture(scope="module")
-def targets(app, client) -> dict[str, Target]:  # noqa: ANN001
+def targets(app, client) -> dict[str, Target]:
     return {name: target_for(name, app, client) for name in FAMILIES}
 
 
-def inspect(app, headers: dict[str, str], target: Target, **where: str) -> inspection.Report:  # noqa: ANN001
+def inspect(app, headers: dict[str, str], target: Target, **where: str) -> inspection.Report:
     where = where or {"url": target.url}
     guard = app.state.services.guard
     return asyncio.run(inspection.inspect(guard, headers.get("Authorization"), proof=headers.get("DPoP"), method=target.method, **where))
@@ -245,7 +245,7 @@ def test_a_good_client_token_at_the_operator_api_gets_the_routes_403(app, client
     assert line(report, "audience").status == FAILED  # still said: it is why the operator API refuses it
 
 
-def _odd_tokens(app, target: Target) -> list[tuple[str, dict[str, str]]]:  # noqa: ANN001
+def _odd_tokens(app, target: Target) -> list[tuple[str, dict[str, str]]]:
     from tests.attacks import proof, unsigned
 
     good = target.claims()

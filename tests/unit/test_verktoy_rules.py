@@ -67,7 +67,7 @@ def names(tools: list[Tool]) -> list[str]:
     return [t.navn for t in tools]
 
 
-def error_of(call, *args) -> HelsenorgeError:  # noqa: ANN001
+def error_of(call, *args) -> HelsenorgeError:
     with pytest.raises(HelsenorgeError) as caught:
         call(*args)
     return caught.value

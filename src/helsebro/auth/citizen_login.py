@@ -4,6 +4,10 @@ OpenID Connect authorization code flow with PKCE (S256 only). A code is single u
 is bound to its client, redirect URI and code challenge. Tokens carry ``sub``, a pairwise pseudonym (the
 same value as the PseudoId the Verktøy API gives that client for the citizen), and ``pid``, the
 fødselsnummer. No HTTP in here.
+
+The security level of the login is the ID token's ``acr``: ``Level4`` (BankID and the like, the default) or
+``Level3`` (MinID), as the citizen picks it on the test login page. A client that needs level 4 asks for it with
+``acr_values=Level4`` (ID-porten's ``idporten-loa-high`` is taken as the same); the page then offers no other.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from helsebro.auth.keys import KeyStore
 from helsebro.auth.minting import sign
 from helsebro.auth.scopes import HELSENORGE_AUDIENCE
 from helsebro.auth.tables import authorization_codes
+from helsebro.auth.token_endpoint import GrantHandler, TokenContext, TokenRequest, authenticate_client
 from helsebro.errors import OAuthError
 from helsebro.identifiers import fnr_problem
 from helsebro.pseudonyms import pseudo_id
@@ -32,6 +37,8 @@ from helsebro.registries.service import get_citizen
 
 CODE_SECONDS = 60
 SUPPORTED_SCOPES = ("openid", "profile", "helsenorge")
+LEVEL3, LEVEL4 = "Level3", "Level4"
+LEVELS = {LEVEL3: 3, LEVEL4: 4, "idporten-loa-substantial": 3, "idporten-loa-high": 4}
 
 
 class AuthorizeError(Exception):
@@ -52,6 +59,15 @@ class AuthorizeRequest:
     state: str | None
     nonce: str | None
     code_challenge: str
+    acr_values: str | None = None
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        """The levels the citizen may log in at: those asked for in ``acr_values`` (unknown values ignored, as
+        OpenID Connect allows), or both."""
+        asked = {LEVELS[v] for v in (self.acr_values or "").split() if v in LEVELS}
+        lowest = min(asked) if asked else 3
+        return (LEVEL4,) if lowest == 4 else (LEVEL4, LEVEL3)
 
     def as_params(self) -> dict[str, str]:
         params = {
@@ -62,7 +78,7 @@ class AuthorizeRequest:
             "code_challenge": self.code_challenge,
             "code_challenge_method": "S256",
         }
-        params.update({k: v for k, v in (("state", self.state), ("nonce", self.nonce)) if v is not None})
+        params.update({k: v for k, v in (("state", self.state), ("nonce", self.nonce), ("acr_values", self.acr_values)) if v is not None})
         return params
 
 
@@ -85,7 +101,10 @@ def validate_authorize(engine: sa.Engine, params: dict[str, str]) -> AuthorizeRe
     challenge = params.get("code_challenge", "")
     if params.get("code_challenge_method") != "S256" or not 43 <= len(challenge) <= 128:
         raise AuthorizeError("invalid_request", "PKCE kreves: code_challenge med code_challenge_method=S256", redirectable=True)
-    return AuthorizeRequest(client_id, redirect_uri, " ".join(scopes), params.get("state"), params.get("nonce"), challenge)
+    acr_values = params.get("acr_values") or None
+    if acr_values is not None and len(acr_values) > 200:
+        raise AuthorizeError("invalid_request", "acr_values er for lang", redirectable=True)
+    return AuthorizeRequest(client_id, redirect_uri, " ".join(scopes), params.get("state"), params.get("nonce"), challenge, acr_values)
 
 
 def form_token(secret: str, request: AuthorizeRequest) -> str:
@@ -94,7 +113,9 @@ def form_token(secret: str, request: AuthorizeRequest) -> str:
     return hmac.new(secret.encode(), ("login-form\x00" + text).encode(), hashlib.sha256).hexdigest()
 
 
-def issue_code(engine: sa.Engine, request: AuthorizeRequest, fnr: str) -> str:
+def issue_code(engine: sa.Engine, request: AuthorizeRequest, fnr: str, acr: str = LEVEL4) -> str:
+    if acr not in request.levels:
+        raise AuthorizeError("access_denied", f"innlogging på nivå {LEVELS.get(acr, acr)}, men klienten krever nivå 4", redirectable=False)
     with db.write(engine) as conn:
         citizen = get_citizen(conn, fnr)
         if citizen is None or not citizen.alive:
@@ -111,10 +132,25 @@ def issue_code(engine: sa.Engine, request: AuthorizeRequest, fnr: str) -> str:
                 fnr=fnr,
                 scope=request.scope,
                 nonce=request.nonce,
+                acr=acr,
                 expires_at=utcnow() + dt.timedelta(seconds=CODE_SECONDS),
             )
         )
     return code
+
+
+def local_redirect_uri(base_url: str, uri: str) -> str:
+    """A redirect URI on this server may be registered as a path ("/innbygger/callback")."""
+    return uri[len(base_url) :] if uri.startswith(base_url + "/") else uri
+
+
+def authorization_code(ctx: TokenContext, request: TokenRequest) -> dict[str, Any]:
+    """grant_type=authorization_code at the citizen login's token endpoint."""
+    client = authenticate_client(ctx, request)
+    form = {**request.form, "redirect_uri": local_redirect_uri(ctx.settings.base_url(), request.form.get("redirect_uri", ""))}
+    return exchange_code(
+        ctx.engine, client, form, keys=ctx.keys, issuer=ctx.issuer, secret=ctx.secret, lifetime=ctx.settings.access_token_seconds
+    )
 
 
 def exchange_code(
@@ -132,7 +168,7 @@ def exchange_code(
         ).first()
         if row is None:
             raise OAuthError("invalid_grant", "ukjent eller allerede brukt kode")
-        if row.expires_at.replace(tzinfo=row.expires_at.tzinfo or dt.timezone.utc) < now:
+        if row.expires_at.replace(tzinfo=row.expires_at.tzinfo or dt.UTC) < now:
             raise OAuthError("invalid_grant", "koden er utløpt")
         if row.client_id != client.client_id or row.redirect_uri != form.get("redirect_uri"):
             raise OAuthError("invalid_grant", "koden er utstedt til en annen klient eller redirect_uri")
@@ -140,6 +176,9 @@ def exchange_code(
             raise OAuthError("invalid_grant", "code_verifier passer ikke med code_challenge (PKCE)")
         citizen = get_citizen(conn, row.fnr)
     return _tokens(client, row, citizen, keys=keys, issuer=issuer, secret=secret, lifetime=lifetime)
+
+
+GRANTS: dict[str, GrantHandler] = {"authorization_code": authorization_code}
 
 
 def _tokens(client, row, citizen, *, keys, issuer, secret, lifetime) -> dict[str, Any]:  # noqa: ANN001
@@ -153,7 +192,7 @@ def _tokens(client, row, citizen, *, keys, issuer, secret, lifetime) -> dict[str
         "scope": row.scope.split(),
         "jti": secrets.token_hex(16),
     }
-    identity = {**common, "aud": client.client_id, "acr": "Level4"}
+    identity = {**common, "aud": client.client_id, "acr": row.acr or LEVEL4}  # codes from before acr was kept: level 4
     if row.nonce:
         identity["nonce"] = row.nonce
     if citizen is not None and "profile" in row.scope.split():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import parse_qsl, urlencode
 
 import sqlalchemy as sa
@@ -11,10 +10,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from helsebro import db, services
-from helsebro.auth import citizen_login, client_auth
+from helsebro.auth import citizen_login, token_http
 from helsebro.auth.clients import get_client
 from helsebro.auth.issuers import AUTHORIZE_PATH, HELSENORGE_LOGIN
-from helsebro.errors import OAUTH_ERRORS, OAuthError
+from helsebro.errors import OAUTH_ERRORS
 from helsebro.identifiers import has_fnr_shape
 from helsebro.pages.templating import templates
 from helsebro.registries.tables import innbygger
@@ -34,7 +33,7 @@ _PAGE_RESPONSES: dict[int | str, dict] = {
 
 @router.get("/.well-known/openid-configuration", summary="Discovery for the citizen login")
 async def discovery(request: Request) -> JSONResponse:
-    base = services.of(request).base_url
+    base = services.public_base(request)
     return JSONResponse(
         {
             "issuer": HELSENORGE_LOGIN.url(base),
@@ -49,6 +48,7 @@ async def discovery(request: Request) -> JSONResponse:
             "id_token_signing_alg_values_supported": ["RS256"],
             "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_basic", "client_secret_post"],
             "claims_supported": ["sub", "pid", "name", "given_name", "family_name", "acr", "nonce"],
+            "acr_values_supported": [citizen_login.LEVEL3, citizen_login.LEVEL4],
         }
     )
 
@@ -77,8 +77,11 @@ async def login(request: Request) -> Response:
     fnr = (form.get("fnr") or "").strip() or form.get("valgt_fnr", "")
     if not has_fnr_shape(fnr):
         return await _login_page(request, form, error="Velg en testinnbygger eller skriv et fødselsnummer med 11 sifre.")
+    acr = form.get("niva") or citizen_login.LEVEL4
+    if acr not in authorize_request.levels:
+        return await _login_page(request, form, error="Tjenesten krever innlogging på nivå 4 (BankID).")
     try:
-        code = await run_in_threadpool(citizen_login.issue_code, svc.engine, authorize_request, fnr)
+        code = await run_in_threadpool(citizen_login.issue_code, svc.engine, authorize_request, fnr, acr)
     except citizen_login.AuthorizeError as exc:
         return await _login_page(request, form, error=f"Fant {exc.description}.")
     return _back_to_client(authorize_request.redirect_uri, {"code": code, "state": authorize_request.state})
@@ -86,48 +89,14 @@ async def login(request: Request) -> Response:
 
 @router.post("/connect/token", summary="Token endpoint of the citizen login (authorization_code with PKCE)")
 async def token(request: Request) -> JSONResponse:
-    svc = services.of(request)
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
-        raise OAuthError("invalid_request", "send the token request as application/x-www-form-urlencoded")
-    form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
-    if form.get("grant_type") != "authorization_code":
-        raise OAuthError("unsupported_grant_type", "the citizen login issues tokens for grant_type=authorization_code")
-    issuer = HELSENORGE_LOGIN.url(svc.base_url)
-    endpoint = HELSENORGE_LOGIN.token_endpoint(svc.base_url)
-
-    def run() -> dict:
-        def lookup(client_id: str):  # noqa: ANN202
-            with db.read(svc.engine) as conn:
-                return get_client(conn, client_id)
-
-        client = client_auth.authenticate(
-            form,
-            request.headers.get("authorization"),
-            lookup=lookup,
-            accepted_audiences={issuer, issuer + "/", endpoint},
-            now=int(time.time()),
-            max_lifetime=svc.settings.client_assertion_max_seconds,
-            skew=svc.settings.clock_skew_seconds,
-            replay=svc.replay,
-            allow_secrets=not svc.settings.strict,
-        )
-        form["redirect_uri"] = _local(svc.base_url, form).get("redirect_uri", "")
-        return citizen_login.exchange_code(
-            svc.engine, client, form, keys=svc.keys, issuer=issuer, secret=svc.secret, lifetime=svc.settings.access_token_seconds
-        )
-
-    return JSONResponse(await run_in_threadpool(run), headers=_NO_STORE)
+    return await token_http.serve(request, HELSENORGE_LOGIN, citizen_login.GRANTS)
 
 
 # -- helpers --------------------------------------------------------------------------------------------------
 
 
 def _local(base_url: str, params: dict[str, str]) -> dict[str, str]:
-    """A redirect URI on this server may be registered as a path ("/innbygger/callback")."""
-    uri = params.get("redirect_uri", "")
-    if uri.startswith(base_url + "/"):
-        return {**params, "redirect_uri": uri[len(base_url) :]}
-    return params
+    return {**params, "redirect_uri": citizen_login.local_redirect_uri(base_url, params.get("redirect_uri", ""))}
 
 
 async def _login_page(request: Request, params: dict[str, str], error: str | None = None) -> Response:
@@ -142,6 +111,7 @@ async def _login_page(request: Request, params: dict[str, str], error: str | Non
         "params": {**authorize_request.as_params(), "redirect_uri": params.get("redirect_uri", "")},
         "login_token": citizen_login.form_token(svc.secret, authorize_request),
         "citizens": citizens,
+        "levels": authorize_request.levels,
         "action": HELSENORGE_LOGIN.base_path + AUTHORIZE_PATH,
         "error": error,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from helsebro.auth.clients import ApiClient
 from helsebro.auth.jwts import InvalidToken, audiences, check_alg, check_times, unverified_parts, verify_with_any
@@ -14,13 +15,19 @@ from helsebro.errors import OAuthError
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 ClientLookup = Callable[[str], ApiClient | None]
+# The client, and the claims of its verified client assertion (None when it authenticated with a secret).
+Authenticated = tuple[ApiClient, dict[str, Any] | None]
 
 
 def _invalid_client(description: str) -> OAuthError:
     return OAuthError("invalid_client", description, status=401)
 
 
-def authenticate(
+def authenticate(form: Mapping[str, str], authorization: str | None, **kwargs: Any) -> ApiClient:
+    return authenticate_with_claims(form, authorization, **kwargs)[0]
+
+
+def authenticate_with_claims(
     form: Mapping[str, str],
     authorization: str | None,
     *,
@@ -31,11 +38,11 @@ def authenticate(
     skew: int,
     replay: ReplayCache,
     allow_secrets: bool,
-) -> ApiClient:
+) -> Authenticated:
     if form.get("client_assertion") or form.get("client_assertion_type"):
         if form.get("client_assertion_type") != ASSERTION_TYPE:
             raise _invalid_client(f"client_assertion_type must be {ASSERTION_TYPE}")
-        return verify_client_assertion(
+        return _verified_assertion(
             form.get("client_assertion", ""),
             lookup=lookup,
             accepted_audiences=accepted_audiences,
@@ -45,7 +52,7 @@ def authenticate(
             replay=replay,
             expected_client_id=form.get("client_id") or None,
         )
-    client_id, secret = _secret_credentials(form, authorization)
+    client_id, secret = secret_credentials(form, authorization)
     if client_id is None:
         raise _invalid_client("no client authentication: send a client_assertion (private_key_jwt)")
     client = lookup(client_id)
@@ -58,10 +65,10 @@ def authenticate(
         if authorization and authorization[:6].lower() == "basic ":
             failure.headers["WWW-Authenticate"] = 'Basic realm="helseid"'  # RFC 6749 section 5.2
         raise failure
-    return client
+    return client, None
 
 
-def _secret_credentials(form: Mapping[str, str], authorization: str | None) -> tuple[str | None, str | None]:
+def secret_credentials(form: Mapping[str, str], authorization: str | None) -> tuple[str | None, str | None]:
     if authorization and authorization[:6].lower() == "basic ":
         import base64
         from urllib.parse import unquote_plus
@@ -77,7 +84,11 @@ def _secret_credentials(form: Mapping[str, str], authorization: str | None) -> t
     return None, None
 
 
-def verify_client_assertion(
+def verify_client_assertion(assertion: str, **kwargs: Any) -> ApiClient:
+    return _verified_assertion(assertion, **kwargs)[0]
+
+
+def _verified_assertion(
     assertion: str,
     *,
     lookup: ClientLookup,
@@ -87,7 +98,7 @@ def verify_client_assertion(
     skew: int,
     replay: ReplayCache,
     expected_client_id: str | None = None,
-) -> ApiClient:
+) -> Authenticated:
     try:
         header, unverified = unverified_parts(assertion)
         client_id = unverified.get("iss")
@@ -110,10 +121,10 @@ def verify_client_assertion(
             raise InvalidToken("client assertion jti is missing")
     except InvalidToken as exc:
         raise _invalid_client(str(exc)) from exc
-    expires = dt.datetime.fromtimestamp(claims["exp"] + skew, dt.timezone.utc)
+    expires = dt.datetime.fromtimestamp(claims["exp"] + skew, dt.UTC)
     if not replay.first_use("client_assertion", client_id, jti, expires):
         raise _invalid_client("client assertion jti has been used before (replay)")
-    return client
+    return client, claims
 
 
 def _client_keys(client: ApiClient, header: dict) -> list:

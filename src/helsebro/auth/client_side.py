@@ -7,12 +7,12 @@ expects.
 from __future__ import annotations
 
 import secrets
-import time
 from typing import Any
 
 from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey, import_key
 
+from helsebro import _time
 from helsebro.auth.dpop import access_token_hash
 
 
@@ -28,13 +28,22 @@ def default_alg(key: RSAKey | ECKey) -> str:
 
 
 def client_assertion(
-    client_id: str, key: RSAKey | ECKey, audience: str, *, lifetime: int = 60, alg: str | None = None, kid: str | None = None
+    client_id: str,
+    key: RSAKey | ECKey,
+    audience: str,
+    *,
+    lifetime: int = 60,
+    alg: str | None = None,
+    kid: str | None = None,
+    extra_claims: dict[str, Any] | None = None,
 ) -> str:
-    now = int(time.time())
+    """``extra_claims``: e.g. HelseID's ``authorization_details`` naming the organisations the client acts for."""
+    now = int(_time.real_epoch())
     header = {"alg": alg or default_alg(key), "typ": "JWT"}
     if kid or key.kid:
         header["kid"] = kid or key.kid
     claims = {"iss": client_id, "sub": client_id, "aud": audience, "jti": secrets.token_hex(16), "iat": now, "nbf": now, "exp": now + lifetime}
+    claims.update(extra_claims or {})
     # joserfc signs only its "recommended" algorithms unless told otherwise; PS256 and friends are valid choices.
     return jwt.encode(header, claims, key, algorithms=[header["alg"]])
 
@@ -43,7 +52,7 @@ def dpop_proof(
     key: RSAKey | ECKey, method: str, url: str, *, access_token: str | None = None, nonce: str | None = None, iat: int | None = None
 ) -> str:
     header = {"typ": "dpop+jwt", "alg": default_alg(key), "jwk": key.as_dict(private=False)}
-    claims: dict[str, Any] = {"jti": secrets.token_urlsafe(16), "htm": method, "htu": url, "iat": iat or int(time.time())}
+    claims: dict[str, Any] = {"jti": secrets.token_urlsafe(16), "htm": method, "htu": url, "iat": iat or int(_time.real_epoch())}
     if access_token:
         claims["ath"] = access_token_hash(access_token)
     if nonce:

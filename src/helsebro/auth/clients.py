@@ -10,6 +10,7 @@ from joserfc.jwk import KeySet
 from helsebro.auth.scopes import OPERATOR_SCOPE, canonical
 from helsebro.auth.tables import api_clients
 
+
 @dataclass(frozen=True)
 class ApiClient:
     client_id: str
@@ -23,6 +24,14 @@ class ApiClient:
     description: str = ""
     enabled: bool = True
     redirect_uris: tuple[str, ...] = ()
+    # Professional login (HelseID user flows): where logout may send the user back, and whether the client
+    # must push its authorization requests (PAR, RFC 9126) as HelseID asks of new clients.
+    post_logout_redirect_uris: tuple[str, ...] = ()
+    require_par: bool = False
+    # HelseID: a multi-tenant client (a vendor) names the customer it acts for in each request; a single-tenant
+    # client may name one of its registered child organisations (helsebro.auth.organisations).
+    multi_tenant: bool = False
+    child_organisations: tuple[str, ...] = ()
 
     def key_set(self) -> KeySet:
         return KeySet.import_key_set(self.jwks)
@@ -50,7 +59,16 @@ def _from_row(row) -> ApiClient:  # noqa: ANN001
         description=row.description or "",
         enabled=row.enabled,
         redirect_uris=tuple(row.redirect_uris or ()),
+        post_logout_redirect_uris=tuple(row.post_logout_redirect_uris or ()),
+        require_par=bool(row.require_par),
+        multi_tenant=bool(row.multi_tenant),
+        child_organisations=tuple(row.child_organisations or ()),
     )
+
+
+def pvk_parts_of(client_id: sa.ColumnElement[str]) -> sa.ScalarSelect:
+    """The client's PVK part codes (a JSON list; NULL for an unknown client), for a caller's own query."""
+    return sa.select(api_clients.c.pvk_parts).where(api_clients.c.client_id == client_id).scalar_subquery()
 
 
 def get_client(conn: sa.Connection, client_id: str) -> ApiClient | None:
@@ -75,6 +93,10 @@ def save_client(conn: sa.Connection, client: ApiClient) -> None:
         "description": client.description,
         "enabled": client.enabled,
         "redirect_uris": list(client.redirect_uris),
+        "post_logout_redirect_uris": list(client.post_logout_redirect_uris),
+        "require_par": client.require_par,
+        "multi_tenant": client.multi_tenant,
+        "child_organisations": list(client.child_organisations),
     }
     updated = conn.execute(
         sa.update(api_clients).where(api_clients.c.client_id == client.client_id).values(**values)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +31,7 @@ def access_token_hash(access_token: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
+@functools.lru_cache(maxsize=256)  # a few URLs per client, each parsed once instead of per proof
 def normalize_htu(url: str) -> str:
     """Compare URLs without query and fragment, with scheme and host in lower case (RFC 9449 4.3)."""
     parts = urlsplit(url)
@@ -58,10 +61,7 @@ def verify_proof(
     jwk = header.get("jwk")
     if not isinstance(jwk, dict) or "d" in jwk or jwk.get("kty") not in ("RSA", "EC"):
         raise InvalidToken("DPoP proof must carry the public key (jwk, RSA or EC) in its header")
-    try:
-        key = (RSAKey if jwk["kty"] == "RSA" else ECKey).import_key(jwk)
-    except (JoseError, ValueError, TypeError, KeyError) as exc:
-        raise InvalidToken("DPoP proof jwk is not a valid public key") from exc
+    key, jkt = _proof_key(jwk)
     claims = verify_signature(proof, key, alg)
     if claims.get("htm") != method:
         raise InvalidToken(f"DPoP proof htm {claims.get('htm')!r} does not match the request method {method}")
@@ -81,8 +81,33 @@ def verify_proof(
     if access_token is not None:
         if claims.get("ath") != access_token_hash(access_token):
             raise InvalidToken("DPoP proof ath does not match the access token")
+    return Proof(jkt=jkt, jti=jti, iat=iat, claims=claims)
+
+
+_KEY_CACHE_LIMIT = 10_000
+_keys: dict[str, tuple[RSAKey | ECKey, str]] = {}
+
+
+def _proof_key(jwk: dict[str, Any]) -> tuple[RSAKey | ECKey, str]:
+    """The proof's public key and its thumbprint. A client signs every proof with the same key, and importing
+    it (and hashing it) costs more than checking the signature: remembered by the JWK's exact members."""
+    try:
+        cache_key = json.dumps(jwk, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise InvalidToken("DPoP proof jwk is not a valid public key") from exc
+    found = _keys.get(cache_key)
+    if found is not None:
+        return found
+    try:
+        key = (RSAKey if jwk["kty"] == "RSA" else ECKey).import_key(jwk)
+    except (JoseError, ValueError, TypeError, KeyError) as exc:
+        raise InvalidToken("DPoP proof jwk is not a valid public key") from exc
     # RFC 7638: the key's required members only (joserfc's thumbprint(dict) would hash kid, alg, use too).
-    return Proof(jkt=key.thumbprint(), jti=jti, iat=iat, claims=claims)
+    found = (key, key.thumbprint())
+    if len(_keys) >= _KEY_CACHE_LIMIT:
+        _keys.clear()
+    _keys[cache_key] = found
+    return found
 
 
 class NonceSource:

@@ -11,7 +11,6 @@ inspector) calls the same functions in the same order to explain a refusal, so t
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -19,6 +18,7 @@ from urllib.parse import quote
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from helsebro import _time
 from helsebro.auth.dpop import NonceSource, Proof, verify_proof
 from helsebro.auth.external import ExternalKeys
 from helsebro.auth.jwts import InvalidToken, audiences, check_alg, check_times, unverified_parts, verify_signature
@@ -38,6 +38,7 @@ class AuthFailure(Exception):
         self.scheme = scheme
         self.scope = scope
         self.headers: dict[str, str] = {}
+        self.check = ""  # the guard's step that refused (Guard.authenticate)
 
     def www_authenticate(self) -> str:
         # Printable ASCII only: a reason may quote the request path, and a header cannot carry anything else.
@@ -64,9 +65,6 @@ class Principal:
     @property
     def orgnr_parent(self) -> str | None:
         return self.claims.get("helseid://claims/client/claims/orgnr_parent")
-
-    def has_scope(self, scope: str) -> bool:
-        return canonical(scope) in self.scopes
 
 
 @dataclass(frozen=True)
@@ -109,18 +107,38 @@ class Guard:
         self._validated: dict[str, Checked] = {}
 
     async def authenticate(
-        self, request: Request, *, audience: str, scope: str | None, require_dpop: bool = False
+        self, request: Request, *, audience: str | None, scope: str | None, require_dpop: bool = False
     ) -> Principal:
-        scheme, token = _credentials(request)
-        checked = await self._validate(token)
-        check_audience(checked, audience)
-        if check_presentation(checked, scheme, require_dpop):
-            await self._check_proof(request, token, checked.bound_to)  # type: ignore[arg-type]
-        check_scope(checked, scope)
+        """``audience`` None: any audience (HelseID's userinfo takes every access token of its login)."""
+        # ``failure.check`` names the step that refused (the token inspector's line names), for the journal.
+        step = "authorization"
+        try:
+            scheme, token = _credentials(request)
+            step = "token"  # format, alg, issuer, key, signature, lifetime: the inspector tells them apart
+            checked = await self._validate(token)
+            step = "audience"
+            check_audience(checked, audience)
+            step = "binding"
+            if check_presentation(checked, scheme, require_dpop):
+                step = "dpop_proof"
+                await self._check_proof(request, token, checked.bound_to)  # type: ignore[arg-type]
+            step = "scope"
+            check_scope(checked, scope)
+        except AuthFailure as failure:
+            failure.check = failure.check or step
+            raise
         return checked.principal
 
+    async def principal_for(self, token: str) -> Principal | None:
+        """Who a token names if its signature and times are good (audience, binding and scope unchecked):
+        for matching an injected fault to a client, never for access."""
+        try:
+            return (await self._validate(token)).principal
+        except AuthFailure:
+            return None
+
     async def _validate(self, token: str) -> Checked:
-        now = time.time()
+        now = _time.epoch()
         cached = self._validated.get(token)
         if cached is not None and cached.until > now:
             return cached
@@ -130,7 +148,7 @@ class Guard:
             issuer = issuer_of(unverified)
             key = await self.key_for(issuer, header.get("kid"))
             claims = verify_signature(token, key, alg)
-            check_times(claims, int(now), self.settings.clock_skew_seconds)
+            now = await self._check_times(claims, now)
         except InvalidToken as exc:
             raise AuthFailure(401, "invalid_token", str(exc)) from exc
         checked = Checked.of(claims, until=min(float(claims["exp"]), now + 300))
@@ -138,6 +156,21 @@ class Guard:
             self._validated.clear()
         self._validated[token] = checked
         return checked
+
+    async def _check_times(self, claims: dict[str, Any], now: float) -> float:
+        """The token's times on the server clock. A token stamped after this process's copy of the clock may
+        come from another process that saw the clock moved a moment ago: read the shared clock, check again."""
+        try:
+            check_times(claims, int(now), self.settings.clock_skew_seconds)
+            return now
+        except InvalidToken as exc:
+            if "future" not in str(exc) and "not valid yet" not in str(exc):
+                raise
+            if not await run_in_threadpool(_time.refresh):
+                raise
+        now = _time.epoch()
+        check_times(claims, int(now), self.settings.clock_skew_seconds)
+        return now
 
     async def key_for(self, issuer: str, kid: object):  # noqa: ANN201
         check_kid(kid)
@@ -164,11 +197,11 @@ class Guard:
 
     async def _check_proof(self, request: Request, token: str, bound_to: str) -> None:
         proof_header = require_proof(request.headers.get("dpop"))
-        now = int(time.time())
+        now = int(_time.real_epoch())  # the client stamped its proof with its own (real) clock
         proof = self.verify_proof(proof_header, token, request.method, request_urls(request, self.settings.base_url()), now)
         check_proof_key(proof, bound_to)
         self.check_nonce(proof, now)
-        expires = dt.datetime.fromtimestamp(proof.iat + self.settings.dpop_proof_max_age_seconds + 60, dt.timezone.utc)
+        expires = dt.datetime.fromtimestamp(proof.iat + self.settings.dpop_proof_max_age_seconds + 60, dt.UTC)
         fresh = await run_in_threadpool(self.replay.first_use, "dpop", proof.jkt, proof.jti, expires)
         if not fresh:
             raise replayed_proof()
@@ -209,8 +242,8 @@ def check_kid(kid: object) -> None:
         raise InvalidToken("kid must be a string")
 
 
-def check_audience(checked: Checked, audience: str) -> None:
-    if audience not in checked.audiences:
+def check_audience(checked: Checked, audience: str | None) -> None:
+    if audience is not None and audience not in checked.audiences:
         raise AuthFailure(401, "invalid_token", f"token audience must include {audience}")
 
 

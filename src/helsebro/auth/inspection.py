@@ -12,14 +12,16 @@ masked before they leave this module.
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 
+from helsebro import _time
+from helsebro.auth.access import Access, Declared
 from helsebro.auth.dpop import Proof
 from helsebro.auth.guard import (
     AuthFailure,
@@ -44,21 +46,12 @@ from helsebro.auth.jwts import (
     unverified_parts,
     verify_signature,
 )
+from helsebro.auth.operator_access import CLIENT_API_AUDIENCES, operator_token_required
 from helsebro.auth.scopes import (
-    FIKS_AUDIENCE,
-    FIKS_SCOPE,
-    HELSENORGE_AUDIENCE,
-    OPERATOR_AUDIENCE,
     OPERATOR_SCOPE,
-    PTS_AUDIENCE,
-    PTS_SCOPE,
     canonical,
 )
-from helsebro.digitaltaktiv.routes import CHECK_SCOPE, FEED_SCOPE
 from helsebro.identifiers import mask_fnr, mask_numbers
-from helsebro.operator.routes import CLIENT_API_AUDIENCES, operator_token_required
-from helsebro.personvern.routes import READ_SCOPE, WRITE_SCOPE
-from helsebro.verktoy.routes import CATALOG_SCOPE, GUIDANCE_SCOPE, SEND_SCOPE
 
 PASSED, FAILED, NOT_APPLICABLE = "passed", "failed", "not applicable"
 
@@ -76,36 +69,39 @@ class Endpoint:
     path: str | None = None
 
 
-# Longest prefix first; paths compare without regard to case, as the Helsenorge routes do.
-_PATHS: list[tuple[str, str, str, str | None, bool]] = [
-    ("/verktoy/system/verktoy", "verktoy", HELSENORGE_AUDIENCE, SEND_SCOPE, False),
-    ("/verktoy/v1/veiledningstjeneste", "verktoy", HELSENORGE_AUDIENCE, GUIDANCE_SCOPE, False),
-    ("/verktoy/v1/behandler", "verktoy", HELSENORGE_AUDIENCE, None, False),  # a citizen's token, any scope
-    ("/verktoy/v1/selvstendigverktoy", "verktoy", HELSENORGE_AUDIENCE, CATALOG_SCOPE, False),
-    ("/verktoy/v1/grafiskelement", "verktoy", HELSENORGE_AUDIENCE, CATALOG_SCOPE, False),
-    ("/verktoy/v1/verktoy", "verktoy", HELSENORGE_AUDIENCE, SEND_SCOPE, False),
-    ("/digitaltaktiv/helsenorgeaktivsjekken", "digitaltaktiv", HELSENORGE_AUDIENCE, CHECK_SCOPE, False),
-    ("/digitaltaktiv/", "digitaltaktiv", HELSENORGE_AUDIENCE, FEED_SCOPE, False),
-    ("/personvern/personverninnstillinger/settinnbyggerspersonverninnstilling", "pvk", HELSENORGE_AUDIENCE, WRITE_SCOPE, False),
-    ("/personvern/", "pvk", HELSENORGE_AUDIENCE, READ_SCOPE, False),
-    ("/pts/", "pts", PTS_AUDIENCE, PTS_SCOPE, True),
-    ("/svarut/api/", "svarut", FIKS_AUDIENCE, FIKS_SCOPE, False),
-    ("/operator/api/", "operator", OPERATOR_AUDIENCE, OPERATOR_SCOPE, False),
-]
+@dataclass(frozen=True)
+class _Route:
+    """A declared route: its path as a case-insensitive pattern, its family's base paths, what it asks."""
+
+    pattern: re.Pattern[str]
+    family: str
+    prefixes: tuple[str, ...]
+    access: Access
 
 
-def _families() -> dict[str, Endpoint]:
-    """Each family with every scope one of its endpoints needs."""
-    families: dict[str, Endpoint] = {}
-    for _, name, audience, scope, dpop in _PATHS:
-        scopes = families[name].scopes if name in families else ()
-        if scope is not None and scope not in scopes:
-            scopes += (scope,)
-        families[name] = Endpoint(name, audience, scopes, dpop)
-    return families
+# Filled by the assembly (``helsebro.families.register_access``) from the routes' own declarations, so the
+# inspector explains exactly what the guard enforces. Auth knows no family itself.
+_ROUTES: list[_Route] = []
+FAMILIES: dict[str, Endpoint] = {}
 
 
-FAMILIES = _families()
+def register(family: str, prefixes: tuple[str, ...], declared: Iterable[Declared]) -> None:
+    """Add a family's declared routes (idempotent per family: registering again replaces them)."""
+    _ROUTES[:] = [r for r in _ROUTES if r.family != family]
+    scopes: tuple[str | None, ...] = ()
+    audience, dpop = None, False
+    for route in declared:
+        _ROUTES.append(_Route(_pattern(route.path), family, prefixes, route.access))
+        audience, dpop = audience or route.access.audience, dpop or route.access.dpop
+        if route.access.scope is not None and route.access.scope not in scopes:
+            scopes += (route.access.scope,)
+    if audience is not None:
+        FAMILIES[family] = Endpoint(family, audience, scopes, dpop)
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = (("[^/]+" if part.startswith("{") else re.escape(part)) for part in template.split("/"))
+    return re.compile("/".join(parts) + "/?", re.IGNORECASE)
 
 
 class UnusableInput(ValueError):
@@ -116,11 +112,18 @@ def endpoint_for(path: str | None = None, family: str | None = None) -> Endpoint
     """The requirements at ``path`` (absolute URLs allowed) or of a ``family``; None when neither is given."""
     if path:
         plain = urlsplit(path.strip()).path if "://" in path else path.strip().split("?")[0]
+        for route in _ROUTES:
+            if route.pattern.fullmatch(plain):
+                return Endpoint(route.family, route.access.audience, (route.access.scope,), route.access.dpop, plain)
+        # Not a route, but under a family whose every route asks the same (PTS, SvarUt, the operator API).
         lowered = plain.lower()
-        for prefix, name, audience, scope, dpop in _PATHS:
-            if lowered.startswith(prefix):
-                return Endpoint(name, audience, (scope,), dpop, plain)
-        raise UnusableInput(f"no token-protected API at {plain!r}; known: {', '.join(p for p, *_ in _PATHS)}")
+        for name in FAMILIES:
+            asked = {r.access for r in _ROUTES if r.family == name and lowered.startswith(tuple(p.lower() for p in r.prefixes))}
+            if len(asked) == 1:
+                (access,) = asked
+                return Endpoint(name, access.audience, (access.scope,), access.dpop, plain)
+        known = ", ".join(sorted({p for r in _ROUTES for p in r.prefixes}))
+        raise UnusableInput(f"no token-protected API at {plain!r}; known: {known}")
     if family:
         found = FAMILIES.get(family.strip().lower())
         if found is None:
@@ -240,19 +243,12 @@ def _span(seconds: float, language: str) -> str:
 
 def _when(value: Any) -> str:
     try:
-        return dt.datetime.fromtimestamp(float(value), dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return dt.datetime.fromtimestamp(float(value), dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     except (TypeError, ValueError, OverflowError, OSError):
         return repr(value)
 
 
 # -- the inspection --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Presentation:
-    scheme: str  # "bearer" or "dpop", as the guard reads it
-    token: str
-    assumed: bool  # no scheme was pasted: taken from whether a proof came along
 
 
 def _present(raw: str | None, proof: str | None) -> tuple[str | None, bool]:
@@ -320,7 +316,7 @@ async def _inspect(
 ) -> Report:
     report = Report(endpoint=endpoint)
     header_value, assumed = _present(token, proof)
-    now = time.time()
+    now = _time.epoch()
 
     # 1. The Authorization header.
     try:
@@ -624,7 +620,7 @@ async def _check_proof(
         urls = [guard.settings.base_url() + endpoint.path]
     else:
         urls = [unverified["htu"]] if isinstance(unverified.get("htu"), str) else [guard.settings.base_url() + "/"]
-    now = int(time.time())
+    now = int(_time.real_epoch())  # a DPoP proof carries the client's own clock
     proof: Proof | None = None
     try:
         proof = guard.verify_proof(proof_value, token, method, urls, now)

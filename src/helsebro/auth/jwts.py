@@ -43,6 +43,8 @@ def unverified_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
         claims = json.loads(_b64decode(parts[1]))
     except ValueError as exc:
         raise InvalidToken("JWT header or payload is not base64url JSON") from exc
+    except RecursionError:  # JSON nested deeper than the parser goes: no real token is
+        raise InvalidToken("JWT header or payload is nested too deeply") from None
     if not isinstance(header, dict) or not isinstance(claims, dict):
         raise InvalidToken("JWT header and payload must be JSON objects")
     return header, claims
@@ -55,10 +57,10 @@ def check_alg(header: dict[str, Any], allowed: Iterable[str] = ASYMMETRIC_ALGS) 
     return alg
 
 
-def verify_signature(token: str, key: RSAKey | ECKey | KeySet, alg: str) -> dict[str, Any]:
+def verify_signature(token: str, key: RSAKey | ECKey | KeySet, alg: str, max_header_bytes: int = MAX_HEADER_BYTES) -> dict[str, Any]:
     """Verify the signature with exactly the algorithm ``alg`` (already checked) and return the claims."""
     registry = JWSRegistry(algorithms=[alg])
-    registry.max_header_length = MAX_HEADER_BYTES
+    registry.max_header_length = max_header_bytes
     try:
         return dict(jwt.decode(token, key, registry=registry).claims)
     except (JoseError, ValueError, TypeError) as exc:

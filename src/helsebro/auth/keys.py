@@ -48,7 +48,7 @@ class KeyStore:
         now = utcnow()
         keys, active, published = {}, None, []
         for row in rows:
-            key = RSAKey.import_key(row.private_jwk)
+            key = self._imported(row.kid, row.private_jwk)
             retired = as_utc(row.retired_at) if row.retired_at else None
             if retired is not None and retired + self.token_lifetime + dt.timedelta(seconds=2 * self.reload_seconds) < now:
                 continue  # nothing it signed is still valid
@@ -62,6 +62,13 @@ class KeyStore:
             self._loaded_at = time.monotonic()
         if active is None:
             self.rotate()
+
+    def _imported(self, kid: str, private_jwk: dict) -> RSAKey:
+        """The key of ``kid``, imported once: a kid names one key for good (a rotation makes a new kid), and
+        importing an RSA private key (which checks it) costs milliseconds on every reload, and a reload comes
+        with every look for an unknown kid."""
+        key = self._keys.get(kid)
+        return key if key is not None else RSAKey.import_key(private_jwk)
 
     def signing_key(self) -> tuple[str, RSAKey]:
         if self._active_kid is None or time.monotonic() - self._loaded_at > self.reload_seconds:

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import time
-from urllib.parse import parse_qsl
-
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from helsebro import services
-from helsebro.auth import maskinporten
+from helsebro.auth import maskinporten, token_http
 from helsebro.auth.issuers import MASKINPORTEN
 from helsebro.auth.scopes import MASKINPORTEN_SCOPES
-from helsebro.errors import OAUTH_ERRORS, OAuthError
+from helsebro.errors import OAUTH_ERRORS
 from helsebro.responses import JSONResponse
 
 router = APIRouter(prefix=MASKINPORTEN.base_path, tags=["Maskinporten"], responses=OAUTH_ERRORS)
-
-_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def _metadata(base: str) -> dict:
@@ -34,12 +29,12 @@ def _metadata(base: str) -> dict:
 
 @router.get("/.well-known/oauth-authorization-server", summary="Maskinporten discovery document (RFC 8414)")
 async def authorization_server_metadata(request: Request) -> JSONResponse:
-    return JSONResponse(_metadata(services.of(request).base_url))
+    return JSONResponse(_metadata(services.public_base(request)))
 
 
 @router.get("/.well-known/openid-configuration", summary="Maskinporten discovery document (OpenID Connect name)")
 async def openid_configuration(request: Request) -> JSONResponse:
-    return JSONResponse(_metadata(services.of(request).base_url))
+    return JSONResponse(_metadata(services.public_base(request)))
 
 
 @router.get(MASKINPORTEN.jwks_path, summary="Maskinporten signing keys (JWKS)")
@@ -50,21 +45,4 @@ async def jwks(request: Request) -> JSONResponse:
 
 @router.post(MASKINPORTEN.token_path, summary="Maskinporten token endpoint (JWT grant, RFC 7523)")
 async def token(request: Request) -> JSONResponse:
-    svc = services.of(request)
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/x-www-form-urlencoded":
-        raise OAuthError("invalid_request", "send the token request as application/x-www-form-urlencoded")
-    try:
-        pairs = parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True)
-    except UnicodeDecodeError as exc:
-        raise OAuthError("invalid_request", "the form is not UTF-8") from exc
-    form: dict[str, str] = {}
-    for key, value in pairs:
-        if key in form:
-            raise OAuthError("invalid_request", f"parameter {key} is repeated")
-        form[key] = value
-    context = maskinporten.MaskinportenContext(
-        settings=svc.settings, engine=svc.engine, keys=svc.keys, replay=svc.replay, issuer=MASKINPORTEN.url(svc.base_url)
-    )
-    body = await run_in_threadpool(maskinporten.handle, context, form, int(time.time()))
-    return JSONResponse(body, headers=_NO_STORE)
+    return await token_http.serve(request, MASKINPORTEN, maskinporten.GRANTS)

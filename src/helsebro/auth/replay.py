@@ -10,22 +10,26 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from helsebro import db
-from helsebro._time import utcnow
+from helsebro._time import real_utcnow as utcnow  # jtis expire on the client's (real) clock
 from helsebro.auth.tables import used_jtis
 
 
 class ReplayCache:
     def __init__(self, engine: Engine):
         self.engine = engine
-        self._insert = (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(used_jtis)
+        # Built once: a statement made per call costs as much Python as the rest of the check (values()
+        # coerces each value, and the cache key is worked out again every time).
+        insert = (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(used_jtis).values(
+            kind=sa.bindparam("kind"), issuer=sa.bindparam("issuer"), jti=sa.bindparam("jti"), expires_at=sa.bindparam("expires_at")
+        )
+        # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT through SQLAlchemy.
+        self._insert = insert.on_conflict_do_nothing().returning(used_jtis.c.jti)
         self._purged_at = utcnow()
 
     def first_use(self, kind: str, issuer: str, jti: str, expires_at: dt.datetime) -> bool:
         """True the first time (kind, issuer, jti) is seen; False for a replay."""
-        statement = self._insert.values(kind=kind, issuer=issuer, jti=jti, expires_at=expires_at)
         with db.write(self.engine) as conn:
-            # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT through SQLAlchemy.
-            inserted = conn.execute(statement.on_conflict_do_nothing().returning(used_jtis.c.jti)).first()
+            inserted = conn.execute(self._insert, {"kind": kind, "issuer": issuer, "jti": jti, "expires_at": expires_at}).first()
             fresh = inserted is not None
             self._purge_now_and_then(conn)
         return fresh

@@ -26,10 +26,21 @@ FIKS_SCOPE = "ks:fiks"
 FIKS_AUDIENCE = "ks:fiks"
 MASKINPORTEN_SCOPES = (FIKS_SCOPE,)
 
+# HelseID's identity scopes (professional login): what the login tokens and userinfo say about the person.
+# HelseID spells the HPR scope helseid://scopes/hpr/hpr_number; .../identity/hpr_number is taken as the same.
+OPENID = "openid"
+OFFLINE_ACCESS = "offline_access"
+PID_SCOPE = "helseid://scopes/identity/pid"
+HPR_SCOPE = "helseid://scopes/hpr/hpr_number"
+SECURITY_LEVEL_SCOPE = "helseid://scopes/identity/security_level"
+ASSURANCE_LEVEL_SCOPE = "helseid://scopes/identity/assurance_level"
+IDENTITY_SCOPES = (OPENID, "profile", OFFLINE_ACCESS, PID_SCOPE, HPR_SCOPE, SECURITY_LEVEL_SCOPE, ASSURANCE_LEVEL_SCOPE)
+
 # Names real PVK clients are seen using for the same permissions (SPEC section 4).
 _ALIASES = {
     "personverninnstilling_write": "personverninnstillinger_skriv",
     "personverninnstilling_read": "personverninnstillinger_les",
+    "helseid://scopes/identity/hpr_number": HPR_SCOPE,
 }
 
 
@@ -52,6 +63,15 @@ def audience_of(scope: str) -> str | None:
     if canonical(scope) in {canonical(s) for s in HELSENORGE_SCOPES}:
         return HELSENORGE_AUDIENCE
     return None
+
+
+def is_identity_scope(scope: str) -> bool:
+    return canonical(scope) in IDENTITY_SCOPES
+
+
+def is_known_scope(scope: str) -> bool:
+    """A scope a HelseID client may be registered with: an API scope or an identity scope."""
+    return audience_of(scope) is not None or is_identity_scope(scope)
 
 
 def scope_list(value: object) -> list[str]:

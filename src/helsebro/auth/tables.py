@@ -33,8 +33,15 @@ api_clients = sa.Table(
     sa.Column("pvk_parts", sa.JSON, nullable=False, default=list),
     # Where the Helsenorge citizen login may send this client's users back (authorization code flow).
     sa.Column("redirect_uris", sa.JSON, nullable=False, default=list, server_default="[]"),
+    # HelseID organisations (helsebro.auth.organisations): a vendor's client acting for many customers, and the
+    # child organisations (orgnr) a single-tenant client may name.
+    sa.Column("multi_tenant", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
+    sa.Column("child_organisations", sa.JSON, nullable=False, default=list, server_default="[]"),
     sa.Column("description", sa.Text, nullable=False, default=""),
     sa.Column("enabled", sa.Boolean, nullable=False, default=True),
+    # Professional login: where HelseID's logout may send the user back; whether PAR is required.
+    sa.Column("post_logout_redirect_uris", sa.JSON, nullable=False, default=list, server_default="[]"),
+    sa.Column("require_par", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
     *timestamps(),
 )
 
@@ -69,7 +76,30 @@ authorization_codes = sa.Table(
     sa.Column("fnr", sa.String(11), nullable=False),
     sa.Column("scope", sa.String(500), nullable=False),
     sa.Column("nonce", sa.String(500), nullable=True),
+    sa.Column("acr", sa.String(20), nullable=True),  # the login's security level (citizen_login.LEVEL3/LEVEL4)
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
     *timestamps(),
+)
+
+# Failed operator sign-ins (the login page and the operator client's secret at a token endpoint), one row per
+# failure and key ("client" or "address"); the key is hashed: a client id field may hold a mistyped secret.
+# In the database, so every API process counts the same guesses (auth.sign_in_limits).
+sign_in_failures = sa.Table(
+    "sign_in_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key_hash", sa.String(64), nullable=False),
+    sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Index("ix_sign_in_failures_key_hash_failed_at", "key_hash", "failed_at"),
+)
+
+# The operator pages' sessions, on the server so logging out ends a copied cookie too. Only a hash of the
+# session id (the cookie's) is stored.
+operator_sessions = sa.Table(
+    "operator_sessions",
+    metadata,
+    sa.Column("sid_hash", sa.String(64), primary_key=True),
+    sa.Column("client_id", sa.String(200), nullable=False, index=True),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
 )

@@ -12,6 +12,7 @@ from helsebro.client.errors import (
     SvarUtError,
     TokenError,
 )
+from helsebro.client.login import LoginError, LoginTokens, ProfessionalLogin, StartedLogin
 from helsebro.client.maskinporten import Maskinporten
 from helsebro.client.operator import OperatorClient
 from helsebro.client.personvern import PersonvernClient
@@ -29,13 +30,17 @@ __all__ = [
     "HelseId",
     "HelseIdAuth",
     "HelsenorgeError",
+    "LoginError",
+    "LoginTokens",
     "Maskinporten",
     "OperatorClient",
     "OperatorError",
     "PersonvernClient",
+    "ProfessionalLogin",
     "PtsClient",
     "PtsProblem",
     "SvarUtClient",
+    "StartedLogin",
     "SvarUtError",
     "TokenError",
     "VerktoyClient",

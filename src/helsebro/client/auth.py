@@ -234,9 +234,12 @@ class HelseId:
         return HelseIdAuth(lambda fresh: self.token(scopes, fresh=fresh), self.dpop)
 
     def _request(self, grant: Callable[[], dict[str, str]]) -> AccessToken:
-        """POST to the token endpoint; once more with the server's nonce if it demands one (HelseID does).
-        Each attempt signs a new assertion: a jti may be used only once."""
-        endpoint = self.token_endpoint
+        return AccessToken.of(self.post_signed(self.token_endpoint, grant))
+
+    def post_signed(self, endpoint: str, grant: Callable[[], dict[str, str]], expected: int = 200) -> dict[str, Any]:
+        """POST ``grant()`` to a token or PAR endpoint with a client assertion (and a DPoP proof); once more
+        with the server's nonce if it demands one (HelseID does). Each attempt signs a new assertion: a jti
+        may be used only once."""
         for attempt in range(2):
             form = grant() | {
                 "client_id": self.client_id,
@@ -246,8 +249,8 @@ class HelseId:
             headers = {"DPoP": self.dpop.proof("POST", endpoint)} if self.dpop else {}
             response = self._http.post(endpoint, data=form, headers=headers)
             new_nonce = self.dpop.remember_nonce(response) if self.dpop else False
-            if response.status_code == 200:
-                return AccessToken.of(response.json())
+            if response.status_code == expected:
+                return response.json()
             if not (attempt == 0 and new_nonce and _is_nonce_demand(response)):
                 raise TokenError.from_response(response)
         raise AssertionError("unreachable")

@@ -13,8 +13,9 @@ from typing import Any, TypedDict, cast
 from helsebro.client._base import ServiceClient
 from helsebro.client.errors import HelsenorgeError
 
-HELSEHJELP = 3
-UNGDOM = 6
+# omraade as the service's Swagger has it (a string enum); helsebro also takes the Volven 7618 codes 3 and 6.
+HELSEHJELP = "Helsehjelp"
+UNGDOM = "Ungdom"
 
 
 class StatusEndringer(TypedDict):
@@ -23,8 +24,8 @@ class StatusEndringer(TypedDict):
 
 
 class AktivStatus(TypedDict):
-    erAktivSelv: bool
-    erAktivViaAndre: bool
+    erDigitaltAktivSelv: bool
+    erDigitaltAktivViaAndre: bool
     tildeltFullmakt: bool
 
 
@@ -54,7 +55,7 @@ class DigitaltAktivClient(ServiceClient):
                 return
             offset = page["offset"]
 
-    def aktivsjekk(self, fnr_liste: Iterable[str], omraade: int = HELSEHJELP) -> Aktivsjekk:
+    def aktivsjekk(self, fnr_liste: Iterable[str], omraade: str | int = HELSEHJELP) -> Aktivsjekk:
         """``helsenorgeaktivsjekken/v1``: for up to 1000 citizens, active themselves, through others, power given."""
         body = {"fnrListe": list(fnr_liste), "omraade": omraade}
         return cast(Aktivsjekk, self.request("POST", "/digitaltaktiv/helsenorgeaktivsjekken/v1", json=body).json())

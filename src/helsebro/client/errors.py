@@ -65,18 +65,23 @@ class TokenError(ApiError):
 
 
 class HelsenorgeError(ApiError):
-    """``{"Code": "VER-000228", "Message": "..."}``; ``code`` None when the body was not of that form."""
+    """``{"Code": "VER-000228", "Message": "..."}``, or PVK's ``{"code", "message", "errorCategory"}``;
+    ``code`` None when the body was of neither form, ``error_category`` set only for PVK's."""
 
     def __init__(self, status: int, code: str | None, message: str, body: dict[str, Any], response: httpx.Response | None = None):
         super().__init__(status, f"{code}: {message}" if code else message, body, response)
         self.code = code
         self.message = message
+        category = body.get("errorCategory")
+        self.error_category = category if isinstance(category, str) else None
 
     @classmethod
     def from_response(cls, response: httpx.Response) -> HelsenorgeError:
         body = _json_object(response)
-        code = body.get("Code")
-        return cls(response.status_code, code if isinstance(code, str) else None, str(body.get("Message") or _text(response)), body, response)
+        pvk = "code" in body and "Code" not in body
+        code = body.get("code" if pvk else "Code")
+        message = body.get("message" if pvk else "Message")
+        return cls(response.status_code, code if isinstance(code, str) else None, str(message or _text(response)), body, response)
 
 
 class OperatorError(HelsenorgeError):
@@ -107,7 +112,7 @@ class SvarUtError(ApiError):
         self.error = body.get("error")
         self.error_id = body.get("errorId")
         self.error_code = body.get("errorCode")
-        self.error_json = body.get("errorJson")
+        self.error_json = body.get("errorJson")  # {field: message} when the error names fields, else None
         self.message = str(body.get("message") or fallback)
         super().__init__(status, f"{self.error_code}: {self.message}" if self.error_code else self.message, body, response)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from collections.abc import Iterator
 
@@ -11,22 +10,42 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
-from helsebro import services
+from helsebro import _time, services
 from helsebro._time import utcnow
+from helsebro.auth.access import Access, GuardedRoute, requires
 from helsebro.auth.scopes import HELSENORGE_AUDIENCE
 from helsebro.casing import lower_keys, query_lists
 from helsebro.digitaltaktiv import errors, feed, service
+from helsebro.digitaltaktiv.repository import SqlStatuses
 from helsebro.errors import HELSENORGE_ERRORS
 from helsebro.responses import JSONResponse
+from helsebro.unit_of_work import SqlUnitOfWork
 
-router = APIRouter(tags=["DigitaltAktiv"], responses=HELSENORGE_ERRORS)
+router = APIRouter(tags=["DigitaltAktiv"], responses=HELSENORGE_ERRORS, route_class=GuardedRoute)
 
 FEED_SCOPE = "digitaltaktiv"
+AKTIVSJEKK_ANSWER = {
+    "type": "object",
+    "required": ["erAktivListe"],
+    "properties": {
+        "erAktivListe": {
+            "type": "object",
+            "description": "fødselsnummer → status",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["erDigitaltAktivSelv", "erDigitaltAktivViaAndre", "tildeltFullmakt"],
+                "properties": {
+                    "erDigitaltAktivSelv": {"type": "boolean"},
+                    "erDigitaltAktivViaAndre": {"type": "boolean"},
+                    "tildeltFullmakt": {"type": "boolean"},
+                },
+            },
+        }
+    },
+}
 CHECK_SCOPE = "helsenorgeaktivsjekken"
-
-
-async def _authorize(request: Request, scope: str) -> None:
-    await services.of(request).guard.authenticate(request, audience=HELSENORGE_AUDIENCE, scope=scope)
+FEED = Access(HELSENORGE_AUDIENCE, FEED_SCOPE)
+CHECK = Access(HELSENORGE_AUDIENCE, CHECK_SCOPE)
 
 
 async def _json_body(request: Request) -> object:
@@ -55,16 +74,16 @@ async def _json_body(request: Request) -> object:
     },
     responses={200: {"content": {"application/json": {"example": {"offset": "2026-11-23T10:15:30.12345Z", "fnr": ["12048645510"]}}}}},
 )
+@requires(FEED)
 async def status_changes(request: Request) -> Response:
-    await _authorize(request, FEED_SCOPE)
-    offset = feed.parse_offset((query_lists(request.query_params.multi_items()).get("offset") or [None])[0])
+    offset = feed.parse_offset(next(iter(query_lists(request.query_params.multi_items()).get("offset") or []), None))
     engine = services.of(request).engine
     now = utcnow()
     # The new offset is fixed before reading: see helsebro.digitaltaktiv.feed.
     new_offset = await run_in_threadpool(feed.safe_offset, engine)
     batches = feed.changed_since(engine, offset, now)
     # The first batch before the status line: a database failure still gets a proper error answer.
-    first = await run_in_threadpool(next, batches, [])
+    first: list[str] = await run_in_threadpool(next, batches, [])
     body = _render(feed.format_offset(new_offset), itertools.chain([first], batches))
     return StreamingResponse(body, media_type="application/json; charset=utf-8")
 
@@ -84,17 +103,34 @@ def _render(offset: str, batches: Iterator[list[str]]) -> Iterator[bytes]:
 @router.post(
     "/digitaltaktiv/helsenorgeaktivsjekken/v1",
     summary="Er innbyggerne aktive på Helsenorge selv, via andre, og har de gitt fullmakt (maks 1000)",
+    responses={200: {"content": {JSONResponse.media_type: {"schema": AKTIVSJEKK_ANSWER}}}},
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"example": {"fnrListe": ["12048645510"], "omraade": 3}}},
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["fnrListe", "omraade"],
+                        "properties": {
+                            "fnrListe": {"type": "array", "maxItems": 1000, "items": {"type": "string", "pattern": "^[0-9]{11}$"}},
+                            "omraade": {
+                                "type": "string",
+                                "enum": ["Helsehjelp", "Ungdom"],
+                                "description": "Volven 7618: Helsehjelp = 3, Ungdom = 6 (helsebro also takes the numbers)",
+                            },
+                        },
+                    },
+                    "example": {"fnrListe": ["12048645510"], "omraade": "Helsehjelp"},
+                }
+            },
         }
     },
 )
+@requires(CHECK)
 async def helsenorge_aktivsjekk(request: Request) -> JSONResponse:
-    await _authorize(request, CHECK_SCOPE)
     body = await _json_body(request)
-    result = await run_in_threadpool(service.aktivsjekk, services.of(request).engine, body, dt.date.today())
+    result = await run_in_threadpool(service.aktivsjekk, _statuses(request), body, _time.today())
     return JSONResponse(result)
 
 
@@ -105,8 +141,12 @@ async def helsenorge_aktivsjekk(request: Request) -> JSONResponse:
         "requestBody": {"required": True, "content": {"application/json": {"example": {"fnr": "12048645510", "omraade": 1}}}}
     },
 )
+@requires(FEED)
 async def digitalt_aktiv_omraade(request: Request) -> JSONResponse:
-    await _authorize(request, FEED_SCOPE)
     body = await _json_body(request)
-    result = await run_in_threadpool(service.digitalt_aktiv_omraade, services.of(request).engine, body, dt.date.today())
+    result = await run_in_threadpool(service.digitalt_aktiv_omraade, _statuses(request), body, _time.today())
     return JSONResponse(result)
+
+
+def _statuses(request: Request) -> SqlUnitOfWork[SqlStatuses]:
+    return SqlUnitOfWork(services.of(request).engine, SqlStatuses)

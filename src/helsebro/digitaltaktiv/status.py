@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from helsebro.personvern.tables import pvk_definisjon, pvk_innstilling
+from helsebro.identifiers import has_fnr_shape
+from helsebro.personvern.consent import helsenorge_consent_given
 from helsebro.registries.service import is_minor
 from helsebro.registries.tables import foreldreansvar, fullmakt, innbygger
 
-HELSENORGE_PART = "HN"
 _CHUNK = 500  # keeps IN lists well inside every database's parameter limit
 
 
@@ -59,17 +59,8 @@ def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
 def _active_themselves(conn: sa.Connection, fnrs: Sequence[str]) -> set[str]:
     found: set[str] = set()
     for chunk in _chunks(fnrs):
-        query = (
-            sa.select(innbygger.c.fnr)
-            .join(pvk_innstilling, pvk_innstilling.c.innbygger_fnr == innbygger.c.fnr)
-            .join(pvk_definisjon, pvk_definisjon.c.guid == pvk_innstilling.c.definisjon_guid)
-            .where(
-                innbygger.c.fnr.in_(chunk),
-                innbygger.c.dodsdato.is_(None),
-                pvk_innstilling.c.aktiv.is_(True),
-                pvk_definisjon.c.part_kode == HELSENORGE_PART,
-                pvk_definisjon.c.type_pi == "samtykke",
-            )
+        query = sa.select(innbygger.c.fnr).where(
+            innbygger.c.fnr.in_(chunk), innbygger.c.dodsdato.is_(None), helsenorge_consent_given(innbygger.c.fnr)
         )
         found.update(conn.execute(query).scalars())
     return found
@@ -105,3 +96,53 @@ def _have_given_power_of_attorney(conn: sa.Connection, fnrs: Sequence[str], toda
 
 def _valid_on(today: dt.date) -> tuple:
     return (fullmakt.c.gyldig_fra <= today, fullmakt.c.gyldig_til.is_(None) | (fullmakt.c.gyldig_til >= today))
+
+
+# -- one citizen in one query (the send's check; its parts go into the send's own query) ---------------------
+
+FNR = sa.bindparam("status_fnr", type_=sa.String)
+MINOR = sa.bindparam("status_minor", type_=sa.Boolean)
+TODAY = sa.bindparam("status_today", type_=sa.Date)
+
+
+def _active_person(fnr: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+    return (innbygger.c.fnr == fnr) & innbygger.c.dodsdato.is_(None) & helsenorge_consent_given(innbygger.c.fnr)
+
+
+def _valid_today() -> sa.ColumnElement[bool]:
+    return (fullmakt.c.gyldig_fra <= TODAY) & (fullmakt.c.gyldig_til.is_(None) | (fullmakt.c.gyldig_til >= TODAY))
+
+
+def aktiv_selv() -> sa.ColumnElement[bool]:
+    return sa.exists().where(_active_person(FNR))
+
+
+def aktiv_via_andre() -> sa.ColumnElement[bool]:
+    via_parent = sa.exists().where(foreldreansvar.c.barn_fnr == FNR, _active_person(foreldreansvar.c.forelder_fnr))
+    via_attorney = sa.exists().where(fullmakt.c.fullmaktsgiver_fnr == FNR, _valid_today(), _active_person(fullmakt.c.fullmektig_fnr))
+    return (MINOR & via_parent) | via_attorney
+
+
+def tildelt_fullmakt() -> sa.ColumnElement[bool]:
+    return sa.exists().where(fullmakt.c.fullmaktsgiver_fnr == FNR, _valid_today())
+
+
+def known() -> sa.ColumnElement[bool]:
+    return sa.exists().where(innbygger.c.fnr == FNR)
+
+
+def parameters(fnr: object, today: dt.date) -> dict[str, object]:
+    """The values of FNR, MINOR and TODAY for a citizen (a number of the wrong shape matches nobody)."""
+    valid = isinstance(fnr, str) and has_fnr_shape(fnr)
+    return {"status_fnr": fnr if valid else "", "status_minor": valid and is_minor(str(fnr), today), "status_today": today}
+
+
+_ONE = sa.select(
+    aktiv_selv().label("selv"), aktiv_via_andre().label("via"), tildelt_fullmakt().label("fullmakt"), known().label("known")
+)
+
+
+def status_of(conn: sa.Connection, fnr: str, today: dt.date) -> tuple[Status, bool]:
+    """One citizen's status and whether the registry knows them, in one query."""
+    row = conn.execute(_ONE, parameters(fnr, today)).one()
+    return Status(bool(row.selv), bool(row.via), bool(row.fullmakt)), bool(row.known)

@@ -6,7 +6,9 @@ A worker can die between any two steps (SIGKILL, power loss). The outbox makes t
   (the SvarUt handlers make every change conditional on the status they expect, and write their next job in
   the same transaction as the change);
 - died after "done": nothing left to do.
-A handler that raises is retried with backoff and parked after the last attempt (``outbox.fail``).
+A handler that raises is retried with backoff and parked after the last attempt (``outbox.fail``). One that
+loses its database connection gives the attempt back: an outage is not the job's fault, and a job must not be
+parked because the database went away while it ran; the worker waits for the database as between jobs.
 
 ``stop()`` may be called from a signal handler or another thread: the job at hand is finished and marked,
 then ``run`` returns.
@@ -34,6 +36,11 @@ log = logs.get_logger(__name__)
 
 Handler = Callable[[dict[str, Any]], None]
 MIN_SLEEP_SECONDS = 0.005
+
+
+def _database_lost(exc: sa.exc.DBAPIError) -> bool:
+    """The connection broke or could not be made (PostgreSQL gone, a session killed), not a bad statement."""
+    return exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError)
 
 
 def new_worker_id() -> str:
@@ -91,7 +98,7 @@ class Worker:
     def _database_trouble(self, exc: Exception | None) -> None:
         """Log when the database goes away and when it is back, not on every retry."""
         if exc is not None and not self._database_down:
-            log.warning("worker cannot use the database, retrying", error_type=type(exc).__name__, error=str(exc.orig)[:200])
+            log.warning("worker cannot use the database, retrying", error_type=type(exc).__name__, error=str(getattr(exc, "orig", exc))[:200])
         elif exc is None and self._database_down:
             log.info("worker can use the database again")
         self._database_down = exc is not None
@@ -115,6 +122,15 @@ class Worker:
     def _run_job(self, job: outbox.Job, stats: RunStats) -> None:
         try:
             self.handlers[job.kind](job.payload)
+        except sa.exc.DBAPIError as exc:
+            if not _database_lost(exc):
+                self._record_failure(job, exc, stats)
+                return
+            try:
+                outbox.release(self.engine, job, self.worker_id)  # its transaction rolled back: nothing happened
+            except sa.exc.DBAPIError:
+                pass  # still away: the lease runs out and the job comes back
+            raise
         except Exception as exc:  # noqa: BLE001  (any failure of a handler is the job's, not the worker's)
             self._record_failure(job, exc, stats)
             return

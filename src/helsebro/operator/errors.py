@@ -10,6 +10,7 @@
 | 400    | OP-000414 | an HPR number is not 1-9 digits                                 |
 | 404    | OP-000404 | the citizen, link, power of attorney, person or org is missing  |
 | 409    | OP-000409 | it exists already, or a concurrent change got there first       |
+| 409    | OP-000409 | other data depends on it, so it cannot be deleted (says what)   |
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ _ADMIN_CODES: tuple[tuple[type[admin.AdminError], int, str], ...] = (
     (admin.InvalidInput, 400, "OP-000400"),
     (admin.NotFound, 404, "OP-000404"),
     (admin.AlreadyExists, 409, "OP-000409"),
+    (admin.InUse, 409, "OP-000409"),
 )
 
 
@@ -96,7 +98,8 @@ def _describe(problem: Mapping[str, Any]) -> str:
         sign = "≥" if kind == "greater_than_equal" else "≤"
         limit = next(iter(problem.get("ctx", {}).values()), "")
         return f"{where} må være {sign} {limit}"
-    return f"{where}: {problem.get('msg', 'ugyldig verdi')}"
+    # A model's own rule (a ValueError in a validator) reads as its message, without pydantic's prefix.
+    return f"{where}: {str(problem.get('msg', 'ugyldig verdi')).removeprefix('Value error, ')}"
 
 
 def _field_path(location: Sequence[Any]) -> str:

@@ -7,26 +7,28 @@ and FastAPI's validation errors come out as the API's own ``OP-000400`` body.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from helsebro import services
+from helsebro.auth import access
+from helsebro.auth.access import Access
 from helsebro.auth.guard import AuthFailure, Guard, Principal
-from helsebro.auth.scopes import HELSENORGE_AUDIENCE, OPERATOR_AUDIENCE, OPERATOR_SCOPE, PTS_AUDIENCE
+from helsebro.auth.operator_access import CLIENT_API_AUDIENCES, operator_token_required
+from helsebro.auth.scopes import OPERATOR_AUDIENCE, OPERATOR_SCOPE
 from helsebro.operator import errors, service
 from helsebro.operator import schemas as wire
 
 BASE = "/operator/api/v1"
 
-# The APIs helsebro issues client tokens for: a valid token for one of them is forbidden here, not unknown.
-CLIENT_API_AUDIENCES = (HELSENORGE_AUDIENCE, PTS_AUDIENCE)
+
+
+OPERATOR = Access(OPERATOR_AUDIENCE, OPERATOR_SCOPE)
 
 
 async def authorize(request: Request) -> Principal:
@@ -34,15 +36,11 @@ async def authorize(request: Request) -> Principal:
     for another API 403."""
     guard = services.of(request).guard
     try:
-        return await guard.authenticate(request, audience=OPERATOR_AUDIENCE, scope=OPERATOR_SCOPE)
+        return await access.authorize(request, OPERATOR)
     except AuthFailure as failure:
         if failure.status == 401 and await _is_client_api_token(guard, request):
             raise operator_token_required() from None
         raise
-
-
-def operator_token_required() -> AuthFailure:
-    return AuthFailure(403, "insufficient_scope", f"an operator token (scope {OPERATOR_SCOPE}) is required", scope=OPERATOR_SCOPE)
 
 
 async def _is_client_api_token(guard: Guard, request: Request) -> bool:
@@ -55,12 +53,12 @@ async def _is_client_api_token(guard: Guard, request: Request) -> bool:
     return False
 
 
-class OperatorRoute(APIRoute):
+class OperatorRoute(access.GuardedRoute):
     """Authorises before FastAPI reads the request, and renders its validation errors as OP-000400."""
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handle = super().get_route_handler()
+    default_access = OPERATOR
 
+    def wrap(self, handle: access.RouteHandler, requirement: Access) -> access.RouteHandler:
         async def authorised_handler(request: Request) -> Response:
             request.state.principal = await authorize(request)
             try:
@@ -90,7 +88,7 @@ CITIZENS, PERSONNEL, ORGANISATIONS = "Operatør: innbyggere", "Operatør: helsep
 Fnr = Annotated[str, Path(description="Fødselsnummer (11 sifre)")]
 Navn = Annotated[str | None, Query(description="Ord som alle må finnes i navnet (store/små bokstaver likegyldig)")]
 Limit = Annotated[int, Query(ge=1, le=1000, description="Høyst så mange (1-1000)")]
-Offset = Annotated[int, Query(ge=0, description="Hopp over så mange")]
+Offset = Annotated[int, Query(ge=0, le=2**31 - 1, description="Hopp over så mange (0-2147483647)")]
 
 
 def _engine(request: Request):  # noqa: ANN202
@@ -218,7 +216,7 @@ async def add_power_of_attorney(request: Request, response: Response, body: wire
 
 
 @router.get("/fullmakter/{id}", tags=[CITIZENS], response_model=wire.Fullmakt, responses=_NOT_FOUND, summary="Hent fullmakt")
-async def get_power_of_attorney(request: Request, id: FullmaktId) -> wire.Fullmakt:  # noqa: A002
+async def get_power_of_attorney(request: Request, id: FullmaktId) -> wire.Fullmakt:
     return await run_in_threadpool(service.get_power_of_attorney, _engine(request), id)
 
 
@@ -229,14 +227,14 @@ async def get_power_of_attorney(request: Request, id: FullmaktId) -> wire.Fullma
     responses={**_NOT_FOUND, **_CONFLICT},
     summary="Endre fullmaktens periode (f.eks. avslutt den med gyldigTil)",
 )
-async def change_power_of_attorney(request: Request, id: FullmaktId, body: wire.FullmaktEndring) -> wire.Fullmakt:  # noqa: A002
+async def change_power_of_attorney(request: Request, id: FullmaktId, body: wire.FullmaktEndring) -> wire.Fullmakt:
     return await run_in_threadpool(service.change_power_of_attorney, _engine(request), id, body)
 
 
 @router.delete(
     "/fullmakter/{id}", tags=[CITIZENS], status_code=204, response_class=Response, responses=_NOT_FOUND, summary="Slett fullmakt"
 )
-async def remove_power_of_attorney(request: Request, id: FullmaktId) -> Response:  # noqa: A002
+async def remove_power_of_attorney(request: Request, id: FullmaktId) -> Response:
     await run_in_threadpool(service.remove_power_of_attorney, _engine(request), id)
     return Response(status_code=204)
 
@@ -319,3 +317,19 @@ async def get_organisation(request: Request, orgnr: Orgnr) -> wire.Organisasjon:
 )
 async def update_organisation(request: Request, orgnr: Orgnr, body: wire.OrganisasjonEndring) -> wire.Organisasjon:
     return await run_in_threadpool(service.update_organisation, _engine(request), orgnr, body)
+
+
+# Maskinporten clients' business certificates: on this router, from a module of their own.
+# The environment file's routes (operator/environment_routes.py) are added to this router when imported.
+# Steering the test environment (clock, reset, faults, journal): modules of their own, under this router's token check and prefix.
+from helsebro.operator import (  # noqa: E402  (these modules add routes to the router above)
+    certificate_routes,  # noqa: F401
+    environment_routes,  # noqa: F401
+    fault_routes,
+    journal_routes,
+    kinds_routes,  # noqa: F401  (clients, tools, guidance services, PVK definitions, SvarUt accounts, integrations)
+    steering_routes,
+)
+
+for _steering in (steering_routes, fault_routes, journal_routes):  # paths already carry BASE
+    router.routes.extend(_steering.router.routes)

@@ -15,11 +15,12 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -28,8 +29,9 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from helsebro import db, services
-from helsebro.auth.citizen_login import exchange_code
+from helsebro import _time, db, services
+from helsebro._time import utcnow
+from helsebro.auth.citizen_login import LEVEL4, exchange_code
 from helsebro.auth.clients import get_client
 from helsebro.auth.issuers import AUTHORIZE_PATH, HELSENORGE_LOGIN
 from helsebro.auth.keys import SIGNING_ALG
@@ -37,8 +39,10 @@ from helsebro.errors import OAuthError
 from helsebro.pages.signed_cookies import SignedCookies
 from helsebro.pages.templating import templates
 from helsebro.personvern.tables import pvk_definisjon, pvk_innstilling
-from helsebro.svarut import blobs, delivery
+from helsebro.responses import content_disposition
+from helsebro.svarut import blobs, delivery, signing
 from helsebro.verktoy import tasks
+from helsebro.verktoy.tables import TaskStatus
 
 router = APIRouter(prefix="/innbygger", include_in_schema=False)
 
@@ -48,6 +52,7 @@ TASKS_PATH = "/innbygger/oppgaver"
 PRIVACY_PATH = "/innbygger/personvern"
 LETTERS_PATH = "/innbygger/brev"
 LOGGED_OUT_PATH = "/innbygger/logget-ut"
+_LETTER_PAGE = re.compile(r"/innbygger/brev/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # back after a step-up login
 SCOPE = "openid profile"  # profile: the id_token carries the citizen's name
 
 SESSION_COOKIE = "helsebro_innbygger"
@@ -72,17 +77,17 @@ _PAGE_HEADERS = {
 try:
     _OSLO: dt.tzinfo = ZoneInfo("Europe/Oslo")
 except ZoneInfoNotFoundError:  # no tz database on this host: dates in UTC are off by at most a day's edge
-    _OSLO = dt.timezone.utc
+    _OSLO = dt.UTC
 
 
 # -- Norwegian texts -----------------------------------------------------------------------------------------
 
 STATUS_TEXT = {
-    tasks.OPEN: "Ny",
-    tasks.ACCEPTED: "Tatt i bruk",
-    tasks.DECLINED: "Avslått",
-    tasks.DONE: "Utført",
-    tasks.EXPIRED: "Utløpt",
+    TaskStatus.OPEN: "Ny",
+    TaskStatus.ACCEPTED: "Tatt i bruk",
+    TaskStatus.DECLINED: "Avslått",
+    TaskStatus.DONE: "Utført",
+    TaskStatus.EXPIRED: "Utløpt",
 }
 PVK_TYPE_TEXT = {"samtykke": "Samtykke", "reservasjon": "Reservasjon", "tilgangsbegrensning": "Tilgangsbegrensning"}
 
@@ -99,6 +104,24 @@ LOGIN_INVALID = ("Innloggingen kan ikke fullføres", "Innloggingen er utløpt el
 FORM_INVALID = ("Skjemaet er ugyldig", "Skjemaet er utløpt eller ugyldig. Gå tilbake til siden og prøv igjen.")
 NO_SUCH_ACTION = ("Siden finnes ikke", "Denne handlingen finnes ikke.")
 NO_SUCH_LETTER = ("Fant ikke brevet", "Brevet finnes ikke i innboksen din.")
+SIGNING_ACTIONS = {"signer": True, "avvis": False}
+SIGNING_CLOSED = ("Kan ikke signeres", "Signeringsoppdraget er ikke lenger åpent (det er utløpt, signert eller avvist).")
+NOT_THE_SIGNER = ("Kan ikke signeres", "Brevet er delt med deg; bare mottakeren kan signere det.")
+SIGNING_RECEIPTS = {"SIGNERT_AV_MOTTAKER": "Du har signert dokumentet.", "AVVIST_AV_MOTTAKER": "Du har avvist signeringsoppdraget."}
+SIGNING_TEXT = {
+    "VENTER_SIGNERING": "Venter på din signatur",
+    "SIGNERT_AV_MOTTAKER": "Signert av deg",
+    "AVVIST_AV_MOTTAKER": "Avvist av deg",
+    "UTLOPT": "Utløpt",
+    "AVVIST_AV_SVARUT": "Avvist av SvarUt",
+}
+# The same, for a citizen the letter is shared with (eksponertFor): the signature is the recipient's.
+SIGNING_TEXT_SHARED = {
+    **SIGNING_TEXT,
+    "VENTER_SIGNERING": "Venter på mottakerens signatur",
+    "SIGNERT_AV_MOTTAKER": "Signert av mottakeren",
+    "AVVIST_AV_MOTTAKER": "Avvist av mottakeren",
+}
 NO_SUCH_DOCUMENT = ("Fant ikke dokumentet", "Dokumentet finnes ikke i dette brevet.")
 
 
@@ -111,6 +134,7 @@ class Session:
     name: str
     expires: int
     sid: str  # random per login: the CSRF tokens are tied to it
+    acr: str = ""  # the login's security level (the ID token's acr): Level4 opens letters that krevNiva4Innlogging
 
 
 def current_session(request: Request) -> Session | None:
@@ -119,7 +143,7 @@ def current_session(request: Request) -> Session | None:
     if value is None:
         return None
     try:
-        return Session(fnr=str(value["fnr"]), name=str(value["navn"]), expires=value["exp"], sid=str(value["sid"]))
+        return Session(fnr=str(value["fnr"]), name=str(value["navn"]), expires=value["exp"], sid=str(value["sid"]), acr=str(value.get("acr", "")))
     except KeyError:
         return None
 
@@ -142,8 +166,9 @@ def _pkce_pair() -> tuple[str, str]:
     return verifier, challenge
 
 
-def _start_login(request: Request, next_path: str = TASKS_PATH) -> Response:
-    """Sends the browser to the citizen login, remembering state, nonce, verifier and where to go after."""
+def _start_login(request: Request, next_path: str = TASKS_PATH, acr_values: str | None = None) -> Response:
+    """Sends the browser to the citizen login, remembering state, nonce, verifier and where to go after.
+    ``acr_values``: the level the login must be at (Level4 for a letter that krevNiva4Innlogging)."""
     base = services.of(request).base_url
     verifier, challenge = _pkce_pair()
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
@@ -157,12 +182,15 @@ def _start_login(request: Request, next_path: str = TASKS_PATH) -> Response:
             "nonce": nonce,
             "code_challenge": challenge,
             "code_challenge_method": "S256",
+            **({"acr_values": acr_values} if acr_values else {}),
         }
     )
     response = RedirectResponse(HELSENORGE_LOGIN.url(base) + AUTHORIZE_PATH + "?" + query, status_code=303, headers=_PAGE_HEADERS)
     pending = {"state": state, "nonce": nonce, "verifier": verifier, "next": next_path}
     _cookies.write(request, response, LOGIN_COOKIE, "login", pending, LOGIN_SECONDS)
-    _cookies.delete(response, SESSION_COOKIE)  # whatever session cookie there was is no good
+    if acr_values is None:
+        _cookies.delete(response, SESSION_COOKIE)  # whatever session cookie there was is no good
+    # (a step-up keeps the session: a citizen who turns back from the level 4 login is still logged in)
     return response
 
 
@@ -174,8 +202,8 @@ class LoginFailed(Exception):
         self.message = message
 
 
-def _finish_login(svc: services.Services, code: str, pending: dict[str, Any]) -> tuple[str, str]:
-    """Exchanges the code as client helsebro-innbygger-web (in-process) and returns (pid, name)."""
+def _finish_login(svc: services.Services, code: str, pending: dict[str, Any]) -> tuple[str, str, str]:
+    """Exchanges the code as client helsebro-innbygger-web (in-process) and returns (pid, name, acr)."""
     with db.read(svc.engine) as conn:
         client = get_client(conn, CLIENT_ID)
     if client is None or not client.enabled:
@@ -189,10 +217,10 @@ def _finish_login(svc: services.Services, code: str, pending: dict[str, Any]) ->
     except OAuthError as exc:
         raise LoginFailed(f"Innloggingen kunne ikke fullføres ({exc.description}).") from exc
     claims = _verified_id_token(svc, issued["id_token"], issuer, pending["nonce"])
-    return str(claims["pid"]), str(claims.get("name") or "")
+    return str(claims["pid"]), str(claims.get("name") or ""), str(claims.get("acr") or "")
 
 
-def _signing_key(svc: services.Services, token: Any) -> Any:  # noqa: ANN401  (joserfc's key callback)
+def _signing_key(svc: services.Services, token: Any) -> Any:
     """The login's key named by the token's ``kid`` (the key set is looked up by id, as the JWKS is)."""
     key = svc.keys.verification_key(str(token.headers().get("kid", "")))
     if key is None:
@@ -253,12 +281,13 @@ def callback(request: Request, code: str = "", state: str = "", error: str = "",
         reason = error_description or error or "ingen kode"
         return _error_page(request, None, 400, "Innloggingen ble avbrutt", f"Innloggingen ble ikke fullført ({reason}).")
     try:
-        fnr, name = _finish_login(services.of(request), code, pending)
+        fnr, name, acr = _finish_login(services.of(request), code, pending)
     except LoginFailed as exc:
         return _login_failed(request, exc.message)
     next_path = str(pending.get("next") or TASKS_PATH)
-    response = _redirect(next_path if next_path in (TASKS_PATH, PRIVACY_PATH, LETTERS_PATH) else TASKS_PATH)  # only our own pages
-    session = {"fnr": fnr, "navn": name, "sid": secrets.token_urlsafe(16)}
+    own_page = next_path in (TASKS_PATH, PRIVACY_PATH, LETTERS_PATH) or _LETTER_PAGE.fullmatch(next_path)
+    response = _redirect(next_path if own_page else TASKS_PATH)  # only our own pages
+    session = {"fnr": fnr, "navn": name, "sid": secrets.token_urlsafe(16), "acr": acr}
     _cookies.write(request, response, SESSION_COOKIE, "session", session, SESSION_SECONDS)
     _cookies.delete(response, LOGIN_COOKIE)  # the login state is used up: the callback cannot be replayed
     return response
@@ -270,7 +299,7 @@ def my_tasks(request: Request, kvittering: str = "", oppgave: str = "") -> Respo
     session = current_session(request)
     if session is None:
         return _start_login(request, TASKS_PATH)
-    found = tasks.tasks_of(services.of(request).engine, session.fnr, dt.date.today())
+    found = tasks.tasks_of(services.of(request).engine, session.fnr, _time.today())
     context = {
         "tasks": [_task_view(task) for task in found],
         "receipt": _receipt(found, kvittering, oppgave),
@@ -290,7 +319,7 @@ def act_on_task(request: Request, task_id: str, action: str, csrf: Annotated[str
     if not _csrf_ok(request, session, csrf):
         return _error_page(request, session, 400, *FORM_INVALID)
     try:
-        task = tasks.change_status(services.of(request).engine, task_id, session.fnr, ACTIONS[action], dt.date.today())
+        task = tasks.change_status(services.of(request).engine, task_id, session.fnr, ACTIONS[action], _time.today())
     except tasks.TaskNotFound as exc:
         return _error_page(request, session, 404, "Fant ikke oppgaven", exc.message)
     except tasks.TransitionRefused as exc:
@@ -320,15 +349,54 @@ def my_letters(request: Request) -> Response:
 
 
 @router.get("/brev/{letter_id}")
-def open_letter(request: Request, letter_id: str) -> Response:
-    """One letter with its documents. Opening it is reading it: the sender sees LEST (once)."""
+def open_letter(request: Request, letter_id: str, kvittering: str = "") -> Response:
+    """One letter with its documents. Opening it is reading it: the sender sees LEST (once). A letter with a
+    signing assignment offers to sign or decline the document while the assignment waits."""
     session = current_session(request)
     if session is None:
         return _start_login(request, LETTERS_PATH)
     letter = _read_letter(request, letter_id, session)
     if letter is None:
         return _error_page(request, session, 404, *NO_SUCH_LETTER)
-    return _page(request, "innbygger_brevet.html", {"letter": _letter_view(letter), "current": "brev"}, session)
+    if _needs_level4(letter, session):
+        return _step_up(request, letter)
+    with db.read(services.of(request).engine) as conn:
+        signing_state, assignment = signing.current(conn, letter.id, utcnow())
+    context = {
+        "letter": _letter_view(letter),
+        "current": "brev",
+        "signing": _signing_view(signing_state, assignment, letter),
+        "receipt": SIGNING_RECEIPTS.get(kvittering),
+    }
+    return _page(request, "innbygger_brevet.html", context, session)
+
+
+@router.post("/brev/{letter_id}/signering/{action}")
+def respond_to_signing(request: Request, letter_id: str, action: str, csrf: Annotated[str, Form()] = "") -> Response:
+    """Signer or Avvis the letter's signing assignment, then back to the letter with a receipt."""
+    session = current_session(request)
+    if session is None:
+        return _start_login(request, LETTERS_PATH)
+    if action not in SIGNING_ACTIONS:
+        return _error_page(request, session, 404, *NO_SUCH_ACTION)
+    if not _csrf_ok(request, session, csrf):
+        return _error_page(request, session, 400, *FORM_INVALID)
+    try:
+        letter_id = str(uuid.UUID(letter_id))
+    except ValueError:
+        return _error_page(request, session, 404, *NO_SUCH_LETTER)
+    with db.write(services.of(request).engine) as conn:
+        letter = delivery.inbox_letter(conn, letter_id, session.fnr)
+        if letter is None:
+            return _error_page(request, session, 404, *NO_SUCH_LETTER)
+        if _needs_level4(letter, session):
+            return _step_up(request, letter)
+        if not letter.mottaker:  # eksponertFor gives access to the documents, not the recipient's signature
+            return _error_page(request, session, 403, *NOT_THE_SIGNER)
+        outcome = signing.respond(conn, letter_id, SIGNING_ACTIONS[action], utcnow())
+    if outcome is None:
+        return _error_page(request, session, 409, *SIGNING_CLOSED)
+    return _redirect(f"{LETTERS_PATH}/{letter_id}?{urlencode({'kvittering': outcome})}#kvittering")
 
 
 @router.get("/brev/{letter_id}/dokumenter/{posisjon}")
@@ -339,6 +407,8 @@ def letter_document(request: Request, letter_id: str, posisjon: int) -> Response
     if session is None:
         return _start_login(request, LETTERS_PATH)
     letter = _read_letter(request, letter_id, session)
+    if letter is not None and _needs_level4(letter, session):
+        return _step_up(request, letter)
     document = next((d for d in letter.dokumenter if d.posisjon == posisjon), None) if letter else None
     if document is None:
         return _error_page(request, session, 404, *NO_SUCH_DOCUMENT)
@@ -349,7 +419,7 @@ def letter_document(request: Request, letter_id: str, posisjon: int) -> Response
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
         "Content-Security-Policy": "frame-ancestors 'none'" if inline else "sandbox; default-src 'none'",
-        "Content-Disposition": _content_disposition("inline" if inline else "attachment", document.filnavn),
+        "Content-Disposition": content_disposition("inline" if inline else "attachment", document.filnavn),
         "Content-Length": str(document.storrelse),
     }
     store = blobs.store_for(svc.settings, svc.engine)
@@ -357,22 +427,27 @@ def letter_document(request: Request, letter_id: str, posisjon: int) -> Response
 
 
 def _read_letter(request: Request, letter_id: str, session: Session) -> delivery.InboxLetter | None:
-    """The citizen's own letter, marked LEST in the same transaction; None for anything else."""
+    """The citizen's own letter, marked LEST in the same transaction (not while it waits for a level 4
+    login); None for anything else."""
     try:
         letter_id = str(uuid.UUID(letter_id))
     except ValueError:
         return None
     with db.write(services.of(request).engine) as conn:
         letter = delivery.inbox_letter(conn, letter_id, session.fnr)
-        if letter is not None:
+        if letter is not None and not _needs_level4(letter, session):
             delivery.mark_read(conn, letter_id, session.fnr)
     return letter
 
 
-def _content_disposition(kind: str, filnavn: str) -> str:
-    """RFC 6266: an ASCII fallback name and the real one percent-encoded (filnavn may hold æ, ø, å)."""
-    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filnavn)
-    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filnavn, safe='')}"
+def _needs_level4(letter: delivery.InboxLetter, session: Session) -> bool:
+    """krevNiva4Innlogging: "det kreves nivå 4-innlogging ved nedlasting eller signering"."""
+    return letter.krever_niva4 and session.acr != LEVEL4
+
+
+def _step_up(request: Request, letter: delivery.InboxLetter) -> Response:
+    """A new login at level 4, back to the letter after it."""
+    return _start_login(request, f"{LETTERS_PATH}/{letter.id}", LEVEL4)
 
 
 @router.post("/logg-ut")
@@ -396,7 +471,7 @@ def logged_out(request: Request) -> Response:
 def norwegian_date(value: dt.date | dt.datetime) -> str:
     """dd.mm.åååå; a point in time is shown as the date in Norway."""
     if isinstance(value, dt.datetime):
-        value = (value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)).astimezone(_OSLO).date()
+        value = (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(_OSLO).date()
     return value.strftime("%d.%m.%Y")
 
 
@@ -411,7 +486,7 @@ def _task_view(task: tasks.Task) -> dict[str, Any]:
         "deadline": norwegian_date(task.deadline),
         "deadline_iso": task.deadline.isoformat(),
         "status": task.status,
-        "status_text": STATUS_TEXT[task.status],
+        "status_text": STATUS_TEXT[TaskStatus(task.status)],
         "can_accept": task.can_accept,
         "can_decline": task.can_decline,
         "can_mark_done": task.can_mark_done,
@@ -426,10 +501,28 @@ def _letter_view(letter: delivery.InboxLetter) -> dict[str, Any]:
         "received": norwegian_date(letter.mottatt),
         "received_iso": letter.mottatt.isoformat(),
         "read": letter.lest,
+        "shared": not letter.mottaker,
+        "level4": letter.krever_niva4,
+        "deleted": letter.dokumenter_slettet,
         "documents": [
             {"url": f"{LETTERS_PATH}/{letter.id}/dokumenter/{d.posisjon}", "name": d.filnavn, "type": d.mime_type, "size": _size_text(d.storrelse)}
             for d in letter.dokumenter
         ],
+    }
+
+
+def _signing_view(state: str | None, assignment: signing.Assignment | None, letter: delivery.InboxLetter) -> dict[str, Any] | None:
+    if state is None or assignment is None:
+        return None
+    document = next((d.filnavn for d in letter.dokumenter if d.posisjon == assignment.posisjon), "")
+    return {
+        "status": state,
+        "status_text": (SIGNING_TEXT if letter.mottaker else SIGNING_TEXT_SHARED).get(state, state),
+        "open": state == signing.VENTER_SIGNERING and letter.mottaker,
+        "document": document,
+        "type": assignment.signatur_type,
+        "expires": norwegian_date(assignment.utloper),
+        "expires_iso": assignment.utloper.isoformat(),
     }
 
 

@@ -22,12 +22,14 @@ from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from helsebro import db, services
+from helsebro import _time, db, services
 from helsebro._time import as_utc
 from helsebro.auth import inspection
+from helsebro.auth.sign_in_limits import TooManyFailures
 from helsebro.digitaltaktiv.status import Status
 from helsebro.pages import operator_session as sessions
 from helsebro.pages import operator_views as views
+from helsebro.pages.citizen import STATUS_TEXT
 from helsebro.pages.templating import templates
 
 router = APIRouter(prefix="/operator", include_in_schema=False)
@@ -39,7 +41,10 @@ LETTERS_PATH = "/operator/brev"
 FEED_PATH = "/operator/endringer"
 AUDIT_PATH = "/operator/pts-logg"
 TOKEN_PATH = "/operator/token"
-PAGES = (CLIENTS_PATH, CATALOG_PATH, LETTERS_PATH, FEED_PATH, AUDIT_PATH, TOKEN_PATH)
+CLOCK_PATH = "/operator/klokke"  # helsebro.pages.operator_clock
+TESTDATA_PATH = "/operator/testdata"  # helsebro.pages.operator_testdata
+FAULTS_PATH, JOURNAL_PATH = "/operator/feil", "/operator/journal"  # helsebro.pages.operator_steering
+PAGES = (CLIENTS_PATH, CATALOG_PATH, LETTERS_PATH, FEED_PATH, AUDIT_PATH, TOKEN_PATH, CLOCK_PATH, TESTDATA_PATH, FAULTS_PATH, JOURNAL_PATH)
 # Where a login may go on to: one of these pages, plain path segments (no dots, no slashes doubled), a plain query.
 _OWN_PAGE = re.compile("(?:" + "|".join(map(re.escape, PAGES)) + r")(?:/[A-Za-z0-9-]+)*(?:\?[A-Za-z0-9_=&-]*)?")
 
@@ -76,16 +81,10 @@ CHANNEL_TEXT = {
     "INNBYGGER_INNBOKS": "Innboks på Helsenorge/Altinn",
     "PRINT": "Utskrift og post",
     "IKKE_LEVERT": "Ikke levert (kun digital levering)",
+    "MANUELL": "Manuell håndtering (utskrift feilet)",
     "SVARINN": "SvarInn",
     "VIRKSOMHET_ALTINN": "Altinn (virksomhet)",
     "NHN": "Helsenettet (NHN)",
-}
-TASK_STATUS_TEXT = {
-    "aapen": "Ny",
-    "akseptert": "Tatt i bruk",
-    "avslatt": "Avslått",
-    "utfort": "Utført",
-    "utlopt": "Utløpt",
 }
 PROPERTY_TEXT = {
     "fagomrade": "Fagområder",
@@ -242,12 +241,15 @@ async def log_in(
 ) -> Response:
     if not sessions.login_csrf_ok(request, csrf):
         return _login_page(request, neste, FORM_INVALID, klient_id.strip(), 400)
-    svc = services.of(request)
-    client = await run_in_threadpool(sessions.check_credentials, svc.engine, klient_id.strip(), hemmelighet)
+    client = await run_in_threadpool(sessions.sign_in, request, klient_id.strip(), hemmelighet)
     if client is None:
         return _login_page(request, neste, WRONG_CREDENTIALS, klient_id.strip(), 401)
+    if isinstance(client, TooManyFailures):
+        response = _login_page(request, neste, client.message, klient_id.strip(), 429)
+        response.headers["Retry-After"] = str(client.retry_after)
+        return response
     response = _redirect(neste if _own_page(neste) else CLIENTS_PATH)
-    sessions.start_session(request, response, client)
+    await run_in_threadpool(sessions.start_session, request, response, client)
     return response
 
 
@@ -263,7 +265,7 @@ async def log_out(request: Request, csrf: Annotated[str, Form()] = "") -> Respon
             400,
         )
     response = _redirect(LOGIN_PATH + "?utlogget=1")
-    sessions.end_session(response)
+    await run_in_threadpool(sessions.end_session, request, response)
     return response
 
 
@@ -309,7 +311,7 @@ async def tool_page(request: Request, tool_id: str) -> Response:
     context = {
         "detail": found,
         "property_text": PROPERTY_TEXT,
-        "task_status_text": TASK_STATUS_TEXT,
+        "task_status_text": STATUS_TEXT,  # the citizen pages' words
         "current": "katalog",
     }
     return _page(request, "operator_verktoy.html", context, session)
@@ -375,7 +377,7 @@ async def feed_page(request: Request, side: str = "1") -> Response:
     session = await _session(request)
     if session is None:
         return _to_login(request)
-    page = await _read(request, views.changes, _page_number(side), dt.date.today())
+    page = await _read(request, views.changes, _page_number(side), _time.today())
     context = {
         "page": page,
         "status_text": digitaltaktiv_text,

@@ -23,9 +23,11 @@ from helsebro.digitaltaktiv.tables import digitaltaktiv_endring
 from helsebro.identifiers import mask_fnr, mask_numbers
 from helsebro.pts import audit
 from helsebro.registries.tables import innbygger
+from helsebro.svarut import exposure
 from helsebro.svarut import status as svarut_status
 from helsebro.svarut.tables import svarut_dokument, svarut_forsendelse, svarut_konto
 from helsebro.verktoy.tables import (
+    TaskStatus,
     grafisk_element,
     kodeverk,
     verktoy,
@@ -76,6 +78,8 @@ class ClientView:
     keys: tuple[str, ...]  # the public keys' kty and kid, for telling them apart
     enabled: bool
     description: str
+    multi_tenant: bool = False
+    child_organisations: tuple[str, ...] = ()  # the single-tenant client's underenheter it may name
 
 
 def clients(conn: sa.Connection) -> list[ClientView]:
@@ -94,6 +98,8 @@ def clients(conn: sa.Connection) -> list[ClientView]:
                 keys=tuple(_key_text(k) for k in public_keys),
                 enabled=client.enabled,
                 description=client.description,
+                multi_tenant=client.multi_tenant,
+                child_organisations=client.child_organisations,
             )
         )
     return views
@@ -148,7 +154,7 @@ def _task_counts() -> sa.Subquery:
         sa.select(
             verktoy_oppgave.c.verktoy_id,
             sa.func.count().label("tasks"),
-            sa.func.sum(sa.case((verktoy_oppgave.c.status == "aapen", 1), else_=0)).label("open_tasks"),
+            sa.func.sum(sa.case((verktoy_oppgave.c.status == TaskStatus.OPEN, 1), else_=0)).label("open_tasks"),
         )
         .group_by(verktoy_oppgave.c.verktoy_id)
         .subquery()
@@ -275,6 +281,8 @@ class LetterDetail:
     integration_id: str
     documents: list[DocumentView]
     timeline: list[tuple[str, dt.datetime]] = field(default_factory=list)
+    exposed_to: list[str] = field(default_factory=list)  # eksponertFor, each fødselsnummer masked
+    requires_level4: bool = False  # v2 krevNiva4Innlogging (a v3 letter has no such flag)
 
 
 def _recipient(kind: str, metadata: Any) -> str:
@@ -298,7 +306,8 @@ def _recipient(kind: str, metadata: Any) -> str:
                 f"pasient {patient}" if patient else "",
             )
         return _joined("Pasientens fastlege", f"pasient {patient}" if patient else "")
-    adresse = mottaker.get("adresse") if isinstance(mottaker.get("adresse"), dict) else {}
+    # v3 nests the postal address (mottaker.adresse); v2 has it on the recipient itself.
+    adresse = mottaker.get("adresse") if isinstance(mottaker.get("adresse"), dict) else mottaker
     return _joined(name, str(adresse.get("poststed") or ""))
 
 
@@ -378,6 +387,8 @@ def letter(conn: sa.Connection, letter_id: str) -> LetterDetail | None:
         integration_id=str(row.integrasjon_id),
         documents=documents,
         timeline=svarut_status.history(conn, letter_id),
+        exposed_to=[mask_numbers(ident) for ident in exposure.idents(row.metadata)],
+        requires_level4=isinstance(row.metadata, dict) and row.metadata.get("krevNiva4Innlogging") is True,
     )
 
 

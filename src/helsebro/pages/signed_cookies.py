@@ -6,7 +6,7 @@ a value signed for one (a citizen's login state, say) can never pass as another 
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
-from helsebro import services
+from helsebro import _time, services
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ class SignedCookies:
     realm: str
     path: str
     samesite: Literal["lax", "strict"]
+    # Which clock the expiry runs on: the server clock (a citizen's session ends when it passes), or real time.
+    clock: Callable[[], float] = _time.epoch
 
     def read(self, request: Request, cookie: str, purpose: str) -> dict[str, Any] | None:
         """The cookie's value, or None when it is missing, tampered with, signed for something else or expired."""
@@ -32,14 +34,14 @@ class SignedCookies:
             value = self._serializer(request, purpose).loads(raw)
         except BadSignature:
             return None
-        if not isinstance(value, dict) or not isinstance(value.get("exp"), int) or value["exp"] <= time.time():
+        if not isinstance(value, dict) or not isinstance(value.get("exp"), int) or value["exp"] <= self.clock():
             return None
         return value
 
     def write(self, request: Request, response: Response, cookie: str, purpose: str, value: dict[str, Any], seconds: int) -> None:
         response.set_cookie(
             cookie,
-            self._serializer(request, purpose).dumps({**value, "exp": int(time.time()) + seconds}),
+            self._serializer(request, purpose).dumps({**value, "exp": int(self.clock()) + seconds}),
             max_age=seconds,
             path=self.path,
             httponly=True,

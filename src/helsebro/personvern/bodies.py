@@ -85,7 +85,8 @@ def repair_json(text: str) -> tuple[str, tuple[str, ...]]:
 
 def _closes_next(text: str, position: int) -> bool:
     """Whether the next character after any whitespace ends an object or array."""
-    following = _WHITESPACE.match(text, position).end()
+    whitespace = _WHITESPACE.match(text, position)
+    following = whitespace.end() if whitespace else position
     return text[following : following + 1] in ("}", "]")
 
 

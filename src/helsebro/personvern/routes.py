@@ -14,24 +14,22 @@ from starlette.responses import Response
 
 from helsebro import db, services
 from helsebro._time import utcnow
-from helsebro.auth.guard import Principal
+from helsebro.auth.access import Access, GuardedRoute, principal_of, requires
 from helsebro.auth.scopes import HELSENORGE_AUDIENCE
 from helsebro.casing import query_lists
 from helsebro.errors import HelsenorgeError
 from helsebro.personvern import bodies, inputs, schemas, service
 from helsebro.responses import JSONResponse
 
-router = APIRouter(tags=["PVK"])
+router = APIRouter(tags=["PVK"], route_class=GuardedRoute)
 
 BASE = "/personvern/Personverninnstillinger"
 WRITE_SCOPE = "Personverninnstillinger_skriv"
 READ_SCOPE = "Personverninnstillinger_les"
+WRITE = Access(HELSENORGE_AUDIENCE, WRITE_SCOPE)
+READ = Access(HELSENORGE_AUDIENCE, READ_SCOPE)
 # Tells the client that its body was not JSON and what helsebro repaired to read it (ours).
 WARNING_HEADER = "X-Helsebro-Warning"
-
-
-async def authorize(request: Request, scope: str) -> Principal:
-    return await services.of(request).guard.authenticate(request, audience=HELSENORGE_AUDIENCE, scope=scope)
 
 
 def _warning_headers(repairs: tuple[str, ...]) -> dict[str, str]:
@@ -57,8 +55,9 @@ async def _answer(work: Callable[[], Any], repairs: tuple[str, ...] = ()) -> Res
     openapi_extra=schemas.request_body(schemas.SettInnbyggersPersonvernInnstilling),
     responses={200: {"model": schemas.SettInnbyggersPersonvernInnstillingSvar}, **schemas.ERROR_RESPONSES},
 )
+@requires(WRITE)
 async def set_setting(request: Request) -> Response:
-    principal = await authorize(request, WRITE_SCOPE)
+    principal = principal_of(request)
     body = bodies.parse_body(await request.body())
     engine = services.of(request).engine
 
@@ -78,8 +77,9 @@ async def set_setting(request: Request) -> Response:
     openapi_extra=schemas.request_body(schemas.SjekkInnbyggersPiStatus),
     responses={200: {"model": schemas.SjekkInnbyggersPiStatusSvar}, **schemas.ERROR_RESPONSES},
 )
+@requires(READ)
 async def check_status(request: Request) -> Response:
-    principal = await authorize(request, READ_SCOPE)
+    principal = principal_of(request)
     body = bodies.parse_body(await request.body())
     engine = services.of(request).engine
 
@@ -97,8 +97,9 @@ async def check_status(request: Request) -> Response:
     openapi_extra=schemas.request_body(schemas.HentInnbyggersPiForPart),
     responses={200: {"model": list[schemas.InnbyggersPi]}, **schemas.ERROR_RESPONSES},
 )
+@requires(READ)
 async def settings_for_part(request: Request) -> Response:
-    principal = await authorize(request, READ_SCOPE)
+    principal = principal_of(request)
     body = bodies.parse_body(await request.body())
     engine = services.of(request).engine
 
@@ -128,8 +129,9 @@ async def settings_for_part(request: Request) -> Response:
     },
     responses={200: {"model": schemas.HentInnbyggereAktivePiForDefinisjonSvar}, **schemas.ERROR_RESPONSES},
 )
+@requires(READ)
 async def active_for_definition(request: Request) -> Response:
-    principal = await authorize(request, READ_SCOPE)
+    principal = principal_of(request)
     params = query_lists(request.query_params.multi_items())
     engine = services.of(request).engine
 

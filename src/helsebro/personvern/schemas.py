@@ -112,8 +112,22 @@ class HentInnbyggereAktivePiForDefinisjonSvar(BaseModel):
 
 
 class Feil(BaseModel):
-    Code: str = Field(examples=["EPVK-101518"])
-    Message: str = Field(examples=["Fant ingen innbygger med angitt fødselsnummer"])
+    """A business error (400) or a failure inside (500), as NORPREG/PVKBroker_cs parses it: camelCase, every
+    field required."""
+
+    code: str = Field(examples=["EPVK-101518"])
+    message: str = Field(examples=["Fant ingen innbygger med angitt fødselsnummer"])
+    errorCategory: Literal["validering", "forretningsregel", "teknisk"] = Field(
+        examples=["forretningsregel"],
+        description="helsebro's values: validering (fix the request), forretningsregel (fix the data) or teknisk (500: try again)",
+    )
+
+
+class TilgangsFeil(BaseModel):
+    """Token and scope errors (401, 403) in the seed's documented form."""
+
+    Code: str = Field(examples=["SEC-110000"])
+    Message: str = Field(examples=["Token is expired or invalid"])
 
 
 def request_body(model: type[BaseModel]) -> dict[str, Any]:
@@ -141,7 +155,7 @@ def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": Feil, "description": "Feil i request (EPVK-1015xx)"},
-    401: {"model": Feil, "description": "SEC-110000: token mangler eller er ugyldig"},
-    403: {"model": Feil, "description": "SEC-110001: mangler scope, eller klienten har ikke tilgang til parten"},
-    500: {"model": Feil, "description": "Feil internt"},
+    401: {"model": TilgangsFeil, "description": "SEC-110000: token mangler eller er ugyldig"},
+    403: {"model": TilgangsFeil, "description": "SEC-110001: mangler scope, eller klienten har ikke tilgang til parten"},
+    500: {"model": Feil, "description": "Feil internt på Helsenorge (EPVK-100500, errorCategory teknisk)"},
 }

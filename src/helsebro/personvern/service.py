@@ -45,14 +45,25 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from helsebro._time import as_utc, isoformat_z
-from helsebro.auth.clients import get_client
-from helsebro.digitaltaktiv import changes
+from helsebro._time import as_utc, isoformat_z, utcnow
+from helsebro.auth.clients import get_client, pvk_parts_of
 from helsebro.identifiers import fnr_problem
 from helsebro.personvern import errors
-from helsebro.personvern.inputs import DefinitionQuery, PartQuery, SettingChange, StatusQuery
+from helsebro.personvern.consent import HELSENORGE_CONSENT
+from helsebro.personvern.inputs import (
+    DefinitionQuery,
+    PartQuery,
+    SettingChange,
+    StatusQuery,
+)
 from helsebro.personvern.metadata import METADATA, health_person_numbers, same_metadata
-from helsebro.personvern.tables import TYPE_SAMTYKKE, pvk_definisjon, pvk_historikk, pvk_innstilling
+from helsebro.personvern.tables import (
+    TYPE_SAMTYKKE,
+    pvk_definisjon,
+    pvk_historikk,
+    pvk_innstilling,
+)
+from helsebro.registries import hooks
 from helsebro.registries import service as registries
 
 ENDRET, IKKE_ENDRET = "endret", "ikkeEndret"
@@ -87,11 +98,12 @@ class Definition:
 
 @dataclass(frozen=True)
 class Setting:
-    sekvensnummer: int
+    row_id: int  # the table's sekvensnummer column: what pagingReference pages by
     aktiv: bool
     metadata: dict[str, Any] | None
-    set_at: dt.datetime
-    created_at: dt.datetime
+    set_at: dt.datetime  # sistEndretTidspunkt
+    first_set_at: dt.datetime  # opprettetTidspunkt: never after set_at
+    sekvensnummer: int  # on the wire: 1 when first given, one more for every change (PVKBroker's model)
 
 
 def _definition_from(row: Any) -> Definition:
@@ -101,7 +113,11 @@ def _definition_from(row: Any) -> Definition:
 
 
 def _setting_from(row: Any) -> Setting:
-    return Setting(row.sekvensnummer, row.aktiv, row.metadata, as_utc(row.tidspunkt), as_utc(row.created_at))
+    set_at = as_utc(row.tidspunkt)
+    # A change may name an earlier tidspunkt than the first one did, and rows written elsewhere (the operator's
+    # consent switch, the default data) carry none: the first time is never after the last.
+    first = min(as_utc(row.opprettet_tidspunkt or row.created_at), set_at)
+    return Setting(row.sekvensnummer, row.aktiv, row.metadata, set_at, first, row.versjon)
 
 
 def get_definition(conn: sa.Connection, guid: str) -> Definition | None:
@@ -125,9 +141,19 @@ def get_setting(conn: sa.Connection, fnr: str, guid: str) -> Setting | None:
     return _setting_from(row) if row else None
 
 
+_LOCKED_SETTING = (
+    sa.select(pvk_innstilling)
+    .where(
+        pvk_innstilling.c.innbygger_fnr == sa.bindparam("fnr", type_=sa.String),
+        pvk_innstilling.c.definisjon_guid == sa.bindparam("guid", type_=pvk_innstilling.c.definisjon_guid.type),
+    )
+    .with_for_update()
+)
+
+
 def _locked_setting(conn: sa.Connection, fnr: str, guid: str) -> Setting | None:
     """The current value, locked until commit on PostgreSQL (SQLite writers are serial already)."""
-    row = conn.execute(_setting_query(fnr, guid).with_for_update()).first()
+    row = conn.execute(_LOCKED_SETTING, {"fnr": fnr, "guid": guid}).first()
     return _setting_from(row) if row else None
 
 
@@ -147,6 +173,12 @@ def require_definition(conn: sa.Connection, guid: str, part_kode: str, type_pi: 
     definition = get_definition(conn, guid)
     if definition is None:
         raise errors.unknown_definition(guid)
+    _require_matching(definition, part_kode, type_pi)
+    return definition
+
+
+def _require_matching(definition: Definition, part_kode: str, type_pi: str | None) -> None:
+    guid = definition.guid
     if not same_part(part_kode, definition.part_kode):
         raise errors.definition_mismatch(
             f"partKode {part_kode!r} stemmer ikke med definisjonen {guid} (partKode {definition.part_kode})"
@@ -155,7 +187,6 @@ def require_definition(conn: sa.Connection, guid: str, part_kode: str, type_pi: 
         raise errors.definition_mismatch(
             f"typePi {type_pi!r} stemmer ikke med definisjonen {guid} (typePi {definition.type_pi})"
         )
-    return definition
 
 
 def require_part_right(conn: sa.Connection, client_id: str | None, part_kode: str) -> None:
@@ -190,13 +221,29 @@ def is_unchanged(current: Setting | None, aktiv: bool, metadata: Mapping[str, An
     return current.aktiv == aktiv and same_metadata(current.metadata, metadata)
 
 
+# What a change's checks need, in one query: the definition, the client's part codes, whether the citizen exists.
+_CONTEXT = sa.select(
+    pvk_definisjon,
+    pvk_parts_of(sa.bindparam("client_id", type_=sa.String)).label("client_parts"),
+    registries.citizen_exists(sa.bindparam("fnr", type_=sa.String)).label("citizen_known"),
+).where(pvk_definisjon.c.guid == sa.bindparam("guid", type_=pvk_definisjon.c.guid.type))
+
+
 def set_setting(conn: sa.Connection, client_id: str | None, change: SettingChange, now: dt.datetime) -> str:
-    """Apply one change in the caller's transaction; ``endret`` or ``ikkeEndret``. Raises before writing."""
-    definition = require_definition(conn, change.definition_guid, change.part_kode, change.type_pi)
-    require_part_right(conn, client_id, definition.part_kode)
+    """Apply one change in the caller's transaction; ``endret`` or ``ikkeEndret``. Raises before writing.
+    The checks run in the order of every endpoint's (definition, part right, citizen) on one query's answer."""
+    context = conn.execute(_CONTEXT, {"client_id": client_id, "fnr": change.fnr, "guid": change.definition_guid}).first()
+    if context is None:
+        raise errors.unknown_definition(change.definition_guid)
+    definition = _definition_from(context)
+    _require_matching(definition, change.part_kode, change.type_pi)
+    if client_id is None or context.client_parts is None or not may_use_part(tuple(context.client_parts), definition.part_kode):
+        raise errors.part_forbidden()
     if not definition.active_on(now.date()):
         raise errors.definition_not_active(definition.guid)
-    require_citizen(conn, change.fnr)
+    if not context.citizen_known:
+        problem = fnr_problem(change.fnr)
+        raise errors.invalid_fnr(problem) if problem else errors.citizen_not_found()
     require_known_health_personnel(conn, change.metadata)
     return _apply(conn, client_id, definition, change, now)
 
@@ -209,26 +256,42 @@ def _apply(conn: sa.Connection, client_id: str | None, definition: Definition, c
     set_at = change.set_at or now
     values = {"aktiv": change.aktiv, "metadata": stored_metadata, "tidspunkt": set_at}
     if current is None:
-        if not _insert_setting(conn, change.fnr, definition.guid, values):
+        if not _insert_setting(conn, change.fnr, definition.guid, {**values, "opprettet_tidspunkt": set_at}):
             # Another writer created it between our read and our insert: decide again against theirs.
             return _apply(conn, client_id, definition, change, now)
     else:
         conn.execute(
-            sa.update(pvk_innstilling).where(pvk_innstilling.c.sekvensnummer == current.sekvensnummer).values(**values)
+            _UPDATE_SETTING,
+            {
+                "current": current.row_id,
+                **values,
+                "versjon": current.sekvensnummer + 1,
+                "opprettet_tidspunkt": min(current.first_set_at, set_at),
+            },
         )
     _write_history(conn, client_id, definition, change, current, stored_metadata, set_at)
     if definition.is_helsenorge_consent:
-        _record_digitaltaktiv_change(conn, change.fnr, now.date())
+        hooks.status_log().own_standing_changed(conn, change.fnr, now.date())
     return ENDRET
 
 
+_UPDATE_SETTING = sa.update(pvk_innstilling).where(pvk_innstilling.c.sekvensnummer == sa.bindparam("current"))
+_INSERT_HISTORY = sa.insert(pvk_historikk)
+
+
 def _insert_setting(conn: sa.Connection, fnr: str, guid: str, values: dict[str, Any]) -> bool:
-    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(pvk_innstilling)
-    statement = insert.values(innbygger_fnr=fnr, definisjon_guid=guid, **values).on_conflict_do_nothing(
-        index_elements=["innbygger_fnr", "definisjon_guid"]
-    )
-    # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT through SQLAlchemy.
-    return conn.execute(statement.returning(pvk_innstilling.c.sekvensnummer)).first() is not None
+    statement = _INSERT_SETTING[conn.dialect.name]
+    return conn.execute(statement, {"innbygger_fnr": fnr, "definisjon_guid": guid, **values}).first() is not None
+
+
+# Built once per dialect (ON CONFLICT is spelt by each); RETURNING, not rowcount: psycopg reports -1 for
+# INSERT ... ON CONFLICT through SQLAlchemy.
+_INSERT_SETTING = {
+    name: insert(pvk_innstilling)
+    .on_conflict_do_nothing(index_elements=["innbygger_fnr", "definisjon_guid"])
+    .returning(pvk_innstilling.c.sekvensnummer)
+    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
 
 
 def _write_history(
@@ -241,7 +304,8 @@ def _write_history(
     set_at: dt.datetime,
 ) -> None:
     conn.execute(
-        sa.insert(pvk_historikk).values(
+        _INSERT_HISTORY,
+        dict(
             innbygger_fnr=change.fnr,
             definisjon_guid=definition.guid,
             client_id=client_id,
@@ -252,15 +316,35 @@ def _write_history(
             ny_metadata=stored_metadata,
             signert_bevis_mime_type=change.proof.mime_type if change.proof else None,
             signert_bevis_innhold=change.proof.content if change.proof else None,
-        )
+        ),
     )
 
 
-def _record_digitaltaktiv_change(conn: sa.Connection, fnr: str, today: dt.date) -> None:
-    """The citizen's own status changes, and so may that of everyone they act for: their children and
-    those who gave them a power of attorney ("aktiv via andre")."""
-    affected = [fnr, *registries.children_of(conn, fnr), *registries.principals_of(conn, fnr, today)]
-    changes.record(conn, affected)
+def set_helsenorge_consent(conn: sa.Connection, fnr: str, give: bool, actor: str, now: dt.datetime | None = None) -> bool:
+    """The operator's consent switch (the registries' test-data admin, through ``registries.hooks``): give or
+    withdraw the Helsenorge consent of a citizen the caller knows exists, written as a change through the API is
+    (the current value, a history row naming ``actor``, DigitaltAktiv's change log). The operator is not a PVK
+    client, so no part right is asked. Giving it again keeps the citizen's own time limits. Whether it changed."""
+    definition = get_definition(conn, HELSENORGE_CONSENT)
+    if definition is None:  # the definition cannot be deleted (testdata.kinds refuses), so only a broken database
+        raise errors.unknown_definition(HELSENORGE_CONSENT)
+    current = _locked_setting(conn, fnr, definition.guid)
+    change = SettingChange(
+        fnr=fnr,
+        definition_guid=definition.guid,
+        part_kode=definition.part_kode,
+        type_pi=definition.type_pi,
+        aktiv=give,
+        set_at=None,
+        metadata=current.metadata if give and current else None,
+        proof=None,
+    )
+    return _apply(conn, actor, definition, change, now or utcnow()) == ENDRET
+
+
+def forget_citizen(conn: sa.Connection, fnr: str) -> None:
+    """A citizen leaves the registry: their current settings go; their history stays (kept forever, SPEC 4)."""
+    conn.execute(sa.delete(pvk_innstilling).where(pvk_innstilling.c.innbygger_fnr == fnr))
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -315,7 +399,8 @@ def _part_setting_body(definition: Definition, setting: Setting) -> dict[str, An
 
 def active_for_definition(conn: sa.Connection, client_id: str | None, query: DefinitionQuery) -> dict[str, Any]:
     """HentInnbyggereAktivePiForDefinisjon: active settings in sekvensnummer order, one page after
-    ``pagingReference``. The answer's pagingReference is the page's last sekvensnummer, or 0 on the last page."""
+    ``pagingReference``. The answer's pagingReference is the page's last row id (the table's sekvensnummer
+    column), or 0 on the last page; each setting's own sekvensnummer counts its versions from 1."""
     definition = require_definition(conn, query.definition_guid, query.part_kode)
     require_part_right(conn, client_id, definition.part_kode)
     page_size = ACTIVE_PAGE_SIZE
@@ -346,6 +431,6 @@ def _active_setting_body(row: Any) -> dict[str, Any]:
     return {
         "innbyggerFnr": row.innbygger_fnr,
         "sekvensnummer": setting.sekvensnummer,
-        "opprettetTidspunkt": isoformat_z(setting.created_at),
+        "opprettetTidspunkt": isoformat_z(setting.first_set_at),
         "sistEndretTidspunkt": isoformat_z(setting.set_at),
     }

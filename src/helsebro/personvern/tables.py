@@ -23,11 +23,16 @@ pvk_definisjon = sa.Table(
     *timestamps(),
 )
 
-# One row per (citizen, definition): the current value. ``sekvensnummer`` numbers them for paging.
+# One row per (citizen, definition): the current value. The column ``sekvensnummer`` is the row id that
+# pagingReference pages by; the wire's ``sekvensnummer`` is ``versjon``: 1 when first given, one more for every
+# change (PVKBroker's model). ``opprettet_tidspunkt``: the earliest time the setting was given (null in rows
+# written before it existed: then created_at).
 pvk_innstilling = sa.Table(
     "pvk_innstilling",
     metadata,
     sa.Column("sekvensnummer", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("versjon", sa.Integer, nullable=False, default=1, server_default="1"),
+    sa.Column("opprettet_tidspunkt", sa.DateTime(timezone=True), nullable=True),
     sa.Column("innbygger_fnr", sa.String(11), nullable=False),
     sa.Column("definisjon_guid", sa.String(36), sa.ForeignKey("pvk_definisjon.guid"), nullable=False),
     sa.Column("aktiv", sa.Boolean, nullable=False),

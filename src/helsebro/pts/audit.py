@@ -16,12 +16,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from helsebro._time import as_utc
-from helsebro.auth.grants import ORGNR_CHILD, ORGNR_PARENT
+from helsebro.auth.organisations import ORGNR_CHILD, ORGNR_PARENT, ORGNR_SUPPLIER
 from helsebro.auth.user_tokens import HPR_NUMBER
 from helsebro.logs import fnr_hash, get_logger
 from helsebro.pts.tables import pts_audit
 
-ORGNR_SUPPLIER = "helseid://claims/client/claims/orgnr_supplier"
 # Without these a call cannot be audited, so PTS refuses it (reference/pts.md, "Audit claims").
 REQUIRED_CLAIMS = ("client_id", ORGNR_PARENT)
 
@@ -66,10 +65,14 @@ class AuditEntry:
     status: int
 
 
+_INSERT = sa.insert(pts_audit)  # built once: one of every PTS call's statements
+
+
 def record(conn: sa.Connection, call: Call, status: int) -> None:
     claims = call.claims
     conn.execute(
-        sa.insert(pts_audit).values(
+        _INSERT,
+        dict(
             time=call.time,
             client_id=_text(claims.get("client_id"), 200),
             orgnr_parent=_text(claims.get(ORGNR_PARENT), 20),
@@ -83,7 +86,7 @@ def record(conn: sa.Connection, call: Call, status: int) -> None:
             api_version=call.api_version,
             off_id=call.off_id,
             status=status,
-        )
+        ),
     )
     log.info(
         "pts call",

@@ -10,11 +10,7 @@ transaction of its work.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any
-
 import sqlalchemy as sa
-from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -22,6 +18,8 @@ from starlette.responses import Response
 
 from helsebro import db, services
 from helsebro._time import utcnow
+from helsebro.auth import access
+from helsebro.auth.access import Access
 from helsebro.auth.scopes import PTS_AUDIENCE, PTS_SCOPE
 from helsebro.errors import ProblemError
 from helsebro.logs import get_logger
@@ -30,14 +28,18 @@ from helsebro.pts import audit, errors, values, versions
 log = get_logger(__name__)
 
 
-class GuardedRoute(APIRoute):
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handle = super().get_route_handler()
+ACCESS = Access(PTS_AUDIENCE, PTS_SCOPE, dpop=True)
+
+
+class GuardedRoute(access.GuardedRoute):
+    default_access = ACCESS
+
+    def wrap(self, handle: access.RouteHandler, requirement: Access) -> access.RouteHandler:
         route = self.path
 
         async def guarded(request: Request) -> Response:
             svc = services.of(request)
-            principal = await svc.guard.authenticate(request, audience=PTS_AUDIENCE, scope=PTS_SCOPE, require_dpop=True)
+            principal = await access.authorize(request, requirement)
             call = audit.Call(utcnow(), principal.claims, request.method, route, request.url.path)
             request.state.pts_call = call
             try:

@@ -22,8 +22,20 @@ from starlette.responses import Response
 
 from helsebro import db, services
 from helsebro._time import utcnow
-from helsebro.pts import access_rules, audit, errors, privacy, privacy_rules, rendering, safety, safety_rules, schemas
-from helsebro.pts import service, values, versions
+from helsebro.pts import (
+    access_rules,
+    audit,
+    errors,
+    privacy,
+    privacy_rules,
+    rendering,
+    safety,
+    safety_rules,
+    schemas,
+    service,
+    values,
+    versions,
+)
 from helsebro.pts.guarded_route import GuardedRoute, current_call
 from helsebro.pts.records import Actor
 from helsebro.responses import JSONResponse

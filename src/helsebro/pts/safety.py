@@ -48,7 +48,7 @@ def create(conn: sa.Connection, command: CreateSafety, actor: Actor, now: dt.dat
     else:
         _same_person(row, subject.off_id, "ConfidentialObjectId", subject.object_id)
         attribute_id = row.id
-    _add_version(conn, attribute_id, command.restriction, actor, now)
+    _add_version(conn, attribute_id, command.restriction, actor, now, first=row is None)
     return _one(conn, attribute_id), row is None
 
 
@@ -71,12 +71,12 @@ def associate_parent(conn: sa.Connection, command: AssociateParent, actor: Actor
     else:
         child_id = child_row.id
         conn.execute(sa.update(attributes).where(attributes.c.id == child_id).values(parent_id=parent_row.id, changed_at=now))
-    _add_version(conn, child_id, derived, actor, now)
+    _add_version(conn, child_id, derived, actor, now, first=child_row is None)
     return _one(conn, child_id)
 
 
 def get(conn: sa.Connection, attribute_id: str) -> SafetyAttribute | None:
-    rows = conn.execute(sa.select(attributes).where(attributes.c.id == attribute_id)).all()
+    rows = conn.execute(_BY_ID, {"attribute": attribute_id}).all()
     found = _assemble(conn, rows)
     return found[0] if found else None
 
@@ -91,6 +91,28 @@ def find(conn: sa.Connection, off_id: str, object_id: ObjectId) -> SafetyAttribu
 
 # -- helpers ------------------------------------------------------------------------------------------------
 
+# The statements of the write path, built once (an expression built per call costs more Python than its query).
+_ATTRIBUTE = sa.bindparam("attribute", type_=attributes.c.id.type)
+_NOW = sa.bindparam("now", type_=attributes.c.changed_at.type)
+_BY_ID = sa.select(attributes).where(attributes.c.id == _ATTRIBUTE)
+_BY_OBJECT = sa.select(attributes).where(
+    attributes.c.object_type == sa.bindparam("object_type", type_=attributes.c.object_type.type),
+    attributes.c.object_value == sa.bindparam("object_value", type_=attributes.c.object_value.type),
+)
+_BY_OBJECT_LOCKED = _BY_OBJECT.with_for_update()
+_INSERT_ATTRIBUTE = sa.insert(attributes)
+_LAST_VERSION = sa.select(sa.func.max(restrictions.c.version)).where(restrictions.c.attribute_id == _ATTRIBUTE)
+_RETIRE_CURRENT = (
+    sa.update(restrictions)
+    .where(restrictions.c.attribute_id == _ATTRIBUTE, restrictions.c.is_current.is_(True))
+    .values(is_current=False, changed_at=_NOW)
+)
+_INSERT_VERSION = sa.insert(restrictions)
+_TOUCH = sa.update(attributes).where(attributes.c.id == _ATTRIBUTE).values(changed_at=_NOW)
+_IDS = sa.bindparam("ids", expanding=True)
+_VERSIONS_OF = sa.select(restrictions).where(restrictions.c.attribute_id.in_(_IDS)).order_by(restrictions.c.version.desc())
+_ATTRIBUTES_IN = sa.select(attributes).where(attributes.c.id.in_(_IDS))
+
 
 def _names(table: sa.Table | sa.Alias, object_id: ObjectId) -> sa.ColumnElement[bool]:
     return (table.c.object_type == object_id.type) & (table.c.object_value == object_id.value)
@@ -101,10 +123,8 @@ def _label(object_id: ObjectId) -> str:
 
 
 def _row_for(conn: sa.Connection, object_id: ObjectId, *, lock: bool = False) -> sa.Row | None:
-    statement = sa.select(attributes).where(_names(attributes, object_id))
-    if lock:
-        statement = statement.with_for_update()
-    return conn.execute(statement).first()
+    statement = _BY_OBJECT_LOCKED if lock else _BY_OBJECT
+    return conn.execute(statement, {"object_type": object_id.type, "object_value": object_id.value}).first()
 
 
 def _same_person(row: sa.Row, off_id: str, field: str, object_id: ObjectId) -> None:
@@ -117,7 +137,8 @@ def _insert_attribute(
 ) -> str:
     attribute_id = str(uuid.uuid4())
     conn.execute(
-        sa.insert(attributes).values(
+        _INSERT_ATTRIBUTE,
+        dict(
             id=attribute_id,
             off_id=off_id,
             object_type=object_id.type,
@@ -127,21 +148,22 @@ def _insert_attribute(
             created_by_hpr=actor.hpr_number,
             created_at=now,
             changed_at=now,
-        )
+        ),
     )
     return attribute_id
 
 
-def _add_version(conn: sa.Connection, attribute_id: str, restriction: Restriction, actor: Actor, now: dt.datetime) -> None:
-    """The new restriction becomes current; the one before stays, no longer current."""
-    last = conn.execute(sa.select(sa.func.max(restrictions.c.version)).where(restrictions.c.attribute_id == attribute_id)).scalar()
+def _add_version(
+    conn: sa.Connection, attribute_id: str, restriction: Restriction, actor: Actor, now: dt.datetime, *, first: bool
+) -> None:
+    """The new restriction becomes current; the one before stays, no longer current. ``first``: the attribute
+    was inserted just now (changed_at = now), so there is no version before to look up or retire."""
+    last = None if first else conn.execute(_LAST_VERSION, {"attribute": attribute_id}).scalar()
+    if not first:
+        conn.execute(_RETIRE_CURRENT, {"attribute": attribute_id, "now": now})
     conn.execute(
-        sa.update(restrictions)
-        .where(restrictions.c.attribute_id == attribute_id, restrictions.c.is_current.is_(True))
-        .values(is_current=False, changed_at=now)
-    )
-    conn.execute(
-        sa.insert(restrictions).values(
+        _INSERT_VERSION,
+        dict(
             id=str(uuid.uuid4()),
             attribute_id=attribute_id,
             version=(last or 0) + 1,
@@ -156,9 +178,10 @@ def _add_version(conn: sa.Connection, attribute_id: str, restriction: Restrictio
             created_by_hpr=actor.hpr_number,
             created_at=now,
             changed_at=now,
-        )
+        ),
     )
-    conn.execute(sa.update(attributes).where(attributes.c.id == attribute_id).values(changed_at=now))
+    if not first:
+        conn.execute(_TOUCH, {"attribute": attribute_id, "now": now})
 
 
 def _current_restriction(conn: sa.Connection, attribute_id: str) -> Restriction:
@@ -195,16 +218,14 @@ def _assemble(conn: sa.Connection, rows: Sequence[sa.Row]) -> list[SafetyAttribu
         return []
     ids = [r.id for r in rows]
     versions: dict[str, list[SafetyVersion]] = {i: [] for i in ids}
-    for v in conn.execute(
-        sa.select(restrictions).where(restrictions.c.attribute_id.in_(ids)).order_by(restrictions.c.version.desc())
-    ):
+    for v in conn.execute(_VERSIONS_OF, {"ids": ids}):
         versions[v.attribute_id].append(
             SafetyVersion(v.id, v.version, v.is_current, _restriction(v), as_utc(v.created_at), v.created_by)
         )
     parent_ids = {r.parent_id for r in rows if r.parent_id}
     parents = {
         p.id: ParentRef(p.id, ObjectId(p.object_type, p.object_value))
-        for p in conn.execute(sa.select(attributes).where(attributes.c.id.in_(parent_ids)))
+        for p in conn.execute(_ATTRIBUTES_IN, {"ids": list(parent_ids)})
     } if parent_ids else {}
     return [
         SafetyAttribute(

@@ -9,14 +9,13 @@ taken under a row lock, so several processes on one database reset once, not onc
 from __future__ import annotations
 
 import asyncio
-import time
 
 import sqlalchemy as sa
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.concurrency import run_in_threadpool
 
 from helsebro import db
-from helsebro._time import utcnow
+from helsebro._time import epoch, utcnow
 from helsebro.logs import get_logger
 from helsebro.pts import testdata
 from helsebro.pts.tables import pts_reset_schedule
@@ -70,8 +69,8 @@ async def run(engine: sa.Engine, period_seconds: float) -> None:
     if period_seconds <= 0:
         return
     while True:
-        await asyncio.sleep(period_seconds - time.time() % period_seconds + 0.5)
+        await asyncio.sleep(period_seconds - epoch() % period_seconds + 0.5)
         try:
-            await run_in_threadpool(reset_if_due, engine, period_seconds, time.time())
+            await run_in_threadpool(reset_if_due, engine, period_seconds, epoch())
         except Exception as exc:  # noqa: BLE001  (try again next window)
             log.warning("pts test data reset failed", error_type=type(exc).__name__)

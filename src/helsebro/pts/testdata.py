@@ -14,8 +14,7 @@ import sqlalchemy as sa
 from helsebro import db
 from helsebro._time import utcnow
 from helsebro.pts import privacy, safety
-from helsebro.pts.privacy_rules import ALL, BLOCK, HARD, PPS, SHIELD, SOFT, SPECIFIED, TIME_RANGE
-from helsebro.pts.privacy_rules import ObjectScope, PrivacyTerms, SubjectScope
+from helsebro.pts.privacy_rules import ALL, BLOCK, HARD, PPS, SHIELD, SOFT, SPECIFIED, TIME_RANGE, ObjectScope, PrivacyTerms, SubjectScope
 from helsebro.pts.records import Actor
 from helsebro.pts.safety_rules import AUTOMATED, MANUAL, AssociateParent, CreateSafety, Restriction, SafetyObject
 from helsebro.pts.tables import DATA_TABLES, pts_privacy_restriction, pts_safety_attribute

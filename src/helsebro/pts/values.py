@@ -26,7 +26,7 @@ from helsebro.pts.errors import Problems
 FOREVER_TEXT = "9999-12-31T23:59:59.9999999Z"
 # From here on a time means "no end" (DateTime.MaxValue and its neighbours): stored as such, never as the
 # instant (see pts.tables).
-FOREVER_FROM = dt.datetime(9999, 12, 31, tzinfo=dt.timezone.utc)
+FOREVER_FROM = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 MAX_TEXT = 200  # the longest object value (pts.tables)
 MAX_OBJECT_TYPE = 50
 

@@ -53,15 +53,26 @@ def get_citizen(conn: sa.Connection, fnr: str) -> Citizen | None:
     return Citizen(row.fnr, row.fornavn, row.mellomnavn, row.etternavn, row.adresse, row.postnummer, row.poststed, row.dodsdato)
 
 
+def citizen_exists(fnr: sa.ColumnElement[str]) -> sa.Exists:
+    """Whether the registry knows the number, for a caller's own query."""
+    return sa.exists().where(innbygger.c.fnr == fnr)
+
+
 def is_minor(fnr: str, on: dt.date) -> bool:
+    return is_younger_than(fnr, MAJORITY_AGE, on)
+
+
+def is_younger_than(fnr: str, years: int, on: dt.date) -> bool:
+    """Whether the person the number encodes has not yet turned ``years`` on that day (False when it encodes
+    no birth date)."""
     born = birth_date(fnr)
     if born is None:
         return False
     try:
-        adult_from = born.replace(year=born.year + MAJORITY_AGE)
+        birthday = born.replace(year=born.year + years)
     except ValueError:  # born 29 February
-        adult_from = dt.date(born.year + MAJORITY_AGE, 3, 1)
-    return on < adult_from
+        birthday = dt.date(born.year + years, 3, 1)
+    return on < birthday
 
 
 def parents_of(conn: sa.Connection, fnr: str) -> list[str]:
@@ -76,14 +87,6 @@ def children_of(conn: sa.Connection, fnr: str) -> list[str]:
 
 def _valid_on(on: dt.date):  # noqa: ANN202
     return (fullmakt.c.gyldig_fra <= on) & (fullmakt.c.gyldig_til.is_(None) | (fullmakt.c.gyldig_til >= on))
-
-
-def attorneys_of(conn: sa.Connection, fnr: str, on: dt.date) -> list[str]:
-    """Who holds a valid power of attorney from this citizen."""
-    rows = conn.execute(
-        sa.select(fullmakt.c.fullmektig_fnr).where((fullmakt.c.fullmaktsgiver_fnr == fnr) & _valid_on(on))
-    )
-    return [r.fullmektig_fnr for r in rows]
 
 
 def principals_of(conn: sa.Connection, fnr: str, on: dt.date) -> list[str]:

@@ -39,7 +39,8 @@ from helsebro._time import as_utc, utcnow
 from helsebro.jobs import outbox
 from helsebro.registries import service as registries
 from helsebro.registries.tables import organisasjon
-from helsebro.svarut import recipients, status
+from helsebro.steering import faults
+from helsebro.svarut import exposure, recipients, signing, status
 from helsebro.svarut.blobs import BlobStore
 from helsebro.svarut.letters import OUTBOX_KIND
 from helsebro.svarut.tables import (
@@ -48,10 +49,13 @@ from helsebro.svarut.tables import (
     svarut_dokument,
     svarut_forsendelse,
     svarut_konto,
+    svarut_mottakersystem,
     svarut_status_historikk,
 )
 
 log = logs.get_logger(__name__)
+
+FAMILY_NAME = "svarut"  # the name faults name this family by (svarut.family)
 
 MOTTATT, AKSEPTERT, AVVIST, FEILET_UNDER_MOTTAK = "MOTTATT", "AKSEPTERT", "AVVIST", "FEILET_UNDER_MOTTAK"
 SENDT_DIGITALT, VARSLET, LEST = "SENDT_DIGITALT", "VARSLET", "LEST"
@@ -64,6 +68,7 @@ IKKE_LEVERT = "IKKE_LEVERT"
 SVARINN = "SVARINN"
 VIRKSOMHET_ALTINN = "VIRKSOMHET_ALTINN"
 NHN = "NHN"
+MANUELL = "MANUELL"  # print failed too: KS's staff handle the letter by hand
 
 STEPS: dict[str, tuple[str, ...]] = {
     SDP: ("SENDT_SDP", "LEVERT_SDP"),
@@ -73,7 +78,10 @@ STEPS: dict[str, tuple[str, ...]] = {
     SVARINN: ("KLAR_FOR_MOTTAK",),
     VIRKSOMHET_ALTINN: (SENDT_DIGITALT,),
     NHN: ("SENDT_NHN_MOTTAKER", "LEVERT_NHN_MOTTAKER"),
+    MANUELL: ("MANUELT_HANDTERT",),
 }
+# The channels an injected delivery fault can make fail (helsebro.steering.faults, kind "levering").
+FAILABLE = (SDP, INNBYGGER_INNBOKS, PRINT, SVARINN, VIRKSOMHET_ALTINN, NHN)
 assert all(name in status.STATUSES for steps in STEPS.values() for name in steps), "a status outside KS's spec"
 
 # A letter in the citizen's inbox can be read from when it is there; reading it ends the lifecycle.
@@ -127,6 +135,16 @@ def person_channel(entry: KrrEntry | None, kun_digital_levering: bool) -> str:
     return IKKE_LEVERT if kun_digital_levering else PRINT
 
 
+def failed_over(decision: Decision, metadata: dict[str, Any]) -> Decision:
+    """The channel a letter takes when its own failed (an injected delivery fault): a digital channel falls
+    back to print, as for a recipient without digital contact (or IKKE_LEVERT with ``kunDigitalLevering``);
+    failed print leaves the letter to manual handling (MANUELT_HANDTERT)."""
+    if decision.kanal == PRINT:
+        return Decision(AKSEPTERT, MANUELL, decision.mottaker_id, "utskrift feilet")
+    fallback = IKKE_LEVERT if metadata.get("kunDigitalLevering") is True else PRINT
+    return Decision(AKSEPTERT, fallback, decision.mottaker_id, f"kanalen {decision.kanal} feilet")
+
+
 def decide(conn: sa.Connection, kind: str, metadata: dict[str, Any], payload: dict[str, Any]) -> Decision:
     """Acceptance against the registries as they are now (the files are checked by ``files_intact``)."""
     if kind == "person":
@@ -138,7 +156,8 @@ def decide(conn: sa.Connection, kind: str, metadata: dict[str, Any], payload: di
         orgnr = metadata["mottaker"]["digitalId"]
         if conn.execute(sa.select(organisasjon.c.orgnr).where(organisasjon.c.orgnr == orgnr)).first() is None:
             return Decision(AVVIST, reason="mottakeren finnes ikke i Enhetsregisteret")
-        return Decision(AKSEPTERT, SVARINN if receives_through_svarinn(conn, orgnr) else VIRKSOMHET_ALTINN, orgnr)
+        through_svarinn = receives_through_svarinn(conn, orgnr, metadata.get("forsendelsestype"))
+        return Decision(AKSEPTERT, SVARINN if through_svarinn else VIRKSOMHET_ALTINN, orgnr)
     if kind == "nhn":
         her_id = _nhn_recipient(conn, metadata, payload)
         if her_id is None or not recipients.her_id_exists(conn, her_id):
@@ -161,8 +180,16 @@ def krr_entry(conn: sa.Connection, fnr: str) -> KrrEntry | None:
     return KrrEntry(row.reservert, row.digital_postkasse, row.varslingsstatus) if row else None
 
 
-def receives_through_svarinn(conn: sa.Connection, orgnr: str) -> bool:
-    return conn.execute(sa.select(svarinn_mottaker.c.orgnr).where(svarinn_mottaker.c.orgnr == orgnr)).first() is not None
+def receives_through_svarinn(conn: sa.Connection, orgnr: str, forsendelsestype: str | None = None) -> bool:
+    """A SvarInn receiver takes every letter; a receiving system registered for a forsendelsestype (v2's
+    mottakersystem) takes the letters of that type."""
+    if conn.execute(sa.select(svarinn_mottaker.c.orgnr).where(svarinn_mottaker.c.orgnr == orgnr)).first() is not None:
+        return True
+    if not isinstance(forsendelsestype, str):
+        return False
+    system = svarut_mottakersystem.c
+    found = conn.execute(sa.select(system.id).where((system.orgnr == orgnr) & (system.forsendelse_type == forsendelsestype)).limit(1)).first()
+    return found is not None
 
 
 def files_intact(conn: sa.Connection, store: BlobStore, forsendelse_id: str) -> bool:
@@ -221,8 +248,11 @@ class Delivery:
                 decision = Decision(FEILET_UNDER_MOTTAK, reason="filene mangler eller er endret")
         with db.write(self.engine) as conn:
             now = utcnow()
+            if decision.kanal is not None and faults.delivery_fault(conn, FAMILY_NAME, decision.kanal, now) is not None:
+                decision = failed_over(decision, letter.metadata)  # counted in this transaction: rolled back with it
             if not status.transition(conn, letter_id, MOTTATT, decision.status, now):
                 return
+            signing.register(conn, letter_id, letter.metadata, decision.status == AKSEPTERT, decision.kanal, now)
             if decision.status == AKSEPTERT:
                 conn.execute(
                     sa.update(svarut_forsendelse)
@@ -231,7 +261,7 @@ class Delivery:
                 )
                 self._schedule(conn, letter_id, AKSEPTERT, now)
         if decision.reason:
-            log.info("letter not accepted", forsendelse_id=letter_id, status=decision.status, reason=decision.reason)
+            log.info("letter not delivered as addressed", forsendelse_id=letter_id, status=decision.status, reason=decision.reason)
 
     def _advance(self, letter_id: str, current: str) -> None:
         with db.write(self.engine) as conn:
@@ -252,13 +282,18 @@ class Delivery:
 
 def mark_read(conn: sa.Connection, forsendelse_id: str, fnr: str) -> bool:
     """The citizen ``fnr`` opened the letter in their inbox: LEST, once. False if the letter is not in that
-    citizen's inbox, not there yet, or read already. In the caller's transaction."""
+    citizen's inbox (as its recipient or in its eksponertFor), not there yet, or read already. In the caller's
+    transaction."""
     row = conn.execute(
         sa.select(svarut_forsendelse.c.kanal, svarut_forsendelse.c.mottaker_id).where(svarut_forsendelse.c.id == forsendelse_id)
     ).first()
-    if row is None or row.kanal != INNBYGGER_INNBOKS or row.mottaker_id != fnr:
+    if row is None:
         return False
-    return status.transition(conn, forsendelse_id, READABLE, LEST, utcnow())
+    if row.kanal == INNBYGGER_INNBOKS and row.mottaker_id == fnr:
+        return status.transition(conn, forsendelse_id, READABLE, LEST, utcnow())
+    if exposure.is_exposed(conn, forsendelse_id, fnr):
+        return status.transition(conn, forsendelse_id, status.DELIVERED, LEST, utcnow())
+    return False
 
 
 # -- the citizen's inbox (Helsenorge/Altinn) -------------------------------------------------------------
@@ -278,12 +313,15 @@ class InboxLetter:
     id: str
     tittel: str
     avsender: str
-    mottatt: dt.datetime  # when it reached the inbox (SENDT_DIGITALT)
+    mottatt: dt.datetime  # when it reached the inbox (SENDT_DIGITALT; a shared letter: its first step after AKSEPTERT)
     lest: bool
     dokumenter: tuple[InboxDocument, ...] = ()
+    dokumenter_slettet: int = 0  # documents the sender has deleted since (v2 DELETE .../dokumenter)
+    mottaker: bool = True  # False: the reader is in the letter's eksponertFor, not its recipient
+    krever_niva4: bool = False  # v2 krevNiva4Innlogging: opened, downloaded and signed after a level 4 login only
 
 
-def _in_inbox_of(fnr: str) -> sa.ColumnElement[bool]:
+def _received_by(fnr: str) -> sa.ColumnElement[bool]:
     return (
         (svarut_forsendelse.c.kanal == INNBYGGER_INNBOKS)
         & (svarut_forsendelse.c.mottaker_id == fnr)
@@ -291,25 +329,35 @@ def _in_inbox_of(fnr: str) -> sa.ColumnElement[bool]:
     )
 
 
+def _in_inbox_of(fnr: str) -> sa.ColumnElement[bool]:
+    return _received_by(fnr) | exposure.exposed_to(fnr)
+
+
 def _inbox_query() -> sa.Select:
     arrived = (
         sa.select(sa.func.min(svarut_status_historikk.c.tidspunkt))
-        .where((svarut_status_historikk.c.forsendelse_id == svarut_forsendelse.c.id) & (svarut_status_historikk.c.status == SENDT_DIGITALT))
+        .where(
+            (svarut_status_historikk.c.forsendelse_id == svarut_forsendelse.c.id)
+            & svarut_status_historikk.c.status.not_in((MOTTATT, AKSEPTERT))  # in the inbox: SENDT_DIGITALT
+        )
         .scalar_subquery()
     )
-    return sa.select(svarut_forsendelse.c.id, svarut_forsendelse.c.metadata, svarut_forsendelse.c.status, svarut_konto.c.navn, arrived.label("mottatt")).join(
-        svarut_konto, svarut_konto.c.konto_id == svarut_forsendelse.c.konto_id
+    f = svarut_forsendelse.c
+    return sa.select(f.id, f.metadata, f.status, f.kanal, f.mottaker_id, svarut_konto.c.navn, arrived.label("mottatt")).join(
+        svarut_konto, svarut_konto.c.konto_id == f.konto_id
     )
 
 
-def _inbox_letter(row: Any, documents: tuple[InboxDocument, ...] = ()) -> InboxLetter:
-    return InboxLetter(str(row.id), row.metadata.get("tittel", ""), row.navn, as_utc(row.mottatt), row.status == LEST, documents)
+def _inbox_letter(row: Any, fnr: str, documents: tuple[InboxDocument, ...] = (), deleted: int = 0) -> InboxLetter:
+    recipient = row.kanal == INNBYGGER_INNBOKS and row.mottaker_id == fnr
+    level4 = row.metadata.get("krevNiva4Innlogging") is True
+    return InboxLetter(str(row.id), row.metadata.get("tittel", ""), row.navn, as_utc(row.mottatt), row.status == LEST, documents, deleted, recipient, level4)
 
 
 def inbox(conn: sa.Connection, fnr: str) -> list[InboxLetter]:
     """The letters in the citizen's inbox, newest first (without their documents)."""
     rows = conn.execute(_inbox_query().where(_in_inbox_of(fnr)).order_by(sa.desc("mottatt"), svarut_forsendelse.c.id)).all()
-    return [_inbox_letter(row) for row in rows]
+    return [_inbox_letter(row, fnr) for row in rows]
 
 
 def inbox_letter(conn: sa.Connection, forsendelse_id: str, fnr: str) -> InboxLetter | None:
@@ -320,4 +368,5 @@ def inbox_letter(conn: sa.Connection, forsendelse_id: str, fnr: str) -> InboxLet
     documents = conn.execute(
         sa.select(svarut_dokument).where(svarut_dokument.c.forsendelse_id == forsendelse_id).order_by(svarut_dokument.c.posisjon)
     ).all()
-    return _inbox_letter(row, tuple(InboxDocument(d.posisjon, d.filnavn, d.mime_type, d.storrelse, d.blob_key) for d in documents))
+    kept = tuple(InboxDocument(d.posisjon, d.filnavn, d.mime_type, d.storrelse, d.blob_key) for d in documents if d.slettet is None)
+    return _inbox_letter(row, fnr, kept, len(documents) - len(kept))

@@ -1,13 +1,13 @@
 """SvarUt's errors, raised as FiksError (the Fiks ``ErrorMessage`` body).
 
 KS publishes the body but not its ``errorCode`` values, so every code here is ours. ``errorJson`` carries the
-details a client can act on, as a JSON string (the spec types it as a string): for validation, a list of
-``{"felt", "melding"}``.
+details a client can act on: an object mapping each field to its message, as KS's client reads it
+(``ks-no/fiks-svarut-klient`` 4.8.0, ``ErrorMessage.errorJson: Map<String, String>?``, commit "Endrer errorJson
+til et map for deserialisering"; a string there makes that client fail to read the whole error). It is left
+out when there is nothing in it.
 """
 
 from __future__ import annotations
-
-import json
 
 from helsebro.errors import FiksError
 
@@ -39,8 +39,14 @@ def account_not_granted(konto_id: str) -> FiksError:
     return FiksError(403, f"Integrasjonen har ikke tilgang til konto {konto_id}", "KONTO_INGEN_TILGANG")
 
 
+def letter_unknown(forsendelse_id: str) -> FiksError:
+    # The same for a letter that does not exist and one of an account the integration has no access to.
+    return FiksError(404, f"Fant ikke forsendelse {forsendelse_id}", "FORSENDELSE_FINNES_IKKE")
+
+
 def invalid_path_id(name: str, value: str) -> FiksError:
-    return FiksError(400, f"{name} må være en UUID: {value!r}", "UGYLDIG_PARAMETER")
+    message = f"{name} må være en UUID: {value!r}"
+    return FiksError(400, message, "UGYLDIG_PARAMETER", {name: message})
 
 
 # -- the request ---------------------------------------------------------------------------------------
@@ -52,7 +58,9 @@ def validation(problems: list[tuple[str, str]]) -> FiksError:
     summary = f"Validering feilet: {first_field}: {first_message}"
     if len(problems) > 1:
         summary += f" (og {len(problems) - 1} feil til)"
-    detail = json.dumps([{"felt": f, "melding": m} for f, m in problems], ensure_ascii=False)
+    detail: dict[str, str] = {}
+    for field, message in problems:  # two problems with one field: both messages, in order
+        detail[field] = f"{detail[field]}; {message}" if field in detail else message
     return FiksError(400, summary, "VALIDERING_FEILET", detail)
 
 
@@ -87,3 +95,22 @@ def idempotency_conflict() -> FiksError:
 
 def idempotency_key_invalid() -> FiksError:
     return FiksError(400, "Idempotency-Key må være 1-255 synlige ASCII-tegn", "UGYLDIG_PARAMETER")
+
+
+# -- v2: what a letter's state refuses -------------------------------------------------------------------
+
+
+def not_delivered(forsendelse_id: str, current: str) -> FiksError:
+    return FiksError(409, f"Forsendelse {forsendelse_id} er ikke levert ennå (status {current}) og kan ikke markeres som lest", "FORSENDELSE_IKKE_LEVERT")
+
+
+def not_yet_deletable(forsendelse_id: str, current: str) -> FiksError:
+    return FiksError(409, f"Dokumentene til forsendelse {forsendelse_id} kan ikke slettes før den er ekspedert (status {current})", "FORSENDELSE_IKKE_EKSPEDERT")
+
+
+def document_deleted(forsendelse_id: str, posisjon: int) -> FiksError:
+    return FiksError(410, f"Dokument {posisjon} i forsendelse {forsendelse_id} er slettet", "DOKUMENT_SLETTET")
+
+
+def document_unknown(forsendelse_id: str, posisjon: str) -> FiksError:
+    return FiksError(404, f"Forsendelse {forsendelse_id} har ikke dokument {posisjon}", "DOKUMENT_FINNES_IKKE")

@@ -19,7 +19,7 @@ import orjson
 import sqlalchemy as sa
 
 from helsebro import db
-from helsebro.svarut import errors, status
+from helsebro.svarut import errors, exposure, status
 from helsebro.svarut.blobs import StoredBlob
 from helsebro.svarut.tables import outbox, svarut_dokument, svarut_forsendelse
 
@@ -43,6 +43,7 @@ class NewLetter:
     idempotency_key: str | None
     received_at: dt.datetime
     nhn_recipient: str | None = None
+    api_versjon: str = "v3"  # the API it came through: v2 and v3 letters are one model
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,13 @@ class Previous:
     body_sha256: str
 
 
-def body_sha256(kind: str, metadata: Any, files: list[tuple[str, str, str]]) -> str:
+def body_sha256(kind: str, metadata: Any, files: list[tuple[str, str, str]], api_versjon: str = "v3") -> str:
     """What makes two sends "the same body": the endpoint, the metadata (key order ignored) and each file's
     name, type and content hash, in order. Not the raw bytes: a client's retry uses a new multipart boundary."""
-    canonical = orjson.dumps({"kind": kind, "forsendelse": metadata, "filer": files}, option=orjson.OPT_SORT_KEYS)
+    body = {"kind": kind, "forsendelse": metadata, "filer": files}
+    if api_versjon != "v3":  # (v3's digests stay as they were stored)
+        body["api"] = api_versjon
+    canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(canonical).hexdigest()
 
 
@@ -67,7 +71,7 @@ def previous(engine: sa.Engine, konto_id: str, idempotency_key: str) -> Previous
 
 def store(engine: sa.Engine, letter: NewLetter) -> tuple[str, bool]:
     """The letter's id, and whether this call stored it (False: an identical send with the same key did)."""
-    digest = body_sha256(letter.kind, letter.metadata, [(f.filnavn, f.mime_type, f.blob.sha256) for f in letter.files])
+    digest = body_sha256(letter.kind, letter.metadata, [(f.filnavn, f.mime_type, f.blob.sha256) for f in letter.files], letter.api_versjon)
     try:
         with db.write(engine) as conn:
             if letter.idempotency_key is not None:
@@ -86,8 +90,8 @@ def store(engine: sa.Engine, letter: NewLetter) -> tuple[str, bool]:
         return _same_or_conflict(earlier, digest), False
 
 
-def same_or_conflict(earlier: Previous, kind: str, metadata: Any, files: list[tuple[str, str, str]]) -> str:
-    return _same_or_conflict(earlier, body_sha256(kind, metadata, files))
+def same_or_conflict(earlier: Previous, kind: str, metadata: Any, files: list[tuple[str, str, str]], api_versjon: str = "v3") -> str:
+    return _same_or_conflict(earlier, body_sha256(kind, metadata, files, api_versjon))
 
 
 def _same_or_conflict(earlier: Previous, digest: str) -> str:
@@ -117,6 +121,8 @@ def _insert(conn: sa.Connection, letter_id: str, letter: NewLetter, digest: str)
             status_endret=letter.received_at,
             idempotency_key=letter.idempotency_key,
             body_sha256=digest,
+            api_versjon=letter.api_versjon,
+            ekstern_referanse=_ekstern_referanse(letter.metadata),
         )
     )
     if letter.files:
@@ -135,8 +141,14 @@ def _insert(conn: sa.Connection, letter_id: str, letter: NewLetter, digest: str)
                 for position, f in enumerate(letter.files)
             ],
         )
+    exposure.register(conn, letter_id, letter.metadata)
     status.record(conn, letter_id, status.MOTTATT, letter.received_at)
     payload = {"forsendelseId": letter_id, "kontoId": letter.konto_id, "kind": letter.kind}
     if letter.nhn_recipient:
         payload["nhnMottakerHerId"] = letter.nhn_recipient
     conn.execute(sa.insert(outbox).values(kind=OUTBOX_KIND, payload=payload, created=letter.received_at, available_at=letter.received_at))
+
+
+def _ekstern_referanse(metadata: Any) -> str | None:
+    value = metadata.get("eksternReferanse") if isinstance(metadata, dict) else None
+    return value if isinstance(value, str) else None

@@ -132,10 +132,17 @@ def _decode(raw: bytes) -> str:
 def _part_headers(headers: dict[str, str]) -> PartHeaders:
     message = Message()
     message["content-disposition"] = headers.get("content-disposition", "")
-    name = message.get_param("name", header="content-disposition")
-    filename = message.get_param("filename", header="content-disposition")
-    return PartHeaders(
-        name=collapse_rfc2231_value(name) if name is not None else None,
-        filename=collapse_rfc2231_value(filename) if filename is not None else None,
-        content_type=headers.get("content-type"),
-    )
+    params = message.get_params(header="content-disposition") or []
+    return PartHeaders(name=_param(params, "name"), filename=_param(params, "filename"), content_type=headers.get("content-type"))
+
+
+def _param(params: list, key: str) -> str | None:
+    """A Content-Disposition parameter. When a part carries both ``filename`` and ``filename*`` (a client that
+    sends an ASCII fallback for old servers), the extended one wins, whatever their order (RFC 6266 section
+    4.3, which RFC 7578 section 4.2 refers to). The email parser decodes ``key*`` (RFC 2231) into a
+    (charset, language, value) tuple and a plain ``key`` into a string."""
+    values = [value for name, value in params if name.lower() == key]
+    if not values:
+        return None
+    extended = [value for value in values if isinstance(value, tuple)]
+    return collapse_rfc2231_value((extended or values)[0])

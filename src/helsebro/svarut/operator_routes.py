@@ -22,6 +22,7 @@ from helsebro.operator import errors
 from helsebro.operator.routes import BASE, Limit, Offset, OperatorRoute
 from helsebro.operator.schemas import OperatorFeil
 from helsebro.svarut import operator_schemas as wire
+from helsebro.svarut import receiving_systems
 from helsebro.svarut import testdata_admin as admin
 
 T = TypeVar("T")
@@ -159,4 +160,66 @@ async def set_gp(request: Request, response: Response, fnr: Fnr, body: wire.Fast
 async def remove_gp(request: Request, fnr: Fnr) -> Response:
     await run_in_threadpool(_write, request, lambda conn: admin.remove_gp(conn, fnr))
     log.info("operator removed GP", citizen=fnr_hash(fnr), actor=_actor(request))
+    return Response(status_code=204)
+
+
+# --- v2: forsendelsestyper and receiving systems -------------------------------------------------------------
+
+
+@router.get("/forsendelsestyper", response_model=wire.Forsendelsestyper, summary="List registrerte forsendelsestyper")
+async def list_forsendelsestyper(request: Request) -> wire.Forsendelsestyper:
+    return wire.Forsendelsestyper(forsendelsestyper=await run_in_threadpool(_read, request, receiving_systems.list_types))
+
+
+@router.post(
+    "/forsendelsestyper",
+    status_code=201,
+    response_model=wire.Forsendelsestyper,
+    responses=_CONFLICT,
+    summary="Registrer en forsendelsestype (vises i v2 GET /forsendelsestyper)",
+)
+async def add_forsendelsestype(request: Request, response: Response, body: wire.NyForsendelsestype) -> wire.Forsendelsestyper:
+    await run_in_threadpool(_write, request, lambda conn: receiving_systems.add_type(conn, body.navn))
+    response.headers["Location"] = f"{PREFIX}/forsendelsestyper/{body.navn}"
+    log.info("operator added forsendelsestype", navn=body.navn, actor=_actor(request))
+    return wire.Forsendelsestyper(forsendelsestyper=await run_in_threadpool(_read, request, receiving_systems.list_types))
+
+
+@router.delete("/forsendelsestyper/{navn}", status_code=204, response_class=Response, summary="Fjern en forsendelsestype")
+async def remove_forsendelsestype(request: Request, navn: str) -> Response:
+    await run_in_threadpool(_write, request, lambda conn: receiving_systems.remove_type(conn, navn))
+    log.info("operator removed forsendelsestype", navn=navn, actor=_actor(request))
+    return Response(status_code=204)
+
+
+@router.get(
+    "/mottakersystemer",
+    response_model=wire.Mottakersystemer,
+    summary="List mottakersystemer: de registrerte, og SvarInn-mottakernes standardsystemer (som v2 GET /mottakersystem)",
+)
+async def list_mottakersystemer(request: Request) -> wire.Mottakersystemer:
+    systems = await run_in_threadpool(_read, request, receiving_systems.all_systems)
+    return wire.Mottakersystemer(mottakersystemer=[wire.Mottakersystem.of(s) for s in systems])
+
+
+@router.post(
+    "/mottakersystemer",
+    status_code=201,
+    response_model=wire.Mottakersystem,
+    responses=_CONFLICT,
+    summary="Registrer et mottakersystem: brev av forsendelsestypen til organisasjonen hentes gjennom SvarInn",
+)
+async def add_mottakersystem(request: Request, response: Response, body: wire.NyttMottakersystem) -> wire.Mottakersystem:
+    system = await run_in_threadpool(
+        _write, request, lambda conn: receiving_systems.add_system(conn, body.navn, body.organisasjonsnummer, body.forsendelse_type, body.niva, body.id)
+    )
+    response.headers["Location"] = f"{PREFIX}/mottakersystemer/{system.id}"
+    log.info("operator added receiving system", orgnr=system.organisasjonsnummer, actor=_actor(request))
+    return wire.Mottakersystem.of(system)
+
+
+@router.delete("/mottakersystemer/{system_id}", status_code=204, response_class=Response, summary="Fjern et registrert mottakersystem")
+async def remove_mottakersystem(request: Request, system_id: str) -> Response:
+    await run_in_threadpool(_write, request, lambda conn: receiving_systems.remove_system(conn, system_id))
+    log.info("operator removed receiving system", actor=_actor(request))
     return Response(status_code=204)

@@ -76,3 +76,38 @@ class FastlegeEndring(_In):
 class Fastlege(_Out):
     fnr: str
     her_id: str
+
+
+# -- v2: forsendelsestyper and receiving systems ---------------------------------------------------------------
+
+
+class NyForsendelsestype(_In):
+    navn: str = Field(description="Forsendelsestypen, 1-100 tegn: bokstaver og sifre, gjerne delt med punktum", examples=["Byggesak"])
+
+
+class Forsendelsestyper(_Out):
+    forsendelsestyper: list[str] = Field(description="Registrerte forsendelsestyper (v2 GET /forsendelsestyper viser også mottakersystemenes)")
+
+
+class NyttMottakersystem(_In):
+    navn: str = Field(description="Systemets navn, 1-200 tegn", examples=["Fjordvik sak/arkiv"])
+    organisasjonsnummer: str = Field(description="Organisasjonen i Enhetsregisteret som tar imot", examples=["974760673"])
+    forsendelse_type: str = Field(description="Brev av denne forsendelsestypen hentes gjennom SvarInn", examples=["Byggesak"])
+    niva: int = Field(4, description="Sikkerhetsnivå 0-9")
+    id: str | None = Field(None, description="Systemets id (UUID); utelatt: en ny")
+
+
+class Mottakersystem(_Out):
+    id: str
+    navn: str
+    organisasjonsnummer: str
+    forsendelse_type: str
+    niva: int
+
+    @classmethod
+    def of(cls, system) -> Mottakersystem:  # noqa: ANN001  (receiving_systems.Mottakersystem)
+        return cls(id=system.id, navn=system.navn, organisasjonsnummer=system.organisasjonsnummer, forsendelse_type=system.forsendelseType, niva=system.niva)
+
+
+class Mottakersystemer(_Out):
+    mottakersystemer: list[Mottakersystem]

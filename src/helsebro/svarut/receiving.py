@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from helsebro import db
 from helsebro._time import utcnow
-from helsebro.svarut import errors, letters, recipients, validation
+from helsebro.svarut import errors, letters, recipients, validation, validation_v2
 from helsebro.svarut.accounts import Access
 from helsebro.svarut.blobs import CHUNK_SIZE, BlobStore, BlobWriter, StoredBlob
 from helsebro.svarut.multipart import MalformedMultipart, MultipartReader, PartHeaders
@@ -48,14 +48,26 @@ class Expected:
 
 
 async def receive(
-    engine: sa.Engine, store: BlobStore, kind: str, access: Access, idempotency_key: str | None, reader: MultipartReader, now: dt.datetime
+    engine: sa.Engine,
+    store: BlobStore,
+    kind: str | None,
+    access: Access,
+    idempotency_key: str | None,
+    reader: MultipartReader,
+    now: dt.datetime,
+    api_versjon: str = "v3",
 ) -> str:
-    """The id of the stored letter (or of the identical letter stored earlier with the same key)."""
+    """The id of the stored letter (or of the identical letter stored earlier with the same key). v3 names the
+    kind by its endpoint; v2 (``kind`` None) has one endpoint, and the recipient decides the kind."""
     written: list[StoredBlob | BlobWriter] = []
     try:
         metadata_raw = await _metadata_part(reader)
-        letter = validation.forsendelse(kind, metadata_raw, now)
-        nhn_recipient = await anyio.to_thread.run_sync(_check_registries, engine, kind, letter, access)
+        if api_versjon == "v2":
+            v2 = validation_v2.forsendelse(metadata_raw, now)
+            kind, letter = v2.kind, v2.forsendelse
+        else:
+            letter = validation.forsendelse(kind, metadata_raw, now)
+        nhn_recipient = await anyio.to_thread.run_sync(_check_registries, engine, kind, letter, access, api_versjon)
         metadata = validation.parse_json(metadata_raw)
         earlier = (
             await anyio.to_thread.run_sync(letters.previous, engine, access.account.konto_id, idempotency_key) if idempotency_key else None
@@ -63,7 +75,7 @@ async def receive(
         files = await _files(reader, _expected(kind, letter), store if earlier is None else None, written)
         file_keys = [(f.filnavn, f.mime_type, f.blob.sha256) for f in files]
         if earlier is not None:
-            return letters.same_or_conflict(earlier, kind, metadata, file_keys)
+            return letters.same_or_conflict(earlier, kind, metadata, file_keys, api_versjon)
         new = letters.NewLetter(
             konto_id=access.account.konto_id,
             integrasjon_id=access.integrasjon_id,
@@ -73,6 +85,7 @@ async def receive(
             idempotency_key=idempotency_key,
             received_at=utcnow(),  # MOTTATT when stored, however long the upload took
             nhn_recipient=nhn_recipient,
+            api_versjon=api_versjon,
         )
         letter_id, stored = await anyio.to_thread.run_sync(letters.store, engine, new)
         if stored:
@@ -86,8 +99,11 @@ async def receive(
                 await anyio.to_thread.run_sync(_discard, store, written)
 
 
-def _check_registries(engine: sa.Engine, kind: str, letter, access: Access) -> str | None:  # noqa: ANN001
+def _check_registries(engine: sa.Engine, kind: str, letter, access: Access, api_versjon: str) -> str | None:  # noqa: ANN001
     with db.read(engine) as conn:
+        if api_versjon == "v2":
+            recipients.check_v2(conn, kind, letter, access.account)
+            return None
         return recipients.check(conn, kind, letter, access.account)
 
 
@@ -106,8 +122,9 @@ async def _metadata_part(reader: MultipartReader) -> bytes:
 def _expected(kind: str, letter) -> list[Expected]:  # noqa: ANN001
     if kind == "nhn":
         return [Expected(None, validation.PDF, must_be_pdf=not letter.kryptert, max_bytes=MAX_NHN_FILE_BYTES)]
+    # A printed letter's PDFs must be PDFs (v3's print takes only PDF; v2's may carry files kept out of print).
     return [
-        Expected(filnavn, mime_type, must_be_pdf=kind == "print" and not letter.kryptert, max_bytes=MAX_LETTER_BYTES)
+        Expected(filnavn, mime_type, must_be_pdf=kind == "print" and mime_type == validation.PDF and not letter.kryptert, max_bytes=MAX_LETTER_BYTES)
         for filnavn, mime_type in validation.documents_of(letter)
     ]
 

@@ -20,7 +20,7 @@ from helsebro.registries.tables import organisasjon
 from helsebro.svarut import errors
 from helsebro.svarut.accounts import Account
 from helsebro.svarut.schemas import NhnForsendelse, Wire
-from helsebro.svarut.tables import fastlege
+from helsebro.svarut.tables import fastlege, svarut_forsendelse
 from helsebro.svarut.validation import Problems
 
 
@@ -46,6 +46,33 @@ def check(conn: sa.Connection, kind: str, letter: Wire, account: Account) -> str
     if problems:
         raise errors.validation(problems)
     return nhn_recipient
+
+
+def check_v2(conn: sa.Connection, kind: str, letter, account: Account) -> None:  # noqa: ANN001  (schemas_v2.Forsendelse)
+    """v2: the same registries as v3 for the recipient, the reply address and eksponertFor; and
+    ``svarPaForsendelse`` names a letter this organisation received, or one sent from this account."""
+    problems: Problems = []
+    digital_id = letter.mottaker.digitalId
+    if kind == "person":
+        problems += _person(conn, "forsendelse.mottaker.digitalId", digital_id)
+    if kind == "organisasjon" and not _organisation_exists(conn, digital_id):
+        problems.append(("forsendelse.mottaker.digitalId", "organisasjonsnummeret finnes ikke i Enhetsregisteret"))
+    reply = letter.svarSendesTil
+    if reply is not None and reply.digitalId is not None and len(reply.digitalId) == 11:
+        problems += _person(conn, "forsendelse.svarSendesTil.digitalId", reply.digitalId)
+    for index, value in enumerate(letter.eksponertFor or []):
+        if len(value) == 11:
+            problems += _person(conn, f"forsendelse.eksponertFor[{index}]", value)
+    if letter.svarPaForsendelse is not None and not _answerable(conn, letter.svarPaForsendelse, account):
+        problems.append(("forsendelse.svarPaForsendelse", "er ingen forsendelse denne kontoen har sendt eller organisasjonen har mottatt"))
+    if problems:
+        raise errors.validation(problems)
+
+
+def _answerable(conn: sa.Connection, forsendelse_id: str, account: Account) -> bool:
+    f = svarut_forsendelse.c
+    row = conn.execute(sa.select(f.konto_id, f.mottaker_id).where(f.id == forsendelse_id.lower())).first()
+    return row is not None and (str(row.konto_id) == account.konto_id or row.mottaker_id == account.orgnr)
 
 
 def her_id_exists(conn: sa.Connection, her_id: str) -> bool:

@@ -37,6 +37,12 @@ STATUSES = (
     "SENDT_NHN_MOTTAKER",
     "LEVERT_NHN_MOTTAKER",
 )
+# Statuses of a letter that has reached its recipient (any channel) and is not read yet: v2's ``lest`` and a
+# citizen in ``eksponertFor`` (svarut.exposure) may read it from any of them.
+DELIVERED = (
+    "SENDT_DIGITALT", "VARSLET", "SENDT_SDP", "LEVERT_SDP", "SENDT_PRINT", "PRINTET", "KLAR_FOR_MOTTAK",
+    "MANUELT_HANDTERT", "SENDT_NHN_MOTTAKER", "LEVERT_NHN_MOTTAKER",
+)  # fmt: skip
 _BATCH = 500  # ids per query, well below SQLite's limit on bound parameters
 
 
@@ -81,17 +87,23 @@ def history(conn: sa.Connection, forsendelse_id: str) -> list[tuple[str, dt.date
 
 def search(engine: sa.Engine, konto_id: str, ids: list[str]) -> dict[str, list[dict[str, str]]]:
     """POST .../forsendelser/status/sok: ``{"statuser": [...]}`` in the order asked, each letter once."""
+    with db.read(engine) as conn:
+        return search_on(conn, konto_id, ids)
+
+
+_LETTERS = sa.select(svarut_forsendelse.c.id, svarut_forsendelse.c.status, svarut_forsendelse.c.status_endret).where(
+    svarut_forsendelse.c.konto_id == sa.bindparam("konto_id", type_=svarut_forsendelse.c.konto_id.type),
+    svarut_forsendelse.c.id.in_(sa.bindparam("ids", expanding=True, type_=svarut_forsendelse.c.id.type)),
+)
+
+
+def search_on(conn: sa.Connection, konto_id: str, ids: list[str]) -> dict[str, list[dict[str, str]]]:
+    """``search`` on the caller's connection: one query per batch of ids (one for any real client's search)."""
     wanted = list(dict.fromkeys(ids))
     found: dict[str, dict[str, str]] = {}
-    with db.read(engine) as conn:
-        for start in range(0, len(wanted), _BATCH):
-            rows = conn.execute(
-                sa.select(svarut_forsendelse.c.id, svarut_forsendelse.c.status, svarut_forsendelse.c.status_endret).where(
-                    (svarut_forsendelse.c.konto_id == konto_id) & svarut_forsendelse.c.id.in_(wanted[start : start + _BATCH])
-                )
-            )
-            for row in rows:
-                found[str(row.id)] = {"id": str(row.id), "sisteStatusEndring": format_time(row.status_endret), "status": row.status}
+    for start in range(0, len(wanted), _BATCH):
+        for row in conn.execute(_LETTERS, {"konto_id": konto_id, "ids": wanted[start : start + _BATCH]}):
+            found[str(row.id)] = {"id": str(row.id), "sisteStatusEndring": format_time(row.status_endret), "status": row.status}
     return {"statuser": [found[i] for i in wanted if i in found]}
 
 

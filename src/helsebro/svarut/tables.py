@@ -68,8 +68,13 @@ svarut_forsendelse = sa.Table(
     # channel half-way, and so a citizen's inbox can find its letters.
     sa.Column("kanal", sa.String(30), nullable=True),
     sa.Column("mottaker_id", sa.String(20), nullable=True, index=True),
+    # The API the letter came through ("v2" or "v3"); both read and deliver the same letter. ekstern_referanse:
+    # the metadata's eksternReferanse, kept as a column for v2's look-up by it.
+    sa.Column("api_versjon", sa.String(2), nullable=False, server_default="v3"),
+    sa.Column("ekstern_referanse", sa.String(100), nullable=True),
     *timestamps(),
     sa.UniqueConstraint("konto_id", "idempotency_key"),
+    sa.Index("ix_svarut_forsendelse_konto_ekstern_ref", "konto_id", "ekstern_referanse"),
 )
 
 # The files of a letter, in the order sent. blob_key names the content in the blob store.
@@ -83,7 +88,19 @@ svarut_dokument = sa.Table(
     sa.Column("storrelse", sa.BigInteger, nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("blob_key", sa.String(64), nullable=False, unique=True),
+    # When the sender deleted the file (v2 DELETE .../dokumenter): its row stays for the history, its blob is gone.
+    sa.Column("slettet", sa.DateTime(timezone=True), nullable=True),
     *timestamps(),
+)
+
+# eksponertFor: who besides the recipient may see the letter and download its documents ("skal få tilgang til å
+# laste ned forsendelsens dokumenter"), a row per fødselsnummer or organisasjonsnummer, written with the letter.
+# Indexed by ident: a citizen's inbox looks its shared letters up by fødselsnummer.
+svarut_eksponert = sa.Table(
+    "svarut_eksponert",
+    metadata,
+    sa.Column("forsendelse_id", sa.Uuid(as_uuid=False), sa.ForeignKey("svarut_forsendelse.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("ident", sa.String(11), primary_key=True, index=True),
 )
 
 # Every status a letter has had, with its time (the status API reports the latest).
@@ -94,6 +111,39 @@ svarut_status_historikk = sa.Table(
     sa.Column("forsendelse_id", sa.Uuid(as_uuid=False), sa.ForeignKey("svarut_forsendelse.id", ondelete="CASCADE"), nullable=False, index=True),
     sa.Column("status", sa.String(30), nullable=False),
     sa.Column("tidspunkt", sa.DateTime(timezone=True), nullable=False),
+)
+
+# What happened to a letter besides its status changes (v2 ``hendelser``): read by an external system, files
+# deleted, and the signing assignment's events (``signeringsstatus`` set: v2 ``signeringshendelser``).
+svarut_hendelse = sa.Table(
+    "svarut_hendelse",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("forsendelse_id", sa.Uuid(as_uuid=False), sa.ForeignKey("svarut_forsendelse.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("tidspunkt", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("hendelse", sa.String(500), nullable=False),
+    sa.Column("signeringsstatus", sa.String(30), nullable=True),
+)
+
+# The forsendelsestyper SvarUt knows (v2 GET /forsendelsestyper); test data.
+svarut_forsendelsestype = sa.Table(
+    "svarut_forsendelsestype",
+    metadata,
+    sa.Column("navn", sa.String(100), primary_key=True),
+    *timestamps(),
+)
+
+# Receiving systems (SvarInn mottakersystem) registered for an organisation of Enhetsregisteret: letters of
+# ``forsendelse_type`` to ``orgnr`` are fetched through SvarInn (v2 GET /mottakersystem); test data.
+svarut_mottakersystem = sa.Table(
+    "svarut_mottakersystem",
+    metadata,
+    sa.Column("id", sa.Uuid(as_uuid=False), primary_key=True),
+    sa.Column("navn", sa.String(200), nullable=False),
+    sa.Column("orgnr", sa.String(9), nullable=False, index=True),
+    sa.Column("forsendelse_type", sa.String(100), nullable=False),
+    sa.Column("niva", sa.Integer, nullable=False),
+    *timestamps(),
 )
 
 # Fastlegeregisteret: a citizen's GP by HER-id. No foreign key to innbygger: the register is its own source.

@@ -30,15 +30,19 @@ from helsebro.svarut.tables import (
     fastlege,
     krr,
     outbox,
+    svarinn_mottaker,
     svarut_blob,
     svarut_blob_chunk,
     svarut_dokument,
+    svarut_eksponert,
     svarut_forsendelse,
+    svarut_forsendelsestype,
+    svarut_hendelse,
     svarut_integrasjon,
     svarut_konto,
     svarut_konto_integrasjon,
+    svarut_mottakersystem,
     svarut_status_historikk,
-    svarinn_mottaker,
 )
 from helsebro.testdata import people
 
@@ -65,6 +69,8 @@ SVARINN_ORGNR = (DEMO_ORGNR, "964107580", "945702133")  # Demo, Fjordvik and Bak
 # Children first: the order to empty them in.
 DATA_TABLES = (
     outbox,
+    svarut_hendelse,
+    svarut_eksponert,
     svarut_status_historikk,
     svarut_dokument,
     svarut_forsendelse,
@@ -76,7 +82,19 @@ DATA_TABLES = (
     fastlege,
     krr,
     svarinn_mottaker,
+    svarut_forsendelsestype,
+    svarut_mottakersystem,
 )
+# v2: the forsendelsestyper SvarUt knows, and one receiving system registered for a type (the organisation
+# gets its other letters in Altinn): Helse Vestfjord HF fetches its epikriser through SvarInn.
+FORSENDELSESTYPER = ("Byggesak", "Faktura", "Helse.Epikrise", "Vedtak")
+MOTTAKERSYSTEM = {
+    "id": "3e6f1a2b-9c8d-4e7f-a6b5-4c3d2e1f0a9b",
+    "navn": "Helse Vestfjord DIPS",
+    "orgnr": "913748263",
+    "forsendelse_type": "Helse.Epikrise",
+    "niva": 4,
+}
 
 
 def load_defaults(conn: sa.Connection) -> dict[str, int]:
@@ -95,12 +113,16 @@ def load_defaults(conn: sa.Connection) -> dict[str, int]:
     krr_rows = _krr_register()
     conn.execute(sa.insert(krr), krr_rows)
     conn.execute(sa.insert(svarinn_mottaker), [{"orgnr": orgnr} for orgnr in SVARINN_ORGNR])
+    conn.execute(sa.insert(svarut_forsendelsestype), [{"navn": navn} for navn in FORSENDELSESTYPER])
+    if conn.execute(sa.select(organisasjon.c.orgnr).where(organisasjon.c.orgnr == MOTTAKERSYSTEM["orgnr"])).first() is not None:
+        conn.execute(sa.insert(svarut_mottakersystem).values(**MOTTAKERSYSTEM))
     return {
         "svarut_accounts": 1,
         "svarut_integrations": 1,
         "gp_patients": len(gp_rows),
         "krr_entries": len(krr_rows),
         "svarinn_receivers": len(SVARINN_ORGNR),
+        "forsendelsestyper": len(FORSENDELSESTYPER),
     }
 
 

@@ -133,7 +133,7 @@ def list_svarinn(conn: sa.Connection, limit: int, offset: int) -> Page[SvarInnRe
 
 
 def add_svarinn(conn: sa.Connection, orgnr: str) -> SvarInnReceiver:
-    organisation = _known_organisation(conn, orgnr)
+    organisation = known_organisation(conn, orgnr)
     if _is_receiver(conn, orgnr):
         raise AlreadyExists("Organisasjonen tar allerede imot gjennom SvarInn")
     conn.execute(sa.insert(svarinn_mottaker).values(orgnr=orgnr))
@@ -152,7 +152,7 @@ def _checked_orgnr(orgnr: str) -> None:
         raise InvalidOrgnr("Ugyldig organisasjonsnummer: 9 sifre med gyldig kontrollsiffer (mod 11)")
 
 
-def _known_organisation(conn: sa.Connection, orgnr: str) -> registry.Organisation:
+def known_organisation(conn: sa.Connection, orgnr: str) -> registry.Organisation:
     _checked_orgnr(orgnr)
     organisation = registry.get_organisation(conn, orgnr)
     if organisation is None:

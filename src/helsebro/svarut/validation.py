@@ -188,20 +188,28 @@ def _recipient_rules(kind: str, letter: Wire) -> Problems:
     return []
 
 
+def signed_documents(letter: Wire) -> tuple[list[int], Problems]:
+    """The positions of the documents to be signed, and what is wrong with them (v2 and v3 say the same:
+    "Kun ett dokument kan signeres, og det må ha mimeType application/pdf")."""
+    documents = getattr(letter, "dokumenter", None) or []
+    signed = [i for i, d in enumerate(documents) if d.skalSigneres]
+    problems: Problems = [("forsendelse.dokumenter", "kun ett dokument kan signeres")] if len(signed) > 1 else []
+    problems += [
+        (f"forsendelse.dokumenter[{index}].mimeType", "et dokument som skal signeres må være application/pdf")
+        for index in signed
+        if documents[index].mimeType != PDF
+    ]
+    return signed, problems
+
+
 def _signing_rules(letter: PersonForsendelse, now: dt.datetime) -> Problems:
-    problems: Problems = []
-    signed = [i for i, d in enumerate(letter.dokumenter or []) if d.skalSigneres]
-    if len(signed) > 1:
-        problems.append(("forsendelse.dokumenter", "kun ett dokument kan signeres"))
-    for index in signed:
-        if letter.dokumenter[index].mimeType != PDF:  # type: ignore[index]
-            problems.append((f"forsendelse.dokumenter[{index}].mimeType", "et dokument som skal signeres må være application/pdf"))
+    signed, problems = signed_documents(letter)
     if signed and letter.signering is None:
         problems.append(("forsendelse.signering", "er påkrevd når et dokument skal signeres"))
     if letter.signering is not None:
         expires = dt.datetime.fromisoformat(letter.signering.signeringUtloper.upper().replace("Z", "+00:00"))
         if expires.tzinfo is None:
-            expires = expires.replace(tzinfo=dt.timezone.utc)
+            expires = expires.replace(tzinfo=dt.UTC)
         if expires < now + dt.timedelta(days=1):
             problems.append(("forsendelse.signering.signeringUtloper", "må være minst én dag frem i tid"))
     return problems

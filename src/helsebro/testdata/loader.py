@@ -11,51 +11,33 @@ from joserfc.jwk import import_key
 
 from helsebro import db
 from helsebro._time import utcnow
+from helsebro.auth import operator_secret
 from helsebro.auth.clients import ApiClient, save_client
 from helsebro.auth.passwords import hash_secret, verify_secret
-from helsebro.settings import Settings
 from helsebro.auth.tables import api_clients, used_jtis
 from helsebro.digitaltaktiv import changes
-from helsebro.digitaltaktiv.tables import digitaltaktiv_endring
+from helsebro.families import FAMILIES
+from helsebro.personvern.consent import HELSENORGE_CONSENT
 from helsebro.personvern.tables import pvk_definisjon, pvk_historikk, pvk_innstilling
 from helsebro.registries.tables import foreldreansvar, fullmakt, helsepersonell, innbygger, organisasjon
-from helsebro.pts import testdata as pts_testdata
-from helsebro.svarut import testdata as svarut_testdata
-from helsebro.testdata import people
+from helsebro.settings import Settings
+from helsebro.steering import clock, faults, journal
+from helsebro.testdata import environment, people
 from helsebro.verktoy import store
-from helsebro.verktoy.tables import (
-    veiledningstjeneste,
-    verktoy_oppgave,
-    grafisk_element,
-    kodeverk,
-    verktoy,
-    verktoy_egenskap,
-    verktoy_klassifisering,
-    verktoy_sokeord,
-)
+from helsebro.verktoy.tables import veiledningstjeneste
 
 HERE = Path(__file__).parent
 
-# Tables the default data fills, children first (the order to empty them in). Signing keys and the server
-# secret are not data: they survive a reset so issued tokens and pseudonyms stay valid.
+# Tables the default data fills, children first (the order to empty them in): each family's, then the
+# registries and the clients. Signing keys and the server secret are not data: they survive a reset so issued
+# tokens and pseudonyms stay valid. Families that empty their own tables (PTS keeps its audit) do so in their loader.
 DATA_TABLES = (
-    verktoy_oppgave,
-    veiledningstjeneste,
-    digitaltaktiv_endring,
-    pvk_historikk,
-    pvk_innstilling,
-    pvk_definisjon,
+    *(table for family in FAMILIES for table in family.tables),
     fullmakt,
     foreldreansvar,
     innbygger,
     helsepersonell,
     organisasjon,
-    verktoy_sokeord,
-    verktoy_klassifisering,
-    verktoy_egenskap,
-    verktoy,
-    grafisk_element,
-    kodeverk,
     used_jtis,
     api_clients,
 )
@@ -76,17 +58,35 @@ def is_empty(engine: sa.Engine) -> bool:
 
 
 def load_defaults(engine: sa.Engine) -> dict[str, int]:
-    """Fill the database with the default data in one transaction. Returns counts per kind."""
+    """Fill the database with the default data in one transaction, and the environment file (HELSEBRO_ENVIRONMENT)
+    on top. Returns counts per kind."""
+    extra = environment.configured()
     with db.write(engine) as conn:
-        return _load(conn)
+        counts = _load(conn)
+        return counts | (environment.apply(conn, extra) if extra else {})
 
 
 def reset(engine: sa.Engine) -> dict[str, int]:
-    """Empty every data table and load the default data again, atomically."""
-    with db.write(engine) as conn:
-        for table in DATA_TABLES:
-            conn.execute(sa.delete(table))
-        return _load(conn)
+    """Empty every data table and load the default data again, and the environment file on top, atomically:
+    when the file is refused, the data stays as it was. The server clock goes back to real time with it
+    (what was stamped on a moved clock is gone); the injected faults and the request journal are emptied. A rotated
+    operator secret is kept (``auth.operator_secret``)."""
+    extra = environment.configured()
+    try:
+        with db.write(engine) as conn:
+            clock.reset(conn)
+            kept = _operator_hash(conn) if operator_secret.rotated(conn) else None
+            faults.reset(conn)  # they may name clients the reset removes
+            journal.reset(conn)
+            for table in DATA_TABLES:
+                conn.execute(sa.delete(table))
+            counts = _load(conn)
+            if kept is not None:
+                conn.execute(sa.update(api_clients).where(api_clients.c.client_id == OPERATOR_CLIENT).values(secret_hash=kept))
+            return counts | (environment.apply(conn, extra) if extra else {})
+    finally:
+        clock.after_reset(engine)  # the stored clock: real time, or as it was when the reset was refused
+        journal.after_reset(engine)  # calls recorded before the reset are not written after it
 
 
 def _load(conn: sa.Connection) -> dict[str, int]:
@@ -106,12 +106,10 @@ def _load(conn: sa.Connection) -> dict[str, int]:
     conn.execute(sa.insert(veiledningstjeneste), guidance)
     counts = {"clients": len(clients), "tools": len(catalog["verktoy"]), "images": len(catalog["grafiske_elementer"])}
     counts |= _load_people(conn)
-    counts |= pts_testdata.load_defaults(conn)
-    svarut_testdata.load_defaults(conn)  # empties the SvarUt tables itself; needs the organisations above
+    for family in FAMILIES:  # after the registries: a family's data may name their people and organisations
+        if family.load_testdata is not None:
+            counts |= family.load_testdata(conn)
     return counts
-
-
-HELSENORGE_CONSENT = "5b0e3c1d-8a47-4f6e-9b2d-7c1a0e4f3d58"
 
 
 def _load_people(conn: sa.Connection) -> dict[str, int]:
@@ -182,11 +180,16 @@ def _secret_of(entry: dict[str, Any]) -> str | None:
     return entry.get("secret")
 
 
+def _operator_hash(conn: sa.Connection) -> str | None:
+    return conn.execute(sa.select(api_clients.c.secret_hash).where(api_clients.c.client_id == OPERATOR_CLIENT)).scalar()
+
+
 def apply_operator_secret(engine: sa.Engine, secret: str) -> bool:
-    """Give the operator client this secret in a database loaded before it was set. True when it changed."""
+    """Give the operator client this secret in a database loaded before it was set. True when it changed.
+    Not after ``helsebro operator-secret rotate``: the rotated secret stands until the next rotation."""
     with db.write(engine) as conn:
-        stored = conn.execute(sa.select(api_clients.c.secret_hash).where(api_clients.c.client_id == OPERATOR_CLIENT)).scalar()
-        if stored is None or verify_secret(secret, stored):
+        stored = _operator_hash(conn)
+        if stored is None or operator_secret.rotated(conn) or verify_secret(secret, stored):
             return False
         conn.execute(sa.update(api_clients).where(api_clients.c.client_id == OPERATOR_CLIENT).values(secret_hash=hash_secret(secret)))
         return True
@@ -207,4 +210,6 @@ def _client(entry: dict[str, Any]) -> ApiClient:
         pvk_parts=tuple(entry.get("pvk_parts", [])),
         description=entry.get("description", ""),
         redirect_uris=tuple(entry.get("redirect_uris", [])),
+        post_logout_redirect_uris=tuple(entry.get("post_logout_redirect_uris", [])),
+        require_par=entry.get("require_par", False),
     )

@@ -107,7 +107,7 @@ _WORD_START = re.compile(r"(?<![\w])\w", re.UNICODE)
 
 
 def word_starts(texts: list[str]) -> tuple[str, ...]:
-    result = []
+    result: list[str] = []
     for text in texts:
         folded = fold(text)
         result.extend(folded[m.start() :] for m in _WORD_START.finditer(folded))

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import orjson
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from helsebro import services
-from helsebro.auth.guard import Principal
+from helsebro import _time, services
+from helsebro.auth.access import Access, GuardedRoute, principal_of, requires
 from helsebro.auth.issuers import HELSENORGE_LOGIN
 from helsebro.auth.scopes import HELSENORGE_AUDIENCE
 from helsebro.casing import lower_keys, query_lists
@@ -19,17 +17,24 @@ from helsebro.responses import JSONResponse
 from helsebro.routing import FastRoutes
 from helsebro.verktoy import behandler as behandler_service
 from helsebro.verktoy import errors, guidance, sending, service
-from helsebro.verktoy.catalog import Snapshot
+from helsebro.verktoy.catalog import Catalog, Snapshot
 
-router = APIRouter(tags=["Verktøy"], responses=HELSENORGE_ERRORS)
+router = APIRouter(tags=["Verktøy"], responses=HELSENORGE_ERRORS, route_class=GuardedRoute)
 fast = FastRoutes(router)
 
 CATALOG_SCOPE = "verktoykatalog_read"
+SEND_SCOPE = "verktoysendtilinnbygger"
+GUIDANCE_SCOPE = "verktoyadminveiledning"
+CATALOG = Access(HELSENORGE_AUDIENCE, CATALOG_SCOPE)
+SEND = Access(HELSENORGE_AUDIENCE, SEND_SCOPE)
+GUIDANCE = Access(HELSENORGE_AUDIENCE, GUIDANCE_SCOPE)
+CITIZEN = Access(HELSENORGE_AUDIENCE, None)  # a citizen's token from the Helsenorge login, any scope
 _JSON = "application/json; charset=utf-8"
 
 
-async def authorize(request: Request, scope: str) -> Principal:
-    return await services.of(request).guard.authenticate(request, audience=HELSENORGE_AUDIENCE, scope=scope)
+def catalog_of(request: Request) -> Catalog:
+    """The app's cached catalog (Verktøy's app-scoped state, see ``verktoy.family``)."""
+    return services.of(request).state["verktoy"]
 
 
 def _query_doc(*parameters: tuple[str, str, str]) -> dict:
@@ -69,9 +74,9 @@ def _list_doc() -> dict:
     summary="Verktøymetadataliste: filtrert, sidedelt liste over verktøy",
     openapi_extra=_list_doc(),
 )
+@requires(CATALOG)
 async def list_tools(request: Request) -> Response:
-    await authorize(request, CATALOG_SCOPE)
-    snapshot = await services.of(request).catalog.current()
+    snapshot = await catalog_of(request).current()
     body = snapshot.memo(("list", request.scope["query_string"]), lambda: _list_body(request, snapshot))
     return Response(body, media_type=_JSON)
 
@@ -86,18 +91,18 @@ def _list_body(request: Request, snapshot: Snapshot) -> bytes:
     summary="Verktøysøk: verktøy med navn eller søkeord som begynner med søkeordet",
     openapi_extra=_query_doc(("SokeOrd", "string", "3-256 tegn"), ("RowCount", "integer", "1-50 (standard 50)")),
 )
+@requires(CATALOG)
 async def search_tools(request: Request) -> Response:
-    await authorize(request, CATALOG_SCOPE)
-    snapshot = await services.of(request).catalog.current()
+    snapshot = await catalog_of(request).current()
     term, row_count = service.parse_search(query_lists(request.query_params.multi_items()))
     found = service.search(snapshot, term, row_count)
     return Response(b"[" + b",".join(t.summary_json for t in found) + b"]", media_type=_JSON)
 
 
 @fast.get("/verktoy/v1/SelvstendigVerktoy/{verktoy_id}", summary="Verktøymetadata for ett verktøy")
+@requires(CATALOG)
 async def get_tool(request: Request) -> Response:
-    await authorize(request, CATALOG_SCOPE)
-    snapshot = await services.of(request).catalog.current()
+    snapshot = await catalog_of(request).current()
     tool = snapshot.by_id.get(service.parse_tool_id(request.path_params["verktoy_id"]))
     if tool is None:
         raise errors.tool_not_found()
@@ -109,10 +114,10 @@ async def get_tool(request: Request) -> Response:
     summary="Grafisk element: bildefilen",
     responses={200: {"content": {"image/png": {}, "image/svg+xml": {}, "image/jpeg": {}}}},
 )
+@requires(CATALOG)
 async def get_image(request: Request) -> Response:
-    await authorize(request, CATALOG_SCOPE)
     image_id = service.parse_image_id(request.path_params["element_id"])
-    image = (await services.of(request).catalog.current()).images.get(image_id)
+    image = (await catalog_of(request).current()).images.get(image_id)
     if image is None:
         raise errors.image_not_found()
     etag = f'"{image.sha256}"'
@@ -131,10 +136,6 @@ def _etag_matches(if_none_match: str | None, opaque: str) -> bool:
 
 
 # -- writes: sending a tool, updating a guidance service ----------------------------------------------------
-
-SEND_SCOPE = "verktoysendtilinnbygger"
-GUIDANCE_SCOPE = "verktoyadminveiledning"
-
 
 async def _json_body(request: Request) -> object:
     """The body with property names lower-cased (ASP.NET binds them case-insensitively)."""
@@ -165,6 +166,7 @@ def _send_doc(example: dict) -> dict:
         }
     ),
 )
+@requires(SEND)
 async def send_tool_v2(request: Request) -> JSONResponse:
     return await _send(request, sending.send_v2)
 
@@ -182,15 +184,16 @@ async def send_tool_v2(request: Request) -> JSONResponse:
         }
     ),
 )
+@requires(SEND)
 async def send_tool_v1(request: Request) -> JSONResponse:
     return await _send(request, sending.send_v1)
 
 
 async def _send(request: Request, send) -> JSONResponse:  # noqa: ANN001
-    principal = await authorize(request, SEND_SCOPE)
+    principal = principal_of(request)
     body = await _json_body(request)
     svc = services.of(request)
-    result = await run_in_threadpool(send, svc.engine, body, principal.client_id, svc.secret, dt.date.today())
+    result = await run_in_threadpool(send, svc.engine, body, principal.client_id, svc.secret, _time.today())
     return JSONResponse(result)
 
 
@@ -199,8 +202,9 @@ async def _send(request: Request, send) -> JSONResponse:  # noqa: ANN001
     summary="Oppdatere telefon, URL og åpningstider for en veiledningstjeneste (Id i body ignoreres)",
     openapi_extra=_send_doc({"Id": "ignoreres", "Telefon": "+47 22 00 00 01", "Url": "https://support.example.no/", "Apningstider": [1, 2]}),
 )
+@requires(GUIDANCE)
 async def update_guidance_service(request: Request, veiledningstjeneste_id: str) -> JSONResponse:
-    principal = await authorize(request, GUIDANCE_SCOPE)
+    principal = principal_of(request)
     service_id = service.parse_tool_id(veiledningstjeneste_id)
     body = await _json_body(request)
     result = await run_in_threadpool(guidance.update, services.of(request).engine, service_id, body, principal.orgnr_parent)
@@ -213,11 +217,12 @@ async def update_guidance_service(request: Request, veiledningstjeneste_id: str)
     openapi_extra={"parameters": [{"name": "VerktoyId", "in": "query", "required": True, "schema": {"type": "string", "format": "uuid"}}]},
     responses={200: {"content": {"application/json": {"example": {"Id": "565513636", "IdType": "HPR", "Navn": "Venstre Morfar"}}}}},
 )
+@requires(CITIZEN)
 async def behandler(request: Request) -> JSONResponse:
     svc = services.of(request)
-    principal = await svc.guard.authenticate(request, audience=HELSENORGE_AUDIENCE, scope=None)
+    principal = principal_of(request)
     fnr = principal.claims.get("pid")
-    if principal.claims.get("iss") != HELSENORGE_LOGIN.url(svc.base_url) or not isinstance(fnr, str):
+    if principal.claims.get("iss") not in HELSENORGE_LOGIN.urls(svc.base_url) or not isinstance(fnr, str):
         raise errors.citizen_token_required()
     raw = (query_lists(request.query_params.multi_items()).get("verktoyid") or [""])[0]
     tool_id = service.parse_tool_id(raw)

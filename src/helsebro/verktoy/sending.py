@@ -1,9 +1,11 @@
 """Sending a tool to a citizen as a Helsenorge task (SPEC section 2, seed 000). No HTTP in here.
 
 The rules run in the order SPEC lists them, so a request with several faults gets the first one's error.
-The whole send is one write transaction: the tool row is locked first (PostgreSQL) or the write lock is
-taken (SQLite), so the duplicate check and the insert cannot interleave with another send; a partial
-unique index on open tasks is the last line of defence.
+The whole send is one write transaction. On PostgreSQL it first takes a transaction lock on the (tool,
+citizen) pair, so the duplicate check and the insert cannot interleave with another send of the same pair
+(SQLite: writers are serial); a partial unique index on open tasks is the last line of defence. A v2 send
+is then one query for every check (the tool's owner, the citizen's DigitaltAktiv status, an open task) and
+one insert, both statements built once.
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ import sqlalchemy as sa
 
 from helsebro import db
 from helsebro._time import utcnow
-from helsebro.digitaltaktiv.status import statuses
+from helsebro.digitaltaktiv import status
 from helsebro.identifiers import fnr_problem, has_fnr_shape, is_valid_orgnr
 from helsebro.pseudonyms import pseudo_id
 from helsebro.registries import service as registries
 from helsebro.verktoy import errors
 from helsebro.verktoy.service import parse_tool_id
-from helsebro.verktoy.tables import OPEN, verktoy, verktoy_oppgave
+from helsebro.verktoy.tables import TaskStatus, verktoy, verktoy_oppgave
 
 MAX_MESSAGE = 1500
 DEFAULT_DEADLINE = dt.timedelta(days=14)
@@ -45,15 +47,18 @@ def send_v2(engine: sa.Engine, body: Any, caller: str, secret: str, today: dt.da
     """POST /verktoy/system/verktoy/v2. Returns {"PseudoId"} for the client that owns the tool."""
     tool_id = _tool_id(body)
     with db.write(engine) as conn:
-        owner = _lock_owned_tool(conn, tool_id, caller)
+        _lock_pair(conn, tool_id, body.get("innbyggerfnr"))
+        checked = conn.execute(_V2_CHECKS, {"tool": tool_id, **status.parameters(body.get("innbyggerfnr"), today)}).first()
+        owner = _owner(checked, caller)
         fnr = _citizen_fnr(body)
         orgnr = body.get("avsenderorgnummer")
         if not isinstance(orgnr, str) or not is_valid_orgnr(orgnr.strip()):
             raise errors.orgnr_invalid()
         message = _message(body)
         deadline = _deadline(body, today)
-        _require_digitally_active(conn, fnr, today)
-        if _open_tasks(conn, tool_id, fnr):
+        if not (checked.selv or checked.via):
+            raise errors.not_digitally_active(None if checked.known else fnr_problem(fnr))
+        if checked.sent:
             raise errors.already_sent()
         _insert_task(conn, tool_id, fnr, 2, caller, deadline, message, orgnr=orgnr.strip(), navn=_text(body, "avsendernavn"))
     return {"PseudoId": pseudo_id(secret, owner, fnr)}
@@ -63,7 +68,8 @@ def send_v1(engine: sa.Engine, body: Any, caller: str, secret: str, today: dt.da
     """POST /verktoy/v1/Verktoy (the old send, naming the professional). PseudoId is for the caller."""
     tool_id = _tool_id(body)
     with db.write(engine) as conn:
-        _lock_owned_tool(conn, tool_id, caller)
+        _lock_pair(conn, tool_id, body.get("innbyggerfnr"))
+        _owner(conn.execute(_OWNER, {"tool": tool_id}).first(), caller)
         fnr = _citizen_fnr(body)
         message = _message(body)
         deadline = _deadline(body, today)
@@ -92,11 +98,30 @@ def _tool_id(body: Any) -> str:
     return parse_tool_id(raw)
 
 
-def _lock_owned_tool(conn: sa.Connection, tool_id: str, caller: str) -> str:
-    query = sa.select(verktoy.c.eier_client_id).where(verktoy.c.id == tool_id)
+_TOOL = sa.bindparam("tool", type_=verktoy.c.id.type)
+_OWNER = sa.select(verktoy.c.eier_client_id).where(verktoy.c.id == _TOOL)
+_OPEN_TASK = sa.exists().where(
+    verktoy_oppgave.c.verktoy_id == _TOOL, verktoy_oppgave.c.innbygger_fnr == status.FNR, verktoy_oppgave.c.status == TaskStatus.OPEN
+)
+_V2_CHECKS = sa.select(
+    verktoy.c.eier_client_id,
+    status.aktiv_selv().label("selv"),
+    status.aktiv_via_andre().label("via"),
+    status.known().label("known"),
+    _OPEN_TASK.label("sent"),
+).where(verktoy.c.id == _TOOL)
+_PAIR_LOCK = sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:pair, 0))")
+_INSERT = sa.insert(verktoy_oppgave)
+
+
+def _lock_pair(conn: sa.Connection, tool_id: str, fnr: Any) -> None:
+    """PostgreSQL: sends of one tool to one citizen, whatever the process, take turns until commit (its own
+    statement: the checks that follow must see the state the previous holder committed)."""
     if conn.dialect.name == "postgresql":
-        query = query.with_for_update()  # serialises sends of this tool (SQLite: the write lock does)
-    row = conn.execute(query).first()
+        conn.execute(_PAIR_LOCK, {"pair": f"verktoy-send:{tool_id}:{fnr}"})
+
+
+def _owner(row: Any, caller: str) -> str:
     if row is None:
         raise errors.send_tool_unknown()
     if row.eier_client_id != caller:
@@ -106,7 +131,7 @@ def _lock_owned_tool(conn: sa.Connection, tool_id: str, caller: str) -> str:
 
 def _citizen_fnr(body: dict) -> str:
     fnr = body.get("innbyggerfnr")
-    if not has_fnr_shape(fnr):
+    if not isinstance(fnr, str) or not has_fnr_shape(fnr):
         raise errors.fnr_invalid("InnbyggerFnr")
     return fnr
 
@@ -163,16 +188,16 @@ def _professional(conn: sa.Connection, body: dict) -> Professional:
 
 
 def _require_digitally_active(conn: sa.Connection, fnr: str, today: dt.date) -> None:
-    if not statuses(conn, [fnr], today)[fnr].digitalt_aktiv:
-        unknown = registries.get_citizen(conn, fnr) is None
-        raise errors.not_digitally_active(fnr_problem(fnr) if unknown else None)
+    citizen, known = status.status_of(conn, fnr, today)
+    if not citizen.digitalt_aktiv:
+        raise errors.not_digitally_active(None if known else fnr_problem(fnr))
 
 
 def _open_tasks(conn: sa.Connection, tool_id: str, fnr: str) -> set[str]:
     query = sa.select(verktoy_oppgave.c.behandler_key).where(
         verktoy_oppgave.c.verktoy_id == tool_id,
         verktoy_oppgave.c.innbygger_fnr == fnr,
-        verktoy_oppgave.c.status == OPEN,
+        verktoy_oppgave.c.status == TaskStatus.OPEN,
     )
     return set(conn.execute(query).scalars())
 
@@ -198,7 +223,8 @@ def _insert_task(
 
 def _insert(conn, tool_id, fnr, version, caller, deadline, message, orgnr, navn, professional) -> None:  # noqa: ANN001
     conn.execute(
-        sa.insert(verktoy_oppgave).values(
+        _INSERT,
+        dict(
             id=str(uuid.uuid4()),
             verktoy_id=tool_id,
             innbygger_fnr=fnr,
@@ -212,9 +238,9 @@ def _insert(conn, tool_id, fnr, version, caller, deadline, message, orgnr, navn,
             behandler_navn=professional.navn if professional else None,
             frist=deadline,
             melding=message,
-            status=OPEN,
+            status=TaskStatus.OPEN,
             status_endret=utcnow(),
-        )
+        ),
     )
 
 
@@ -224,6 +250,6 @@ def expire_tasks(engine: sa.Engine, today: dt.date) -> int:
     with db.write(engine) as conn:
         return conn.execute(
             sa.update(verktoy_oppgave)
-            .where(verktoy_oppgave.c.status.in_((OPEN, "akseptert")), verktoy_oppgave.c.frist < last_day)
-            .values(status="utlopt", status_endret=utcnow())
+            .where(verktoy_oppgave.c.status.in_((TaskStatus.OPEN, TaskStatus.ACCEPTED)), verktoy_oppgave.c.frist < last_day)
+            .values(status=TaskStatus.EXPIRED, status_endret=utcnow())
         ).rowcount

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 import sqlalchemy as sa
 
 from helsebro._columns import timestamps
@@ -98,8 +100,17 @@ catalog_version = sa.Table(
 # A tool sent to a citizen: a task on Helsenorge. ``behandler_key`` is "" for a v2 send (no professional)
 # and "HPR:<n>" or "FNR:<n>" for a v1 send; at most one open task per tool, citizen and sender key, enforced
 # by the database so that simultaneous identical sends create one task.
-OPEN = "aapen"
-TASK_STATUSES = (OPEN, "akseptert", "avslatt", "utfort", "utlopt")
+
+
+class TaskStatus(enum.StrEnum):
+    """A task's status (ours: the seed names the states, not their stored values)."""
+
+    OPEN = "aapen"
+    ACCEPTED = "akseptert"
+    DECLINED = "avslatt"
+    DONE = "utfort"
+    EXPIRED = "utlopt"
+
 
 verktoy_oppgave = sa.Table(
     "verktoy_oppgave",
@@ -117,7 +128,7 @@ verktoy_oppgave = sa.Table(
     sa.Column("behandler_navn", sa.String(300), nullable=True),
     sa.Column("frist", sa.Date, nullable=False),
     sa.Column("melding", sa.Text, nullable=True),
-    sa.Column("status", sa.String(20), nullable=False, default=OPEN),
+    sa.Column("status", sa.String(20), nullable=False, default=TaskStatus.OPEN.value),
     sa.Column("status_endret", sa.DateTime(timezone=True), nullable=False),
     *timestamps(),
     sa.Index(

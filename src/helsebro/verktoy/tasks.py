@@ -20,29 +20,27 @@ from helsebro._time import utcnow
 from helsebro.auth.tables import api_clients
 from helsebro.registries.tables import organisasjon
 from helsebro.verktoy.sending import GRACE_AFTER_DEADLINE_DAYS
-from helsebro.verktoy.tables import OPEN, verktoy, verktoy_oppgave
-
-ACCEPTED, DECLINED, DONE, EXPIRED = "akseptert", "avslatt", "utfort", "utlopt"  # with OPEN: tables.TASK_STATUSES
+from helsebro.verktoy.tables import TaskStatus, verktoy, verktoy_oppgave
 
 ACCEPT, DECLINE, MARK_DONE = "accept", "decline", "mark_done"
 
 # action → (the status it starts from, the status it leads to)
 TRANSITIONS: dict[str, tuple[str, str]] = {
-    ACCEPT: (OPEN, ACCEPTED),
-    DECLINE: (OPEN, DECLINED),
-    MARK_DONE: (ACCEPTED, DONE),
+    ACCEPT: (TaskStatus.OPEN, TaskStatus.ACCEPTED),
+    DECLINE: (TaskStatus.OPEN, TaskStatus.DECLINED),
+    MARK_DONE: (TaskStatus.ACCEPTED, TaskStatus.DONE),
 }
 
-_STILL_RUNNING = (OPEN, ACCEPTED)  # the statuses that expire
+_STILL_RUNNING = (TaskStatus.OPEN, TaskStatus.ACCEPTED)  # the statuses that expire
 
 # How a refused action is explained to the citizen, by the task's status (Norwegian: shown as it is).
 _ACTION_TEXT = {ACCEPT: "tas i bruk", DECLINE: "avslås", MARK_DONE: "markeres som utført"}
 _STATUS_TEXT = {
-    OPEN: "ikke tatt i bruk ennå",
-    ACCEPTED: "allerede tatt i bruk",
-    DECLINED: "avslått",
-    DONE: "allerede utført",
-    EXPIRED: "utløpt",
+    TaskStatus.OPEN: "ikke tatt i bruk ennå",
+    TaskStatus.ACCEPTED: "allerede tatt i bruk",
+    TaskStatus.DECLINED: "avslått",
+    TaskStatus.DONE: "allerede utført",
+    TaskStatus.EXPIRED: "utløpt",
 }
 
 
@@ -66,7 +64,7 @@ class TransitionRefused(TaskError):
     """The task's status does not allow the action (e.g. accepting a declined task)."""
 
     def __init__(self, action: str, status: str):
-        super().__init__(f"Oppgaven er {_STATUS_TEXT[status]}, og kan ikke {_ACTION_TEXT[action]}.")
+        super().__init__(f"Oppgaven er {_STATUS_TEXT[TaskStatus(status)]}, og kan ikke {_ACTION_TEXT[action]}.")
         self.action = action
         self.status = status
 
@@ -109,7 +107,7 @@ def is_past_grace(deadline: dt.date, today: dt.date) -> bool:
 def effective_status(status: str, deadline: dt.date, today: dt.date) -> str:
     """The stored status, or ``utlopt`` for a running task the expiry job has not reached yet."""
     if status in _STILL_RUNNING and is_past_grace(deadline, today):
-        return EXPIRED
+        return TaskStatus.EXPIRED
     return status
 
 
@@ -185,18 +183,6 @@ def _task_from(row: sa.Row, today: dt.date) -> Task:
 
 
 # -- changing ----------------------------------------------------------------------------------------------
-
-
-def accept(engine: sa.Engine, task_id: str, fnr: str, today: dt.date) -> Task:
-    return change_status(engine, task_id, fnr, ACCEPT, today)
-
-
-def decline(engine: sa.Engine, task_id: str, fnr: str, today: dt.date) -> Task:
-    return change_status(engine, task_id, fnr, DECLINE, today)
-
-
-def mark_done(engine: sa.Engine, task_id: str, fnr: str, today: dt.date) -> Task:
-    return change_status(engine, task_id, fnr, MARK_DONE, today)
 
 
 def change_status(engine: sa.Engine, task_id: str, fnr: str, action: str, today: dt.date) -> Task:

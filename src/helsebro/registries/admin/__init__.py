@@ -5,7 +5,8 @@ shared rules in ``checks``; this package exposes them all, so callers write ``ad
 
 Every function takes the caller's connection (inside ``db.write`` for writes), checks every rule before it
 writes anything, and records a DigitaltAktiv change in the same transaction whenever someone's status may
-have changed (SPEC sections 3 and 7). A refused change raises an ``AdminError``; the caller's transaction
+have changed (SPEC sections 3 and 7). The Helsenorge consent (PVK's) and the change log (DigitaltAktiv's) are
+reached through ``registries.hooks``, where those families register them: the registries import no family. A refused change raises an ``AdminError``; the caller's transaction
 then rolls back, so nothing is half done.
 
 Messages are Norwegian (they reach the API's clients) and never contain a fødselsnummer: they name the role
@@ -27,6 +28,7 @@ from helsebro.registries.admin.citizens import (
 from helsebro.registries.admin.errors import (
     AdminError,
     AlreadyExists,
+    InUse,
     InvalidDate,
     InvalidFnr,
     InvalidHpr,
@@ -68,6 +70,7 @@ from helsebro.registries.admin.relations import (
 __all__ = [
     "AdminError",
     "AlreadyExists",
+    "InUse",
     "Authorisation",
     "CitizenChanges",
     "CitizenProfile",

@@ -9,10 +9,8 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from helsebro._time import utcnow
-from helsebro.digitaltaktiv import changes
 from helsebro.identifiers import FnrKind, birth_date, fnr_problem, make_fnr
-from helsebro.personvern.tables import pvk_historikk, pvk_innstilling
+from helsebro.registries import hooks
 from helsebro.registries import service as registry
 from helsebro.registries.admin.checks import DEFAULT_PAGE_SIZE, check_window, existing_citizen, page, text, utc_today
 from helsebro.registries.admin.errors import AlreadyExists, InvalidDate, InvalidFnr, InvalidInput
@@ -28,7 +26,6 @@ from helsebro.registries.admin.models import (
 )
 from helsebro.registries.admin.relations import powers_of_attorney
 from helsebro.registries.tables import foreldreansvar, fullmakt, helsepersonell, innbygger
-from helsebro.testdata.loader import HELSENORGE_CONSENT
 
 
 def create_citizen(
@@ -44,8 +41,8 @@ def create_citizen(
     dodsdato = _checked_death_date(new.dodsdato, fnr, today)
     conn.execute(sa.insert(innbygger).values(fnr=fnr, dodsdato=dodsdato, **values))
     if new.helsenorge_samtykke:
-        _write_consent(conn, fnr, True, actor)
-    changes.record(conn, [fnr])
+        hooks.consent().set(conn, fnr, True, actor)
+    hooks.status_log().record(conn, [fnr])
     return fnr
 
 
@@ -67,7 +64,7 @@ def update_citizen(
     if dodsdato is not KEEP:
         _write_death_date(conn, citizen, dodsdato)
     if consent is not KEEP:
-        _write_consent(conn, fnr, consent, actor)
+        hooks.consent().set(conn, fnr, consent, actor)
 
 
 def set_death_date(conn: sa.Connection, fnr: str, dodsdato: dt.date | None, *, today: dt.date | None = None) -> bool:
@@ -83,7 +80,7 @@ def set_helsenorge_consent(conn: sa.Connection, fnr: str, give: bool, *, actor: 
     Returns whether anything changed: giving it twice, or withdrawing one never given, is no change.
     """
     existing_citizen(conn, fnr)
-    return _write_consent(conn, fnr, give, actor)
+    return hooks.consent().set(conn, fnr, give, actor)
 
 
 def delete_citizen(conn: sa.Connection, fnr: str) -> None:
@@ -95,9 +92,9 @@ def delete_citizen(conn: sa.Connection, fnr: str) -> None:
     affected = _with_relatives(conn, fnr)
     conn.execute(sa.delete(fullmakt).where((fullmakt.c.fullmaktsgiver_fnr == fnr) | (fullmakt.c.fullmektig_fnr == fnr)))
     conn.execute(sa.delete(foreldreansvar).where((foreldreansvar.c.forelder_fnr == fnr) | (foreldreansvar.c.barn_fnr == fnr)))
-    conn.execute(sa.delete(pvk_innstilling).where(pvk_innstilling.c.innbygger_fnr == fnr))
+    hooks.consent().forget(conn, fnr)
     conn.execute(sa.delete(innbygger).where(innbygger.c.fnr == fnr))
-    changes.record(conn, affected)
+    hooks.status_log().record(conn, affected)
 
 
 def citizen_profile(conn: sa.Connection, fnr: str) -> CitizenProfile:
@@ -117,15 +114,10 @@ def citizen_profile(conn: sa.Connection, fnr: str) -> CitizenProfile:
 def list_citizens(conn: sa.Connection, navn: str | None = None, limit: int = DEFAULT_PAGE_SIZE, offset: int = 0) -> Page[CitizenSummary]:
     """Citizens in name order, optionally those whose names contain every word of ``navn``."""
     check_window(limit, offset)
-    consent = pvk_innstilling.alias("samtykke")
     rows = conn.execute(
         sa.select(
             innbygger.c.fnr, innbygger.c.fornavn, innbygger.c.mellomnavn, innbygger.c.etternavn, innbygger.c.dodsdato,
-            consent.c.aktiv,
-        ).select_from(
-            innbygger.outerjoin(
-                consent, (consent.c.innbygger_fnr == innbygger.c.fnr) & (consent.c.definisjon_guid == HELSENORGE_CONSENT)
-            )
+            hooks.consent().given(innbygger.c.fnr).label("aktiv"),
         )
     )
     found = [CitizenSummary(r.fnr, r.fornavn, r.mellomnavn, r.etternavn, r.dodsdato, bool(r.aktiv)) for r in rows]
@@ -204,50 +196,12 @@ def _write_death_date(conn: sa.Connection, citizen: registry.Citizen, dodsdato: 
         return False
     conn.execute(sa.update(innbygger).where(innbygger.c.fnr == citizen.fnr).values(dodsdato=dodsdato))
     # Dying ends acting for one's children and principals too: their status may change with it.
-    changes.record(conn, _with_relatives(conn, citizen.fnr))
+    hooks.status_log().record(conn, _with_relatives(conn, citizen.fnr))
     return True
 
 
 def _has_consent(conn: sa.Connection, fnr: str) -> bool:
-    return bool(
-        conn.execute(
-            sa.select(pvk_innstilling.c.aktiv).where(
-                (pvk_innstilling.c.innbygger_fnr == fnr) & (pvk_innstilling.c.definisjon_guid == HELSENORGE_CONSENT)
-            )
-        ).scalar()
-    )
-
-
-def _write_consent(conn: sa.Connection, fnr: str, give: bool, actor: str) -> bool:
-    """Set the HN consent as a citizen's own PVK change would: the current value and a history row."""
-    where = (pvk_innstilling.c.innbygger_fnr == fnr) & (pvk_innstilling.c.definisjon_guid == HELSENORGE_CONSENT)
-    current = conn.execute(sa.select(pvk_innstilling.c.aktiv, pvk_innstilling.c.metadata).where(where)).first()
-    was_active = None if current is None else bool(current.aktiv)
-    if was_active is give or (was_active is None and not give):
-        return False
-    now = utcnow()
-    metadata = None if current is None else current.metadata
-    if current is None:
-        conn.execute(
-            sa.insert(pvk_innstilling).values(innbygger_fnr=fnr, definisjon_guid=HELSENORGE_CONSENT, aktiv=give, tidspunkt=now)
-        )
-    else:
-        conn.execute(sa.update(pvk_innstilling).where(where).values(aktiv=give, tidspunkt=now))
-    conn.execute(
-        sa.insert(pvk_historikk).values(
-            innbygger_fnr=fnr,
-            definisjon_guid=HELSENORGE_CONSENT,
-            client_id=actor,
-            tidspunkt=now,
-            gammel_aktiv=was_active,
-            ny_aktiv=give,
-            gammel_metadata=metadata,
-            ny_metadata=metadata,
-        )
-    )
-    # The citizen's own status changes, and so may that of everyone they act for.
-    changes.record(conn, _with_relatives(conn, fnr))
-    return True
+    return bool(conn.execute(sa.select(hooks.consent().given(sa.literal(fnr)))).scalar())
 
 
 def _with_relatives(conn: sa.Connection, fnr: str) -> set[str]:

@@ -41,3 +41,7 @@ class NotFound(AdminError):
 
 class AlreadyExists(AdminError):
     pass
+
+
+class InUse(AdminError):
+    """Other data depends on the entry, so it cannot be deleted; the message says what."""

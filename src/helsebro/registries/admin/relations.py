@@ -6,8 +6,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from helsebro.digitaltaktiv import changes
 from helsebro.identifiers import birth_date
+from helsebro.registries import hooks
 from helsebro.registries import service as registry
 from helsebro.registries.admin.checks import check_lookup_shape, existing_citizen, utc_today
 from helsebro.registries.admin.errors import AlreadyExists, InvalidDate, InvalidInput, NotAMinor, NotFound
@@ -31,7 +31,7 @@ def add_parental_responsibility(conn: sa.Connection, forelder_fnr: str, barn_fnr
     if barn_fnr in registry.children_of(conn, forelder_fnr):
         raise AlreadyExists("Forelderen har allerede foreldreansvar for barnet")
     conn.execute(sa.insert(foreldreansvar).values(forelder_fnr=forelder_fnr, barn_fnr=barn_fnr))
-    changes.record(conn, [forelder_fnr, barn_fnr])
+    hooks.status_log().record(conn, [forelder_fnr, barn_fnr])
 
 
 def remove_parental_responsibility(conn: sa.Connection, forelder_fnr: str, barn_fnr: str) -> None:
@@ -42,7 +42,7 @@ def remove_parental_responsibility(conn: sa.Connection, forelder_fnr: str, barn_
     ).rowcount
     if not removed:
         raise NotFound("Fant ikke foreldreansvar mellom disse to")
-    changes.record(conn, [forelder_fnr, barn_fnr])
+    hooks.status_log().record(conn, [forelder_fnr, barn_fnr])
 
 
 def add_power_of_attorney(conn: sa.Connection, new: NewPowerOfAttorney, *, today: dt.date | None = None) -> int:
@@ -63,7 +63,7 @@ def add_power_of_attorney(conn: sa.Connection, new: NewPowerOfAttorney, *, today
             fullmaktsgiver_fnr=giver, fullmektig_fnr=holder, gyldig_fra=new.gyldig_fra, gyldig_til=new.gyldig_til
         )
     )
-    changes.record(conn, [giver, holder])
+    hooks.status_log().record(conn, [giver, holder])
     return int(result.inserted_primary_key[0])
 
 
@@ -77,14 +77,14 @@ def change_power_of_attorney(
     _check_period(fra, til)
     _check_no_overlap(conn, current.fullmaktsgiver_fnr, current.fullmektig_fnr, fra, til, except_id=fullmakt_id)
     conn.execute(sa.update(fullmakt).where(fullmakt.c.id == fullmakt_id).values(gyldig_fra=fra, gyldig_til=til))
-    changes.record(conn, [current.fullmaktsgiver_fnr, current.fullmektig_fnr])
+    hooks.status_log().record(conn, [current.fullmaktsgiver_fnr, current.fullmektig_fnr])
     return get_power_of_attorney(conn, fullmakt_id)
 
 
 def remove_power_of_attorney(conn: sa.Connection, fullmakt_id: int) -> None:
     current = get_power_of_attorney(conn, fullmakt_id)
     conn.execute(sa.delete(fullmakt).where(fullmakt.c.id == fullmakt_id))
-    changes.record(conn, [current.fullmaktsgiver_fnr, current.fullmektig_fnr])
+    hooks.status_log().record(conn, [current.fullmaktsgiver_fnr, current.fullmektig_fnr])
 
 
 def get_power_of_attorney(conn: sa.Connection, fullmakt_id: int) -> PowerOfAttorney:

@@ -1,0 +1,155 @@
+"""The operator's pages for injected faults (Feil) and the request journal (Forespørsler), ours: the same rules
+and messages as the operator API (``operator.fault_routes``, ``operator.journal_routes``).
+
+Each form that changes something carries the session's CSRF token and answers with a redirect back (a reload
+does not add a fault twice), a refusal with the page and the service's message. The journal's filters are a
+plain GET form; each refused call links to its page with the token inspector's verdict.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from helsebro import services
+from helsebro.auth import inspection
+from helsebro.errors import HelsenorgeError
+from helsebro.operator import fault_routes, journal_routes
+from helsebro.operator.errors import invalid_request
+from helsebro.pages import operator_session as sessions
+from helsebro.pages.operator import CHECK_STATUS_TEXT, FAULTS_PATH, FORM_INVALID, _page, _page_number, _redirect, _session, _to_login
+from helsebro.steering import catalogue, faults, journal
+
+PAGE_SIZE = 50
+ANSWERS = {"feil": "Familiens egen feil", "forsinkelse": "Forsinkelse", "brudd": "Brutt forbindelse", "levering": "Leveringskanal feiler (SvarUt)"}
+METHODS = ("", *catalogue.METHODS)
+
+router = APIRouter(prefix="/operator", include_in_schema=False)
+
+Text = Annotated[str, Form(max_length=300)]
+
+
+def _families() -> list[str]:
+    return [family.name for family in catalogue.families()]
+
+
+async def _faults_page(request: Request, session: sessions.OperatorSession, error: str = "", form: dict[str, str] | None = None,
+                       status: int = 200) -> Response:
+    stored = await run_in_threadpool(faults.list_all, services.of(request).engine)
+    context = {
+        "faults": [fault_routes.view(item) for item in stored],
+        "families": _families(),
+        "answers": ANSWERS,
+        "methods": METHODS,
+        "form": form or {},
+        "error": error,
+        "done": request.query_params.get("endret") == "1",
+        "current": "feil",
+    }
+    return _page(request, "operator_feil_injisert.html", context, session, status)
+
+
+@router.get("/feil")
+async def faults_page(request: Request) -> Response:
+    session = await _session(request)
+    if session is None:
+        return _to_login(request)
+    return await _faults_page(request, session)
+
+
+@router.post("/feil")
+async def add_fault(
+    request: Request, csrf: Text = "", familie: Text = "", svar: Text = "feil", metode: Text = "", rute: Text = "", klientId: Text = "",  # noqa: N803
+    status: Text = "", melding: Text = "", forsinkelseMs: Text = "", kanal: Text = "", antall: Text = "", varighet: Text = "",  # noqa: N803
+) -> Response:
+    session = await _session(request)
+    if session is None:
+        return _to_login(request)
+    form = {"familie": familie, "svar": svar, "metode": metode, "rute": rute, "klientId": klientId, "status": status, "melding": melding,
+            "forsinkelseMs": forsinkelseMs, "kanal": kanal, "antall": antall, "varighet": varighet}
+    if not sessions.csrf_ok(request, session, csrf):
+        return await _faults_page(request, session, FORM_INVALID, form, 400)
+    try:
+        body = fault_routes.InjisertFeilInn.model_validate({name: value.strip() for name, value in form.items() if value.strip()})
+    except ValidationError as exc:
+        return await _faults_page(request, session, invalid_request(exc.errors()).message, form, 400)
+    try:
+        await run_in_threadpool(fault_routes.create, services.of(request).engine, body)
+    except faults.FaultRefused as exc:
+        return await _faults_page(request, session, exc.message, form, exc.status)
+    return _redirect(FAULTS_PATH + "?endret=1")
+
+
+@router.post("/feil/fjern-alle")
+async def clear_faults(request: Request, csrf: Text = "") -> Response:
+    session = await _session(request)
+    if session is None:
+        return _to_login(request)
+    if not sessions.csrf_ok(request, session, csrf):
+        return await _faults_page(request, session, FORM_INVALID, status=400)
+    await run_in_threadpool(faults.clear, services.of(request).engine)
+    return _redirect(FAULTS_PATH + "?endret=1")
+
+
+@router.post("/feil/{fault_id}/fjern")
+async def remove_fault(request: Request, fault_id: str, csrf: Text = "") -> Response:
+    session = await _session(request)
+    if session is None:
+        return _to_login(request)
+    if not sessions.csrf_ok(request, session, csrf):
+        return await _faults_page(request, session, FORM_INVALID, status=400)
+    try:
+        await run_in_threadpool(faults.remove, services.of(request).engine, fault_id[:36])
+    except faults.FaultRefused as exc:
+        return await _faults_page(request, session, exc.message, status=404)
+    return _redirect(FAULTS_PATH + "?endret=1")
+
+
+# -- the journal ---------------------------------------------------------------------------------------------
+
+
+@router.get("/journal")
+async def journal_page(request: Request) -> Response:
+    session = await _session(request)
+    if session is None:
+        return _to_login(request)
+    asked = {name: request.query_params.get(name, "").strip()[:200] for name in ("klientId", "familie", "status", "feilkode")}
+    page = _page_number(request.query_params.get("side", "1"))
+    error, more = "", False
+    entries: list[journal.Entry] = []
+    try:
+        found = journal_routes.parse_filter(asked["klientId"] or None, asked["familie"] or None, asked["status"] or None, None, None,
+                                            asked["feilkode"] or None)
+        entries, more = await run_in_threadpool(journal.query, services.of(request).engine, found, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    except HelsenorgeError as exc:
+        error = exc.message
+    query = urlencode({name: value for name, value in asked.items() if value})
+    context = {"entries": entries, "asked": asked, "families": _families(), "error": error, "page": page, "more": more,
+               "query": query, "current": "journal"}
+    return _page(request, "operator_journal.html", context, session, 400 if error else 200)
+
+
+@router.get("/journal/{entry_id}")
+async def journal_entry_page(request: Request, entry_id: str) -> Response:
+    session = await _session(request)
+    if session is None:
+        return _to_login(request)
+    entry = None
+    if entry_id.isdigit() and 0 < int(entry_id) < 2**62:
+        entry = await run_in_threadpool(journal.get, services.of(request).engine, int(entry_id))
+    if entry is None:
+        return _page(request, "operator_feil.html", {"title": "Fant ikke siden", "message": "Kallet finnes ikke i journalen."}, session, 404)
+    context: dict[str, Any] = {
+        "entry": entry,
+        "status_text": CHECK_STATUS_TEXT,
+        "check_title": lambda name: inspection.title(name, "nb") if name else "",
+        "current": "journal",
+        # The stored verdict in the inspector's own shape, for the Tokenkontroll page's table.
+        "lines": [inspection.Line(v["kontroll"], v["status"], v["en"], v["nb"], v["avgjorende"]) for v in entry.verdict or ()],
+    }
+    return _page(request, "operator_journal_kall.html", context, session)

@@ -1,0 +1,1 @@
+"""Steering the test environment (ours): the movable server clock, fault injection and the request journal."""
