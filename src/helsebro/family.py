@@ -10,7 +10,7 @@ This module is core plumbing: it knows no family and no token service.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,8 @@ import sqlalchemy as sa
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
+    from starlette.requests import Request
+    from starlette.responses import Response
     from starlette.routing import BaseRoute
 
     from helsebro.errors import ErrorFormat
@@ -30,6 +32,10 @@ JobHandlers = Callable[["Settings", sa.Engine], Mapping[str, JobHandler]]
 Periodic = Callable[[sa.Engine], int]
 # A long-running task of every API process (started at start-up, cancelled at shutdown); None: not wanted.
 BackgroundTask = Callable[[sa.Engine], Coroutine[Any, Any, None] | None]
+# An error sent back to the client rather than answered here: an authorization endpoint redirects to the
+# client's redirect_uri (RFC 6749 4.1.2.1). (request, route template, error, description) -> the redirect, or
+# None when the request names no redirect URI registered for its client. Injected faults use it.
+ErrorRedirect = Callable[["Request", str, str, str], Awaitable["Response | None"]]
 # Fills the family's part of the default data inside the loader's transaction; returns counts per kind.
 TestDataLoader = Callable[[sa.Connection], Mapping[str, int]]
 
@@ -45,6 +51,7 @@ class Family:
     prefixes: tuple[str, ...]
     # The family's error body (Helsenorge {Code, Message}, problem details, Fiks ErrorMessage, OAuth).
     errors: ErrorFormat
+    error_redirect: ErrorRedirect | None = None
     # Client-facing API routers, in the order they are matched.
     routers: tuple[APIRouter, ...] = ()
     # Plain Starlette routes put in front of every router (hot read paths; see helsebro.routing).

@@ -17,9 +17,12 @@ from helsebro import db
 from helsebro.testdata import loader
 from helsebro.verktoy.tables import verktoy_oppgave
 from tests import pvkbroker
+from tests import support_helseid_login as helseid_login
+from tests import support_login as citizen_login
 from tests.api.test_operator_auth import operator_token
 from tests.api.test_verktoy_send import V2, V2_EXAMPLE
 from tests.support import EPJ_CLIENT, SECRET, SECRET_CLIENT, VERKTOY_CLIENT
+from tests.support_login import pkce
 
 FAULTS = "/operator/api/v1/feil"
 CATALOG = "/verktoy/v1/SelvstendigVerktoy"
@@ -151,6 +154,43 @@ def test_a_token_endpoint_fault_with_status_500_is_server_error(client):
     answer = client.post("/helseid/connect/token", data={"grant_type": "client_credentials", "client_id": SECRET_CLIENT,
                                                           "client_secret": SECRET, "scope": "verktoykatalog_read"})
     assert answer.status_code == 500 and answer.json()["error"] == "server_error"
+
+
+def test_an_authorize_endpoint_fault_goes_back_to_the_client_and_the_pushed_request_stays_good(client):
+    """RFC 6749 4.1.2.1: the authorization endpoint's errors go to the client's redirect_uri, so a fault there
+    is temporarily_unavailable with the request's state and iss, not a JSON body the browser would show."""
+    inject(client, familie="helseid", svar="feil", metode="GET", rute=helseid_login.AUTHORIZE, antall=1)
+    verifier, challenge = pkce()
+    pushed = helseid_login.push(client, challenge)
+    assert pushed.status_code == 201, pushed.text  # the fault names the authorize route only
+    start = {"client_id": EPJ_CLIENT, "request_uri": pushed.json()["request_uri"]}
+    refused = client.get(helseid_login.AUTHORIZE, params=start, follow_redirects=False)
+    assert refused.headers["location"].startswith(helseid_login.REDIRECT + "?")
+    back = helseid_login.query_of(refused)
+    assert back["error"] == "temporarily_unavailable" and back["state"] == "tilstand-1"
+    assert back["iss"] == helseid_login.ISSUER and "code" not in back
+    retried = helseid_login.query_of(client.get(helseid_login.AUTHORIZE, params=start, follow_redirects=False))
+    assert helseid_login.redeem(client, retried["code"], verifier).status_code == 200
+
+
+def test_an_authorize_fault_with_no_good_redirect_uri_is_answered_here(client):
+    inject(client, familie="helseid", svar="feil", rute=helseid_login.AUTHORIZE, antall=2)
+    _, challenge = pkce()
+    elsewhere = helseid_login.authorization_params(challenge, redirect_uri="https://angriper.example/cb")
+    answer = client.get(helseid_login.AUTHORIZE, params=elsewhere, follow_redirects=False)
+    assert answer.status_code == 503 and answer.json()["error"] == "temporarily_unavailable"
+    unknown = client.get(helseid_login.AUTHORIZE, params={"client_id": "ingen-slik", "redirect_uri": helseid_login.REDIRECT}, follow_redirects=False)
+    assert unknown.status_code == 503 and "location" not in unknown.headers
+
+
+def test_a_citizen_login_fault_goes_back_to_the_client_with_its_state(client):
+    inject(client, familie="helsenorge-login", svar="feil", rute=citizen_login.AUTHORIZE, antall=1)
+    _, challenge = pkce()
+    refused = client.get(citizen_login.AUTHORIZE, params=citizen_login.authorize_params(challenge), follow_redirects=False)
+    assert refused.status_code == 302 and refused.headers["location"].startswith(citizen_login.REDIRECT + "?")
+    back = helseid_login.query_of(refused)
+    assert back["error"] == "temporarily_unavailable" and back["state"] == "tilstand-123"
+    assert client.get(citizen_login.AUTHORIZE, params=citizen_login.authorize_params(challenge)).status_code == 200
 
 
 def test_a_fault_never_writes_anything(client, tokens, engine):

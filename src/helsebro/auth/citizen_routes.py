@@ -92,6 +92,23 @@ async def token(request: Request) -> JSONResponse:
     return await token_http.serve(request, HELSENORGE_LOGIN, citizen_login.GRANTS)
 
 
+async def fault_redirect(request: Request, route: str, error: str, description: str) -> Response | None:
+    """An injected fault at the authorize endpoint goes back to the client with ``error`` (RFC 6749 4.1.2.1),
+    when the request names a client and a redirect URI registered for it (checked as a real refusal is)."""
+    if route != router.prefix + AUTHORIZE_PATH:
+        return None
+    params = dict(request.query_params)
+    if request.method == "POST":
+        params.update(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+    svc = services.of(request)
+    try:
+        await run_in_threadpool(citizen_login.validate_authorize, svc.engine, _local(svc.base_url, params))
+    except citizen_login.AuthorizeError as exc:
+        if not exc.redirectable:
+            return None
+    return _back_to_client(_full(svc.base_url, params.get("redirect_uri", "")), {"error": error, "error_description": description, "state": params.get("state")})
+
+
 # -- helpers --------------------------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ HELSEID_FAMILY = Family(
     own_port_strip=HELSEID.base_path,
     issuer=HELSEID.name,
     errors=formats.OAUTH,
+    error_redirect=helseid_login_routes.fault_redirect,
     routers=(helseid_routes.router, helseid_login_routes.router),
     # The professional login's state, children first; emptied with the data (a reset logs everyone out).
     tables=(
@@ -44,5 +45,6 @@ HELSENORGE_LOGIN_FAMILY = Family(
     own_port_strip=HELSENORGE_LOGIN.base_path,
     issuer=HELSENORGE_LOGIN.name,
     errors=formats.OAUTH,
+    error_redirect=citizen_routes.fault_redirect,
     routers=(citizen_routes.router,),
 )

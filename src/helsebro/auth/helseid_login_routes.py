@@ -233,6 +233,42 @@ def _refusal(request: Request, ctx: TokenContext, exc: AuthorizeError) -> Respon
     return JSONResponse(body, status_code=400, headers=_NO_STORE)
 
 
+async def fault_redirect(request: Request, route: str, error: str, description: str) -> Response | None:
+    """An injected fault at the authorize endpoint goes back to the client with ``error`` (RFC 6749 4.1.2.1:
+    temporarily_unavailable), state and iss, when the request names a client and a redirect URI registered
+    for it. It only reads: a pushed request_uri stays good for the client's retry."""
+    if route != router.prefix + AUTHORIZE_PATH:
+        return None
+    ctx = token_http.context(request, HELSEID)
+    params = dict(request.query_params)
+    if request.method == "POST":
+        params.update(parse_qsl((await request.body()).decode("utf-8", "replace")))
+    back = await run_in_threadpool(_fault_target, ctx, params)
+    if back is None:
+        return None
+    return _redirect(back[0], {"error": error, "error_description": description, "state": back[1], "iss": ctx.issuer})
+
+
+def _fault_target(ctx: TokenContext, params: dict[str, str]) -> tuple[str, str | None] | None:
+    """Where the authorization request ``params`` would go back to, and its state; None: nowhere safe."""
+    client_id = params.get("client_id", "")
+    client = load_client(ctx.engine, client_id) if client_id else None
+    if client is None or not client.enabled:
+        return None
+    kept = params.get("request_uri") or params.get("innlogging")
+    if kept:
+        try:
+            with db.read(ctx.engine) as conn:
+                pushed = "request_uri" in params
+                handle = login_requests.handle_of(kept) if pushed else kept
+                pending = login_requests.take(conn, handle, client.client_id, pushed=pushed, consume=False)
+        except AuthorizeError:
+            return None
+        return pending.request.redirect_uri, pending.request.state
+    uri = params.get("redirect_uri", "")
+    return (uri, params.get("state")) if uri in client.redirect_uris else None
+
+
 # -- userinfo -----------------------------------------------------------------------------------------------
 
 

@@ -19,12 +19,15 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from helsebro import _time, formats
 from helsebro.auth.guard import AuthFailure, Principal, parse_authorization
 from helsebro.casing import RAW_PATH_KEY
-from helsebro.errors import ErrorFormat, shown_path
+from helsebro.errors import shown_path
+from helsebro.family import Family
 from helsebro.identifiers import mask_numbers
 from helsebro.logs import get_logger
 from helsebro.steering import catalogue, faults, masking
@@ -148,7 +151,7 @@ class Faults:
                 raise ConnectionDropped(found.id)
             drop()
         else:
-            await _error(found, family.errors, scope, send)
+            await _error(found, family, route, scope, receive, send)
 
     async def _client(self, scope: Scope, receive: Receive) -> tuple[str | None, Receive]:
         """The calling client: the one its access token names (signature and times checked), else the one a
@@ -176,12 +179,18 @@ class Faults:
         return scope["state"][CLIENT_KEY], replay
 
 
-async def _error(found: Fault, errors: ErrorFormat, scope: Scope, send: Send) -> None:
-    outage = errors.outage
-    status = found.status or outage.status
-    headers = {"Retry-After": "1"} if status in (429, 503) else None
-    path = scope.get(RAW_PATH_KEY) or scope["path"]
-    response = errors.render(path, status, outage.code, found.message or outage.message, headers)
+async def _error(found: Fault, family: Family, route: str | None, scope: Scope, receive: Receive, send: Send) -> None:
+    outage = family.errors.outage
+    message = found.message or outage.message
+    response: Response | None = None
+    if family.error_redirect is not None and route is not None:
+        # An authorization endpoint's fault goes back to the client, as its real errors do.
+        response = await family.error_redirect(Request(scope, receive), route, outage.code, message)
+    if response is None:
+        status = found.status or outage.status
+        headers = {"Retry-After": "1"} if status in (429, 503) else None
+        path = scope.get(RAW_PATH_KEY) or scope["path"]
+        response = family.errors.render(path, status, outage.code, message, headers)
     await response(scope, _no_receive, send)
 
 
@@ -329,8 +338,6 @@ def _error_code(errors: Any, status: int, body: bytes) -> str | None:
 async def _refusal(scope: Scope, failure: AuthFailure) -> dict[str, Any]:
     """The guard's deciding check, and the token inspector's verdict when it agrees with the guard (it
     cannot tell after the fact when the guard used up the DPoP proof before refusing on a later check)."""
-    from starlette.requests import Request
-
     from helsebro.auth import inspection
 
     reason = masking.text(failure.description)[:500]
