@@ -4,6 +4,7 @@ token inspector's verdict (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -88,6 +89,42 @@ def test_the_journal_page_filters_and_links_each_refusal_to_the_inspectors_verdi
     bad = operator.get(JOURNAL, params={"status": "abc"})
     assert bad.status_code == 400 and "statuskode" in visible(bad.text)
     assert operator.get(JOURNAL + "/999999999").status_code == 404
+
+
+def test_the_journal_page_filters_by_method_path_and_time_on_the_server_clock(operator, client, tokens):
+    headers = tokens.bearer("verktoykatalog_read", VERKTOY_CLIENT)
+    client.get(CATALOG, headers=headers)
+    client.get(CATALOG + "/SokSelvstendigVerktoy", params={"SokeOrd": "test"}, headers=headers)
+    client.post(CATALOG, headers=headers)  # 405: a POST to a GET route
+    posts = visible(operator.get(JOURNAL, params={"familie": "verktoy", "metode": "POST"}).text)
+    assert "POST /verktoy" in posts and "GET /verktoy" not in posts
+    searched = operator.get(JOURNAL, params={"sti": CATALOG + "/Sok", "metode": "GET"})
+    assert "SokSelvstendigVerktoy" in visible(searched.text) and searched.text.count('<tr role="row" id="kall-') == 1
+    assert 'value="GET" selected' in searched.text  # the form keeps what was asked
+    now = dt.datetime.now(dt.UTC)
+    recent = operator.get(JOURNAL, params={"familie": "verktoy", "fra": (now - dt.timedelta(minutes=5)).isoformat(), "til": (now + dt.timedelta(minutes=5)).isoformat()})
+    assert recent.text.count('<tr role="row" id="kall-') == 3
+    later = operator.get(JOURNAL, params={"familie": "verktoy", "fra": (now + dt.timedelta(hours=1)).isoformat()})
+    assert later.status_code == 200 and 'id="kall-' not in later.text and "Ingen kall." in visible(later.text)
+    naive = operator.get(JOURNAL, params={"fra": "2027-01-15T09:00:00"})
+    assert naive.status_code == 400 and "fra må ha tidssone" in visible(naive.text)
+    garbled = operator.get(JOURNAL, params={"til": "i går"})
+    assert garbled.status_code == 400 and "til 'i går': skriv et tidspunkt med tidssone" in visible(garbled.text)
+
+
+def test_a_fault_window_set_on_the_page_starts_and_ends_on_the_server_clock(operator, engine, client):
+    page = operator.get(FAULTS)
+    start = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    window = {"csrf": csrf_of(page), "familie": "verktoy", "svar": "feil", "fra": start.isoformat(), "til": (start + dt.timedelta(hours=1)).isoformat()}
+    assert operator.post(FAULTS, data=window, follow_redirects=False).status_code == 303
+    (stored,) = faults.list_all(engine)
+    assert abs((stored.starts_at - start).total_seconds()) < 1 and abs((stored.ends_at - start).total_seconds() - 3600) < 1
+    shown = visible(operator.get(FAULTS).text)
+    assert "Ikke aktiv" in shown and ", fra " in shown and ", til " in shown
+    assert client.get(CATALOG).status_code == 401  # not yet: the guard answers
+    refused = operator.post(FAULTS, data={**window, "til": "2027-01-15T09:00:00"})
+    assert refused.status_code == 400 and "til må ha tidssone" in visible(refused.text)
+    assert len(faults.list_all(engine)) == 1
 
 
 def test_the_pages_need_a_login(client):

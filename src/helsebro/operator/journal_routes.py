@@ -71,7 +71,7 @@ def view(entry: journal.Entry, *, verdict: bool = True) -> Foresporsel:
     )
 
 
-def _invalid(message: str) -> HelsenorgeError:
+def invalid(message: str) -> HelsenorgeError:
     return HelsenorgeError(400, "OP-000400", message)
 
 
@@ -83,9 +83,9 @@ def parse_filter(
     texts = {"klientId": klient_id, "familie": familie, "feilkode": feilkode, "metode": metode, "sti": sti}
     for name, text in texts.items():
         if text is not None and any(ord(c) < 32 or ord(c) == 127 for c in text):  # PostgreSQL refuses NUL in text
-            raise _invalid(f"{name} inneholder et kontrolltegn; ingen klient-id, sti eller feilkode har det")
+            raise invalid(f"{name} inneholder et kontrolltegn; ingen klient-id, sti eller feilkode har det")
     if familie is not None and familie not in {f.name for f in catalogue.families()}:
-        raise _invalid(f"Ukjent familie {familie!r}; en av {', '.join(f.name for f in catalogue.families())}")
+        raise invalid(f"Ukjent familie {familie!r}; en av {', '.join(f.name for f in catalogue.families())}")
     exact, status_class = None, None
     if status is not None:
         text = status.strip().lower()
@@ -94,10 +94,10 @@ def parse_filter(
         elif text.isdigit() and (text == "0" or 100 <= int(text) <= 599):
             exact = int(text)
         else:
-            raise _invalid(f"status {status!r}: skriv en statuskode (401), en klasse (4xx) eller 0 (brutt forbindelse)")
+            raise invalid(f"status {status!r}: skriv en statuskode (401), en klasse (4xx) eller 0 (brutt forbindelse)")
     for name, value in (("fra", fra), ("til", til)):
         if value is not None and value.tzinfo is None:
-            raise _invalid(f"{name} må ha tidssone (f.eks. 2027-01-15T09:00:00Z)")
+            raise invalid(f"{name} må ha tidssone (f.eks. 2027-01-15T09:00:00Z)")
     return journal.Filter(
         client_id=klient_id, family=familie, status=exact, status_class=status_class,
         since=fra.astimezone(dt.UTC) if fra else None, until=til.astimezone(dt.UTC) if til else None,

@@ -8,6 +8,7 @@ plain GET form; each refused call links to its page with the token inspector's v
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from helsebro import services
+from helsebro import _time, services
 from helsebro.auth import inspection
 from helsebro.errors import HelsenorgeError
 from helsebro.operator import fault_routes, journal_routes
@@ -49,6 +50,7 @@ async def _faults_page(request: Request, session: sessions.OperatorSession, erro
         "form": form or {},
         "error": error,
         "done": request.query_params.get("endret") == "1",
+        "example": _time.utcnow().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "current": "feil",
     }
     return _page(request, "operator_feil_injisert.html", context, session, status)
@@ -66,12 +68,13 @@ async def faults_page(request: Request) -> Response:
 async def add_fault(
     request: Request, csrf: Text = "", familie: Text = "", svar: Text = "feil", metode: Text = "", rute: Text = "", klientId: Text = "",  # noqa: N803
     status: Text = "", melding: Text = "", forsinkelseMs: Text = "", kanal: Text = "", antall: Text = "", varighet: Text = "",  # noqa: N803
+    fra: Text = "", til: Text = "",
 ) -> Response:
     session = await _session(request)
     if session is None:
         return _to_login(request)
     form = {"familie": familie, "svar": svar, "metode": metode, "rute": rute, "klientId": klientId, "status": status, "melding": melding,
-            "forsinkelseMs": forsinkelseMs, "kanal": kanal, "antall": antall, "varighet": varighet}
+            "forsinkelseMs": forsinkelseMs, "kanal": kanal, "antall": antall, "varighet": varighet, "fra": fra, "til": til}
     if not sessions.csrf_ok(request, session, csrf):
         return await _faults_page(request, session, FORM_INVALID, form, 400)
     try:
@@ -112,25 +115,41 @@ async def remove_fault(request: Request, fault_id: str, csrf: Text = "") -> Resp
 
 # -- the journal ---------------------------------------------------------------------------------------------
 
+JOURNAL_FILTERS = ("klientId", "familie", "metode", "sti", "status", "feilkode", "fra", "til")
+
+
+def _instant(text: str | None, name: str) -> dt.datetime | None:
+    """A filter's instant as the operator API takes it (ISO 8601 with a time zone); refused in its words."""
+    if text is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise journal_routes.invalid(f"{name} {text!r}: skriv et tidspunkt med tidssone, f.eks. 2027-01-15T09:00:00Z") from None
+
 
 @router.get("/journal")
 async def journal_page(request: Request) -> Response:
     session = await _session(request)
     if session is None:
         return _to_login(request)
-    asked = {name: request.query_params.get(name, "").strip()[:200] for name in ("klientId", "familie", "status", "feilkode")}
+    asked = {name: request.query_params.get(name, "").strip()[:300] for name in JOURNAL_FILTERS}
     page = _page_number(request.query_params.get("side", "1"))
     error, more = "", False
     entries: list[journal.Entry] = []
     try:
-        found = journal_routes.parse_filter(asked["klientId"] or None, asked["familie"] or None, asked["status"] or None, None, None,
-                                            asked["feilkode"] or None)
+        given = {name: value or None for name, value in asked.items()}
+        found = journal_routes.parse_filter(
+            given["klientId"], given["familie"], given["status"], _instant(given["fra"], "fra"), _instant(given["til"], "til"),
+            given["feilkode"], given["metode"], given["sti"],
+        )
         entries, more = await run_in_threadpool(journal.query, services.of(request).engine, found, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     except HelsenorgeError as exc:
         error = exc.message
     query = urlencode({name: value for name, value in asked.items() if value})
-    context = {"entries": entries, "asked": asked, "families": _families(), "error": error, "page": page, "more": more,
-               "query": query, "current": "journal"}
+    context = {"entries": entries, "asked": asked, "families": _families(), "methods": METHODS, "error": error, "page": page,
+               "more": more, "query": query, "example": _time.utcnow().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+               "current": "journal"}
     return _page(request, "operator_journal.html", context, session, 400 if error else 200)
 
 
