@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from joserfc import jws
 from joserfc.jwk import ECKey
 
+from helsebro import db
 from helsebro.auth.client_auth import ASSERTION_TYPE
 from helsebro.auth.client_side import client_assertion
 from helsebro.auth.clients import ApiClient, save_client
@@ -74,7 +75,7 @@ def multi_tenant_details(parent: str, child: str | None = None) -> dict[str, Any
 @pytest.fixture(scope="module", autouse=True)
 def organisation_clients(engine: sa.Engine) -> None:
     jwks = {"keys": [KEY.as_dict(private=False) | {"kid": "orgs-1"}]}
-    with engine.begin() as conn:
+    with db.write(engine) as conn:
         save_client(conn, ApiClient(SINGLE, "Vestfjord EPJ", SINGLE_ORGNR, SCOPES, jwks, child_organisations=CHILDREN, redirect_uris=(REDIRECT,)))
         save_client(conn, ApiClient(PLAIN, "Plain EPJ", SINGLE_ORGNR, SCOPES, jwks))
         save_client(
@@ -399,12 +400,12 @@ def test_a_code_whose_organisation_is_refused_is_not_used_up(tokens, engine):
     back = tokens.client.get(AUTHORIZE, params={"client_id": MULTI, "request_uri": response.json()["request_uri"]}, follow_redirects=False)
     form = {"grant_type": "authorization_code", "code": query_of(back)["code"], "redirect_uri": REDIRECT, "code_verifier": verifier}
     refused(tokens.client.post(TOKEN_PATH, data={**form, **auth_form(tokens, MULTI)}), 1001)
-    with engine.begin() as conn:
+    with db.write(engine) as conn:
         conn.execute(sa.insert(organisasjon).values(orgnr="920000037", navn="Ny kunde AS"))
     try:
         assert issued(tokens.client.post(TOKEN_PATH, data={**form, **auth_form(tokens, MULTI)}))[ORGNR_PARENT] == "920000037"
     finally:
-        with engine.begin() as conn:
+        with db.write(engine) as conn:
             conn.execute(sa.delete(organisasjon).where(organisasjon.c.orgnr == "920000037"))
 
 

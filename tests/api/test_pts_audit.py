@@ -10,6 +10,7 @@ import pytest
 from joserfc.jwk import ECKey
 from starlette.testclient import TestClient
 
+from helsebro import db
 from helsebro.app import create_app
 from helsebro.pts import audit
 from helsebro.pts import operator_routes as pts_operator_routes
@@ -86,7 +87,7 @@ def test_log_lines_carry_a_keyed_hash_never_the_number(monkeypatch, engine):
 
     monkeypatch.setattr(audit, "log", Recorder())
     call = audit.Call(audit.dt.datetime.now(audit.dt.timezone.utc), {"client_id": EPJ_CLIENT}, "POST", SAFETY, SAFETY, off_id="12048645510")
-    with engine.begin() as conn:
+    with db.write(engine) as conn:
         audit.record(conn, call, 200)
     [line] = lines
     assert "12048645510" not in repr(line)

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from helsebro import db
 from helsebro.pts import safety_rules
 from tests.api.pts_support import (  # noqa: F401  (fixtures)
     SAFETY,
@@ -130,7 +131,7 @@ def _age_restriction(engine, object_value: str) -> None:
 
     from helsebro.pts.tables import pts_safety_attribute, pts_safety_restriction
 
-    with engine.begin() as conn:
+    with db.write(engine) as conn:  # BEGIN IMMEDIATE on SQLite: a read that later writes cannot be refused as locked
         attribute_id = conn.execute(
             sa.select(pts_safety_attribute.c.id).where(pts_safety_attribute.c.object_value == object_value)
         ).scalar_one()

@@ -6,6 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from helsebro import db
 from helsebro.pts import schedule, testdata
 from helsebro.pts.tables import pts_audit
 from helsebro.registries.service import get_citizen
@@ -76,7 +77,7 @@ def _audit_count(engine: sa.Engine) -> int:
 
 def test_the_schedule_resets_once_per_window(pts, engine):
     testdata.reset_pts(engine)
-    with engine.begin() as conn:
+    with db.write(engine) as conn:
         conn.execute(sa.delete(schedule.pts_reset_schedule))
     period, start = 60.0, 6_000_000.0  # a window far from now, so the real clock plays no part
     assert schedule.reset_if_due(engine, period, start) is False  # the first call starts the clock
