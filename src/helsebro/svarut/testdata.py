@@ -23,6 +23,7 @@ from functools import cache
 
 import sqlalchemy as sa
 
+from helsebro.auth.passwords import hash_secret
 from helsebro.registries.service import is_minor
 from helsebro.registries.tables import organisasjon
 from helsebro.svarut.accounts import Account, save_account, save_integration
@@ -97,6 +98,12 @@ MOTTAKERSYSTEM = {
 }
 
 
+@cache
+def _demo_password_hash() -> str:
+    """The published demo password, hashed once per process: tests reset the data often (scrypt ~45 ms)."""
+    return hash_secret(DEMO_INTEGRASJON_PASSORD)
+
+
 def load_defaults(conn: sa.Connection) -> dict[str, int]:
     """Replace SvarUt's data with the defaults, in the caller's transaction. Returns counts per kind.
 
@@ -106,7 +113,7 @@ def load_defaults(conn: sa.Connection) -> dict[str, int]:
     for table in DATA_TABLES:
         conn.execute(sa.delete(table))
     _ensure_demo_organisation(conn)
-    save_integration(conn, DEMO_INTEGRASJON_ID, "Demo kommune sak/arkiv", DEMO_INTEGRASJON_PASSORD, DEMO_ORGNR)
+    save_integration(conn, DEMO_INTEGRASJON_ID, "Demo kommune sak/arkiv", None, DEMO_ORGNR, passord_hash=_demo_password_hash())
     save_account(conn, Account(DEMO_KONTO_ID, "Demo kommune", DEMO_ORGNR, DEMO_KONTO_HER_ID), [DEMO_INTEGRASJON_ID])
     gp_rows = _gp_register()
     conn.execute(sa.insert(fastlege), gp_rows)

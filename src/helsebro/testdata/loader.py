@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -94,14 +95,12 @@ def _load(conn: sa.Connection) -> dict[str, int]:
     for entry in clients:
         save_client(conn, _client(entry))
     catalog = read_json("catalog.json")
-    for table, codes in catalog["kodeverk"].items():
-        for code in codes:
-            store.save_code(conn, table, code["id"], code["navn"], code.get("kode"))
-    for image in catalog["grafiske_elementer"]:
-        path = HERE / image["fil"]
-        store.save_image(conn, image["id"], image["type"], store.CONTENT_TYPES[path.suffix.lower()], path.read_bytes())
-    for tool in catalog["verktoy"]:
-        store.save_tool(conn, tool)
+    images = [
+        {"id": image["id"], "type_id": image["type"], "content_type": store.CONTENT_TYPES[(HERE / image["fil"]).suffix.lower()],
+         "data": (HERE / image["fil"]).read_bytes()}
+        for image in catalog["grafiske_elementer"]
+    ]
+    store.load_catalog(conn, catalog["kodeverk"], images, catalog["verktoy"])
     guidance = read_json("veiledningstjenester.json")["veiledningstjenester"]
     conn.execute(sa.insert(veiledningstjeneste), guidance)
     counts = {"clients": len(clients), "tools": len(catalog["verktoy"]), "images": len(catalog["grafiske_elementer"])}
@@ -195,18 +194,31 @@ def apply_operator_secret(engine: sa.Engine, secret: str) -> bool:
         return True
 
 
+@functools.cache
+def _demo_secret_hash(secret: str) -> str:
+    """A published demo secret, hashed once per process (each process draws its own salt): tests reset the data
+    often, and one stored hash keeps the verified-secret cache warm across resets."""
+    return hash_secret(secret)
+
+
+@functools.cache
+def _public_jwk(key_file: str) -> tuple[tuple[str, Any], ...]:
+    """The public half of a demo client's key file (importing an RSA private key costs ~50 ms)."""
+    private = json.loads((HERE / key_file).read_text())
+    return tuple({**import_key(private).as_dict(private=False), "kid": private["kid"]}.items())
+
+
 def _client(entry: dict[str, Any]) -> ApiClient:
     jwks: dict[str, Any] = {"keys": []}
     if entry.get("key_file"):
-        private = json.loads((HERE / entry["key_file"]).read_text())
-        jwks["keys"].append({**import_key(private).as_dict(private=False), "kid": private["kid"]})
+        jwks["keys"].append(dict(_public_jwk(entry["key_file"])))
     return ApiClient(
         client_id=entry["client_id"],
         name=entry["name"],
         orgnr=entry["orgnr"],
         scopes=tuple(entry["scopes"]),
         jwks=jwks,
-        secret_hash=hash_secret(secret) if (secret := _secret_of(entry)) else None,
+        secret_hash=_demo_secret_hash(secret) if (secret := _secret_of(entry)) else None,
         pvk_parts=tuple(entry.get("pvk_parts", [])),
         description=entry.get("description", ""),
         redirect_uris=tuple(entry.get("redirect_uris", [])),

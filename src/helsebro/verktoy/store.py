@@ -57,6 +57,46 @@ def _datetime(value: str | None) -> dt.datetime:
 def save_tool(conn: sa.Connection, tool: dict[str, Any]) -> str:
     """Insert or replace one tool, given in the API's own field names plus Eier and the list fields."""
     bump_version(conn)
+    tool_id, values, children = _tool_rows(tool)
+    if not conn.execute(sa.update(verktoy).where(verktoy.c.id == tool_id).values(**values)).rowcount:
+        conn.execute(sa.insert(verktoy).values(id=tool_id, **values))
+    for child in (verktoy_egenskap, verktoy_klassifisering, verktoy_sokeord):
+        conn.execute(sa.delete(child).where(child.c.verktoy_id == tool_id))
+    for child, rows in children.items():
+        if rows:
+            conn.execute(sa.insert(child), rows)
+    return tool_id
+
+
+def load_catalog(conn: sa.Connection, codes: dict[str, list[dict[str, Any]]], images: list[dict[str, Any]], tools: list[dict[str, Any]]) -> None:
+    """The whole catalog into empty tables (the default data), a statement per table rather than per row: the
+    same rows as ``save_code``, ``save_image`` and ``save_tool`` write one at a time."""
+    bump_version(conn)
+    code_rows = [{"kodeverk": table, "id": c["id"], "navn": c["navn"], "kode": c.get("kode")} for table, entries in codes.items() for c in entries]
+    if code_rows:
+        conn.execute(sa.insert(kodeverk), code_rows)
+    if images:
+        image_rows = [
+            {"id": i["id"], "type_id": i["type_id"], "content_type": i["content_type"], "data": i["data"], "sha256": hashlib.sha256(i["data"]).hexdigest()}
+            for i in images
+        ]
+        conn.execute(sa.insert(grafisk_element), image_rows)
+    tool_rows: list[dict[str, Any]] = []
+    children: dict[sa.Table, list[dict[str, Any]]] = {verktoy_egenskap: [], verktoy_klassifisering: [], verktoy_sokeord: []}
+    for tool in tools:
+        tool_id, values, of_tool = _tool_rows(tool)
+        tool_rows.append({"id": tool_id, **values})
+        for child, child_rows in of_tool.items():
+            children[child].extend(child_rows)
+    if tool_rows:
+        conn.execute(sa.insert(verktoy), tool_rows)
+    for child, rows in children.items():
+        if rows:
+            conn.execute(sa.insert(child), rows)
+
+
+def _tool_rows(tool: dict[str, Any]) -> tuple[str, dict[str, Any], dict[sa.Table, list[dict[str, Any]]]]:
+    """A tool's id, its ``verktoy`` row and its child tables' rows."""
     tool_id = str(tool["VerktoyId"]).lower()
     values = {
         "navn": tool["Navn"],
@@ -78,27 +118,14 @@ def save_tool(conn: sa.Connection, tool: dict[str, Any]) -> str:
         "antatt_tid": tool.get("AntattTid"),
         "eier_client_id": tool.get("Eier"),
     }
-    if not conn.execute(sa.update(verktoy).where(verktoy.c.id == tool_id).values(**values)).rowcount:
-        conn.execute(sa.insert(verktoy).values(id=tool_id, **values))
-    for child in (verktoy_egenskap, verktoy_klassifisering, verktoy_sokeord):
-        conn.execute(sa.delete(child).where(child.c.verktoy_id == tool_id))
-    rows = [
+    properties = [
         {"verktoy_id": tool_id, "kodeverk": table, "verdi": int(value), "position": position}
         for key, table in _LIST_KEYS.items()
         for position, value in enumerate(tool.get(key, []))
     ]
-    if rows:
-        conn.execute(sa.insert(verktoy_egenskap), rows)
-    klass = [
+    classifications = [
         {"verktoy_id": tool_id, "kode": str(k["kode"]), "navn": k["navn"], "position": position}
         for position, k in enumerate(tool.get("Klassifiseringer", []))
     ]
-    if klass:
-        conn.execute(sa.insert(verktoy_klassifisering), klass)
-    words = [
-        {"verktoy_id": tool_id, "ord": word, "position": position}
-        for position, word in enumerate(dict.fromkeys(tool.get("Sokeord", [])))
-    ]
-    if words:
-        conn.execute(sa.insert(verktoy_sokeord), words)
-    return tool_id
+    words = [{"verktoy_id": tool_id, "ord": word, "position": position} for position, word in enumerate(dict.fromkeys(tool.get("Sokeord", [])))]
+    return tool_id, values, {verktoy_egenskap: properties, verktoy_klassifisering: classifications, verktoy_sokeord: words}
