@@ -73,7 +73,8 @@ def test_api_conforms_to_its_openapi(case, app, engine, credentials):
     case.headers = {**(case.headers or {}), **supplied}
     # Every case starts without injected faults: one left by an earlier case or test (run 1 of the flake hunt,
     # seed 101, PostgreSQL: a Verktøy "feil" fault stayed and every later Verktøy case got 500 PVS-000204).
-    faults.clear(engine)
+    if faults.list_all(engine):  # a read, not a durable write per case
+        faults.clear(engine)
     response = case.call_and_validate(checks=CHECKS, app=app)
     if path.startswith("/operator/api/v1/klokke"):  # a moved clock would expire the tokens of every later case
         with db.write(engine) as conn:
