@@ -262,7 +262,9 @@ def catalog_spec(helsebro_openapi: dict, body: bytes, content_type: str) -> dict
                     "responses": {
                         "200": {
                             "description": "OK",
-                            "content": {content_type: {"schema": {"type": "array", "items": {"type": "object"}}, "example": json.loads(body)}},
+                            "content": {
+                                content_type: {"schema": {"type": "array", "items": {"type": "object"}}, "example": json.loads(body)}
+                            },
                         }
                     },
                 }
@@ -342,7 +344,11 @@ def maskinporten_token(base: str) -> str:
 def svarut_headers(token: str) -> dict[str, str]:
     from helsebro.svarut import testdata
 
-    return {"Authorization": f"Bearer {token}", "IntegrasjonId": testdata.DEMO_INTEGRASJON_ID, "IntegrasjonPassord": testdata.DEMO_INTEGRASJON_PASSORD}
+    return {
+        "Authorization": f"Bearer {token}",
+        "IntegrasjonId": testdata.DEMO_INTEGRASJON_ID,
+        "IntegrasjonPassord": testdata.DEMO_INTEGRASJON_PASSORD,
+    }
 
 
 def send_letters(base: str, headers: dict[str, str]) -> list[str]:
@@ -354,7 +360,11 @@ def send_letters(base: str, headers: dict[str, str]) -> list[str]:
     for n in range(LETTERS):
         letter = {
             "tittel": f"Vedtak {n}",
-            "mottaker": {"navn": "Line Danser", "digitalId": "12048645510", "adresse": {"adresselinje1": "Storgata 1", "postnummer": "0150", "poststed": "OSLO"}},
+            "mottaker": {
+                "navn": "Line Danser",
+                "digitalId": "12048645510",
+                "adresse": {"adresselinje1": "Storgata 1", "postnummer": "0150", "poststed": "OSLO"},
+            },
             "avgivendeSystem": "helsebro-bench",
             "dokumenter": [{"filnavn": "vedtak.pdf", "mimeType": "application/pdf"}],
         }
@@ -377,7 +387,9 @@ def client_assertions(base: str, count: int) -> list[str]:
     key = load_private_key(loader.demo_private_key(PKJWT_CLIENT))
     form = {"grant_type": "client_credentials", "client_id": PKJWT_CLIENT, "scope": "verktoykatalog_read"}
     form["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-    return [urllib.parse.urlencode({**form, "client_assertion": client_assertion(PKJWT_CLIENT, key, base + "/helseid")}) for _ in range(count)]
+    return [
+        urllib.parse.urlencode({**form, "client_assertion": client_assertion(PKJWT_CLIENT, key, base + "/helseid")}) for _ in range(count)
+    ]
 
 
 SECRET_FORM = urllib.parse.urlencode(
@@ -413,10 +425,21 @@ def start_all(run: Run, stack: contextlib.ExitStack, work: Path) -> None:
     status_path = f"/v3/kontoer/{testdata.DEMO_KONTO_ID}/forsendelser/status/sok"
     status_body = json.dumps({"id": ids})
     status_script = post_script(work, "status", [status_body], "application/json")
-    found = check(httpx.post(base + "/svarut/api" + status_path, content=status_body, headers={**svarut, "Content-Type": "application/json"}), "status/sok")
+    found = check(
+        httpx.post(base + "/svarut/api" + status_path, content=status_body, headers={**svarut, "Content-Type": "application/json"}),
+        "status/sok",
+    )
     assert len(found.json()["statuser"]) == LETTERS, found.text
     status_targets = [
-        Target("svarut", "helsebro", f"POST status/sok ({LETTERS} letters)", base + "/svarut/api" + status_path, len(found.content), svarut, status_script)
+        Target(
+            "svarut",
+            "helsebro",
+            f"POST status/sok ({LETTERS} letters)",
+            base + "/svarut/api" + status_path,
+            len(found.content),
+            svarut,
+            status_script,
+        )
     ]
 
     token_url = base + "/helseid/connect/token"
@@ -436,23 +459,52 @@ def start_all(run: Run, stack: contextlib.ExitStack, work: Path) -> None:
 
     token_targets = [
         Target("token", "helsebro", "client_credentials, client_secret_post", token_url, len(secret.content), script=secret_script),
-        Target("token", "helsebro", "client_credentials, private_key_jwt (RS256)", token_url, len(pkjwt.content), scripts=assertions_for(base)),
+        Target(
+            "token", "helsebro", "client_credentials, private_key_jwt (RS256)", token_url, len(pkjwt.content), scripts=assertions_for(base)
+        ),
     ]
     # The same with two API processes on one (SQLite) database: the token endpoint is CPU-bound (RS256).
     base_2, _ = stack.enter_context(helsebro_server({"HELSEBRO_EMBEDDED_WORKER": "false"}, workers=2))
     token_url_2 = base_2 + "/helseid/connect/token"
     pkjwt_2 = check(httpx.post(token_url_2, content=client_assertions(base_2, 1)[0], headers=form_type), "helsebro token, 2 processes")
     token_targets += [
-        Target("token", "helsebro ×2", "client_credentials, client_secret_post, 2 processes", token_url_2, len(secret.content), script=secret_script),
-        Target("token", "helsebro ×2", "client_credentials, private_key_jwt (RS256), 2 processes", token_url_2, len(pkjwt_2.content), scripts=assertions_for(base_2)),
+        Target(
+            "token",
+            "helsebro ×2",
+            "client_credentials, client_secret_post, 2 processes",
+            token_url_2,
+            len(secret.content),
+            script=secret_script,
+        ),
+        Target(
+            "token",
+            "helsebro ×2",
+            "client_credentials, private_key_jwt (RS256), 2 processes",
+            token_url_2,
+            len(pkjwt_2.content),
+            scripts=assertions_for(base_2),
+        ),
     ]
 
     spec = work / "catalog-openapi.json"
-    spec.write_text(json.dumps(catalog_spec(check(httpx.get(base + "/openapi.json"), "openapi").json(), body, content_type), ensure_ascii=False, indent=1))
+    spec.write_text(
+        json.dumps(
+            catalog_spec(check(httpx.get(base + "/openapi.json"), "openapi").json(), body, content_type), ensure_ascii=False, indent=1
+        )
+    )
     prism_base = stack.enter_context(prism(spec, work, "prism-catalog"))
     answer = check(httpx.get(prism_base + CATALOG_PATH + CATALOG_QUERY, headers=bearer), "Prism catalog")
     assert answer.json() == json.loads(body), "Prism does not answer with helsebro's body"
-    catalog_targets.append(Target("catalog", "Prism", "mock of helsebro's OpenAPI, same body", prism_base + CATALOG_PATH + CATALOG_QUERY, len(answer.content), bearer))
+    catalog_targets.append(
+        Target(
+            "catalog",
+            "Prism",
+            "mock of helsebro's OpenAPI, same body",
+            prism_base + CATALOG_PATH + CATALOG_QUERY,
+            len(answer.content),
+            bearer,
+        )
+    )
 
     if java_version():
         root = work / "wiremock"
@@ -469,8 +521,21 @@ def start_all(run: Run, stack: contextlib.ExitStack, work: Path) -> None:
         run.skipped.append(message)
 
     prism_svarut = stack.enter_context(prism(svarut_reference(), work, "prism-svarut"))
-    answer = check(httpx.post(prism_svarut + status_path, content=status_body, headers={**svarut, "Content-Type": "application/json"}), "Prism status/sok")
-    status_targets.append(Target("svarut", "Prism", "mock of KS's status spec (schema example)", prism_svarut + status_path, len(answer.content), svarut, status_script))
+    answer = check(
+        httpx.post(prism_svarut + status_path, content=status_body, headers={**svarut, "Content-Type": "application/json"}),
+        "Prism status/sok",
+    )
+    status_targets.append(
+        Target(
+            "svarut",
+            "Prism",
+            "mock of KS's status spec (schema example)",
+            prism_svarut + status_path,
+            len(answer.content),
+            svarut,
+            status_script,
+        )
+    )
 
     mock = stack.enter_context(oauth2_mock_server(work))
     answer = check(httpx.post(mock + "/token", content=SECRET_FORM, headers=form_type), "oauth2-mock-server token")
@@ -488,7 +553,14 @@ GROUPS = {
     "svarut": "SvarUt status/sok",
     "token": "Token endpoint",
 }
-COLOURS = {"bare Starlette": "#9e9e9e", "helsebro": "#1f77b4", "helsebro ×2": "#17becf", "Prism": "#ff7f0e", "WireMock": "#2ca02c", "oauth2-mock-server": "#d62728"}
+COLOURS = {
+    "bare Starlette": "#9e9e9e",
+    "helsebro": "#1f77b4",
+    "helsebro ×2": "#17becf",
+    "Prism": "#ff7f0e",
+    "WireMock": "#2ca02c",
+    "oauth2-mock-server": "#d62728",
+}
 COLUMNS = ("group", "server", "what", "req/s", "range", "p50 ms", "p99 ms", "× floor", "bytes", "errors")
 
 
@@ -511,7 +583,9 @@ def _cells(run: Run, t: Target) -> list[str]:
 
 
 def print_table(run: Run) -> None:
-    table = Table(title=f"Peers: median of {run.rounds} round(s) of wrk -t1 -c{run.connections} -d{run.seconds}s, after {run.warmup} s warm-up each")
+    table = Table(
+        title=f"Peers: median of {run.rounds} round(s) of wrk -t1 -c{run.connections} -d{run.seconds}s, after {run.warmup} s warm-up each"
+    )
     for column in COLUMNS:
         table.add_column(column, justify="left" if column in ("group", "server", "what") else "right")
     for t in run.targets:
@@ -551,13 +625,20 @@ def plot(run: Run, path: Path, when: str) -> None:
     import matplotlib.pyplot as plt
 
     targets = list(reversed(run.targets))
-    labels = [f"{GROUPS[t.group]}: {t.server}" + (f"\n{t.what}" if t.group in ("floor", "token") and t.server != "oauth2-mock-server" else "") for t in targets]
-    fig, (rps_axis, latency_axis) = plt.subplots(1, 2, figsize=(13, 0.6 * len(targets) + 1.8), sharey=True, gridspec_kw={"width_ratios": [3, 2]})
+    labels = [
+        f"{GROUPS[t.group]}: {t.server}" + (f"\n{t.what}" if t.group in ("floor", "token") and t.server != "oauth2-mock-server" else "")
+        for t in targets
+    ]
+    fig, (rps_axis, latency_axis) = plt.subplots(
+        1, 2, figsize=(13, 0.6 * len(targets) + 1.8), sharey=True, gridspec_kw={"width_ratios": [3, 2]}
+    )
     y = list(range(len(targets)))
     rps = [t.numbers["requests_per_second"] for t in targets]
     low = [r - min(n["requests_per_second"] for n in t.rounds) for r, t in zip(rps, targets)]
     high = [max(n["requests_per_second"] for n in t.rounds) - r for r, t in zip(rps, targets)]
-    rps_axis.barh(y, rps, color=[COLOURS.get(t.server, "#7f7f7f") for t in targets], xerr=[low, high], error_kw={"elinewidth": 0.8, "capsize": 2})
+    rps_axis.barh(
+        y, rps, color=[COLOURS.get(t.server, "#7f7f7f") for t in targets], xerr=[low, high], error_kw={"elinewidth": 0.8, "capsize": 2}
+    )
     rps_axis.set_xscale("log")
     rps_axis.set_yticks(y, labels, fontsize=8)
     rps_axis.set_xlabel("requests/s, median round, bar = lowest to highest (log scale, higher is better)", fontsize=8)
@@ -608,7 +689,9 @@ def main() -> None:
     print_table(run)
     RESULTS.mkdir(exist_ok=True)
     name = "peers-quick" if options.quick else "peers"  # a check leaves the committed figures alone
-    (RESULTS / f"{name}.json").write_text(json.dumps([{**t.__dict__, "script": None, "scripts": None} for t in run.targets], indent=2, default=str))
+    (RESULTS / f"{name}.json").write_text(
+        json.dumps([{**t.__dict__, "script": None, "scripts": None} for t in run.targets], indent=2, default=str)
+    )
     (RESULTS / f"{name}.md").write_text(markdown(run, when, machine, command))
     plot(run, RESULTS / f"{name}.png", when)
     console.print(f"written: {RESULTS / f'{name}.md'}, {RESULTS / f'{name}.png'}")

@@ -101,13 +101,24 @@ def memory(server_pid: int, worker_pid: int) -> dict[str, float]:
 def servers(database_url: str) -> Iterator[tuple[str, subprocess.Popen, subprocess.Popen, dict[str, str]]]:
     with tempfile.TemporaryDirectory(prefix="helsebro-soak-") as data_dir:
         port = free_port()
-        env = {**os.environ, "HELSEBRO_HOST": HOST, "HELSEBRO_PORT": str(port), "HELSEBRO_DATA_DIR": data_dir,
-               "HELSEBRO_DATABASE_URL": database_url, "HELSEBRO_EMBEDDED_WORKER": "false", "HELSEBRO_SVARUT_STEP_SECONDS": "0.5"}
+        env = {
+            **os.environ,
+            "HELSEBRO_HOST": HOST,
+            "HELSEBRO_PORT": str(port),
+            "HELSEBRO_DATA_DIR": data_dir,
+            "HELSEBRO_DATABASE_URL": database_url,
+            "HELSEBRO_EMBEDDED_WORKER": "false",
+            "HELSEBRO_SVARUT_STEP_SECONDS": "0.5",
+        }
         base = f"http://{HOST}:{port}"
         serve = [sys.executable, "-m", "helsebro", "serve", "--workers", "2", "--log-level", "warning"]
         with process(serve, env, base + "/healthz") as server:
-            worker = subprocess.Popen([sys.executable, "-m", "helsebro", "worker", "--log-level", "warning"], env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "helsebro", "worker", "--log-level", "warning"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             try:
                 yield base, server, worker, env
             finally:
@@ -129,7 +140,9 @@ class Clients:
     def at(cls, base: str) -> Clients:
         api = demo_clients(base, timeout=TIMEOUT)
         key = loader.demo_private_key(KOMMUNE_CLIENT)
-        maskinporten = Maskinporten(KOMMUNE_CLIENT, key, issuer=base + "/maskinporten", token_endpoint=base + "/maskinporten/token", http=api.http)
+        maskinporten = Maskinporten(
+            KOMMUNE_CLIENT, key, issuer=base + "/maskinporten", token_endpoint=base + "/maskinporten/token", http=api.http
+        )
         return cls(base, api, maskinporten)
 
     def __enter__(self) -> Clients:
@@ -171,13 +184,22 @@ def fresh_citizen(c: Clients, s: Shared) -> str:
 
 
 def send_tool(c: Clients, s: Shared) -> None:
-    c.api.verktoy.send_v2(SEED_TOOL, fresh_citizen(c, s), "913748263", "Soak-poliklinikk", frist_dato=dt.date.today() + dt.timedelta(days=30))
+    c.api.verktoy.send_v2(
+        SEED_TOOL, fresh_citizen(c, s), "913748263", "Soak-poliklinikk", frist_dato=dt.date.today() + dt.timedelta(days=30)
+    )
 
 
 def send_letter(c: Clients, s: Shared) -> None:
-    forsendelse = {"tittel": f"Soak {s.next()}", "avgivendeSystem": "soak", "dokumenter": [{"filnavn": "vedtak.pdf", "mimeType": "application/pdf"}],
-                   "mottaker": {"navn": "Line Danser", "digitalId": CITIZEN,
-                                "adresse": {"adresselinje1": "Storgata 1", "postnummer": "0150", "poststed": "OSLO"}}}
+    forsendelse = {
+        "tittel": f"Soak {s.next()}",
+        "avgivendeSystem": "soak",
+        "dokumenter": [{"filnavn": "vedtak.pdf", "mimeType": "application/pdf"}],
+        "mottaker": {
+            "navn": "Line Danser",
+            "digitalId": CITIZEN,
+            "adresse": {"adresselinje1": "Storgata 1", "postnummer": "0150", "poststed": "OSLO"},
+        },
+    }
     letter_id = c.api.svarut.send_person(DEMO_KONTO_ID, forsendelse, [Document("vedtak.pdf", PDF)])
     with s.lock:
         s.letters.append(letter_id)
@@ -201,8 +223,16 @@ def citizen_login(c: Clients, s: Shared) -> None:
     """The Helsenorge login as a web app's backend and a browser go through it: authorization code with PKCE."""
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    params = {"response_type": "code", "client_id": LOGIN_CLIENT, "redirect_uri": LOGIN_REDIRECT, "scope": "openid profile",
-              "state": "soak", "nonce": secrets.token_hex(8), "code_challenge": challenge, "code_challenge_method": "S256"}
+    params = {
+        "response_type": "code",
+        "client_id": LOGIN_CLIENT,
+        "redirect_uri": LOGIN_REDIRECT,
+        "scope": "openid profile",
+        "state": "soak",
+        "nonce": secrets.token_hex(8),
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
     authorize = c.base + "/helsenorge-login/connect/authorize"
     page = c.api.http.get(authorize, params=params).raise_for_status()
     form = {**dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text)), "fnr": CITIZEN}
@@ -211,10 +241,17 @@ def citizen_login(c: Clients, s: Shared) -> None:
         raise RuntimeError(f"login form: {back.status_code}")
     code = parse_qs(urlsplit(back.headers["location"]).query)["code"][0]
     assertion = client_assertion(LOGIN_CLIENT, load_key(loader.demo_private_key(LOGIN_CLIENT)), c.base + "/helsenorge-login")
-    c.api.http.post(c.base + "/helsenorge-login/connect/token", data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": LOGIN_REDIRECT, "code_verifier": verifier,
-        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", "client_assertion": assertion,
-    }).raise_for_status()
+    c.api.http.post(
+        c.base + "/helsenorge-login/connect/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": LOGIN_REDIRECT,
+            "code_verifier": verifier,
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion,
+        },
+    ).raise_for_status()
 
 
 # (family, what, call): one row of the report each. The token endpoints are asked afresh (no cached token).
@@ -312,8 +349,9 @@ def wait_for_deliveries(env: dict[str, str], seconds: float = 60) -> int:
         engine.dispose()
 
 
-def report(results: Results, memory_start: dict[str, float], memory_end: dict[str, float], minutes: float, rate: float,
-           pending: int) -> dict:
+def report(
+    results: Results, memory_start: dict[str, float], memory_end: dict[str, float], minutes: float, rate: float, pending: int
+) -> dict:
     console = Console(width=150)
     table = Table(title=f"Soak: {minutes:g} min at {rate:g} requests/s over all families (serve --workers 2, PostgreSQL, separate worker)")
     for column in ("family", "happy path", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms"):
@@ -321,9 +359,16 @@ def report(results: Results, memory_start: dict[str, float], memory_end: dict[st
     rows = []
     for index, (family, what, _) in enumerate(PATHS):
         values = results.latencies[index]
-        row = {"family": family, "path": what, "requests": len(values) + len(results.errors[index]), "errors": len(results.errors[index]),
-               "p50": percentile(values, 0.50), "p95": percentile(values, 0.95), "p99": percentile(values, 0.99),
-               "max": max(values) if values else float("nan")}
+        row = {
+            "family": family,
+            "path": what,
+            "requests": len(values) + len(results.errors[index]),
+            "errors": len(results.errors[index]),
+            "p50": percentile(values, 0.50),
+            "p95": percentile(values, 0.95),
+            "p99": percentile(values, 0.99),
+            "max": max(values) if values else float("nan"),
+        }
         rows.append(row)
         table.add_row(family, what, str(row["requests"]), str(row["errors"]), *(f"{row[k]:.1f}" for k in ("p50", "p95", "p99", "max")))
     console.print(table)
@@ -331,14 +376,25 @@ def report(results: Results, memory_start: dict[str, float], memory_end: dict[st
     for column in ("process", "after warm-up", "at the end", "growth"):
         mem.add_column(column, justify="left" if column == "process" else "right")
     for name in memory_start:
-        mem.add_row(name, f"{memory_start[name]:.1f}", f"{memory_end.get(name, 0):.1f}", f"{memory_end.get(name, 0) - memory_start[name]:+.1f}")
+        mem.add_row(
+            name, f"{memory_start[name]:.1f}", f"{memory_end.get(name, 0):.1f}", f"{memory_end.get(name, 0) - memory_start[name]:+.1f}"
+        )
     console.print(mem)
-    console.print(f"requests started over a second late (rate not held): {results.late}; outbox jobs still pending 60 s after the end: {pending}")
+    console.print(
+        f"requests started over a second late (rate not held): {results.late}; outbox jobs still pending 60 s after the end: {pending}"
+    )
     for index, errors in results.errors.items():
         for error in sorted(set(errors))[:3]:
             console.print(f"[red]{PATHS[index][0]} {PATHS[index][1]}: {error}[/red]")
-    return {"minutes": minutes, "rate": rate, "rows": rows, "memory_start": memory_start, "memory_end": memory_end,
-            "late": results.late, "pending_jobs": pending}
+    return {
+        "minutes": minutes,
+        "rate": rate,
+        "rows": rows,
+        "memory_start": memory_start,
+        "memory_end": memory_end,
+        "late": results.late,
+        "pending_jobs": pending,
+    }
 
 
 def main() -> None:
@@ -365,11 +421,15 @@ def main() -> None:
 def markdown(summary: dict) -> str:
     """The report as bench/README.md's tables."""
     lines = ["| family | happy path | requests | errors | p50 ms | p95 ms | p99 ms | max ms |", "|---|---|---|---|---|---|---|---|"]
-    lines += [f"| {r['family']} | {r['path']} | {r['requests']} | {r['errors']} | {r['p50']:.0f} | {r['p95']:.0f} | {r['p99']:.0f} | {r['max']:.0f} |"
-              for r in summary["rows"]]
+    lines += [
+        f"| {r['family']} | {r['path']} | {r['requests']} | {r['errors']} | {r['p50']:.0f} | {r['p95']:.0f} | {r['p99']:.0f} | {r['max']:.0f} |"
+        for r in summary["rows"]
+    ]
     lines += ["", "| process | RSS after warm-up (MiB) | at the end | growth |", "|---|---|---|---|"]
-    lines += [f"| {name} | {start:.1f} | {summary['memory_end'].get(name, 0):.1f} | {summary['memory_end'].get(name, 0) - start:+.1f} |"
-              for name, start in summary["memory_start"].items()]
+    lines += [
+        f"| {name} | {start:.1f} | {summary['memory_end'].get(name, 0):.1f} | {summary['memory_end'].get(name, 0) - start:+.1f} |"
+        for name, start in summary["memory_start"].items()
+    ]
     return "\n".join(lines) + "\n"
 
 

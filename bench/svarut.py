@@ -108,9 +108,20 @@ def letter_frame(boundary: str, filnavn: str, api: str = "v3") -> tuple[bytes, b
         metadata = json.dumps(
             {
                 "tittel": "Benchmark",
-                "mottaker": {"navn": "Line Danser", "digitalId": CITIZEN, "adresselinje1": "Storgata 1", "adresselinje2": None,
-                             "adresselinje3": None, "postnummer": "0150", "poststed": "OSLO", "land": None},
-                "kunDigitalLevering": False, "kryptert": False, "svarSendesTil": None, "eksternReferanse": None,
+                "mottaker": {
+                    "navn": "Line Danser",
+                    "digitalId": CITIZEN,
+                    "adresselinje1": "Storgata 1",
+                    "adresselinje2": None,
+                    "adresselinje3": None,
+                    "postnummer": "0150",
+                    "poststed": "OSLO",
+                    "land": None,
+                },
+                "kunDigitalLevering": False,
+                "kryptert": False,
+                "svarSendesTil": None,
+                "eksternReferanse": None,
                 "dokumenter": [{"filnavn": filnavn, "mimeType": "application/pdf", "skalSigneres": False, "dokumentType": None}],
             }  # fmt: skip
         )
@@ -122,7 +133,11 @@ def letter_frame(boundary: str, filnavn: str, api: str = "v3") -> tuple[bytes, b
     metadata = json.dumps(
         {
             "tittel": "Benchmark",
-            "mottaker": {"navn": "Line Danser", "digitalId": CITIZEN, "adresse": {"adresselinje1": "Storgata 1", "postnummer": "0150", "poststed": "OSLO"}},
+            "mottaker": {
+                "navn": "Line Danser",
+                "digitalId": CITIZEN,
+                "adresse": {"adresselinje1": "Storgata 1", "postnummer": "0150", "poststed": "OSLO"},
+            },
             "dokumenter": [{"filnavn": filnavn, "mimeType": "application/pdf"}],
         }
     )
@@ -226,7 +241,11 @@ def measure(database_url: str, options: argparse.Namespace) -> dict:
         token = maskinporten_token(base)
         for api in SEND:  # warm up: imports, connections, caches
             asyncio.run(throughput(base, token, 2, 20, options.clients, api))
-        result = {"throughput": {api: asyncio.run(throughput(base, token, options.seconds, options.letters, options.clients, api)) for api in SEND}}
+        result = {
+            "throughput": {
+                api: asyncio.run(throughput(base, token, options.seconds, options.letters, options.clients, api)) for api in SEND
+            }
+        }
     # Memory on a fresh server: after the throughput run the allocator keeps what the concurrent requests used,
     # and a baseline that high would hide any growth. One 1 MB letter warms it up (imports, connections).
     with server(database_url) as (base, pid):
@@ -259,7 +278,15 @@ def main() -> None:
         v3_rate = result["throughput"]["v3"]["per_second"]
         for api, t in result["throughput"].items():
             ratio = f"{t['per_second'] / v3_rate:.2f}" if api == "v2" and v3_rate else ""
-            table.add_row(name, api, f"{t['ok']} in {t['seconds']:.1f} s", f"{t['per_second']:.1f}", f"{t['mib_per_second']:.1f}", str(t["failed"]), ratio)
+            table.add_row(
+                name,
+                api,
+                f"{t['ok']} in {t['seconds']:.1f} s",
+                f"{t['per_second']:.1f}",
+                f"{t['mib_per_second']:.1f}",
+                str(t["failed"]),
+                ratio,
+            )
     console.print(table)
 
     table = Table(title="Server RSS while receiving one streamed letter (sampled every 20 ms)")
@@ -278,7 +305,9 @@ def main() -> None:
             )
         small, large = result["memory"]
         extra = ((large["peak_kib"] - large["baseline_kib"]) - (small["peak_kib"] - small["baseline_kib"])) / 1024
-        verdicts.append(f"{name}: ten times the letter raised the peak growth by {extra:.1f} MiB (goal: flat, under 10 MiB: {'met' if extra < 10 else 'NOT met'})")
+        verdicts.append(
+            f"{name}: ten times the letter raised the peak growth by {extra:.1f} MiB (goal: flat, under 10 MiB: {'met' if extra < 10 else 'NOT met'})"
+        )
     console.print(table)
     for verdict in verdicts:
         console.print(verdict)

@@ -55,7 +55,12 @@ PVK = "/personvern/Personverninnstillinger/SettInnbyggersPersonvernInnstilling/v
 PTS_SAFETY = "/pts/v0.5/access-restrictions/patient-safety"
 PTS_PROFESSIONAL = "565513636"  # in the default HPR data
 PTS_PROOFS = 20_000  # made before the run; a DPoP proof lives 60 s (dpop_proof_max_age_seconds)
-NFS = {"definisjonGuid": "3FE2A80A-4200-42E2-817B-DA8A6236708A", "definisjonNavn": "Samtykke til oppbevaring av biomateriale", "partKode": "NFS", "typePi": "samtykke"}
+NFS = {
+    "definisjonGuid": "3FE2A80A-4200-42E2-817B-DA8A6236708A",
+    "definisjonNavn": "Samtykke til oppbevaring av biomateriale",
+    "partKode": "NFS",
+    "typePi": "samtykke",
+}
 
 
 def extra_citizens() -> list[str]:
@@ -83,7 +88,12 @@ def owned_tools(engine: sa.Engine) -> list[str]:
 def server(url: str, workers: int = 1) -> Iterator[tuple[str, dict[str, str], sa.Engine]]:
     with tempfile.TemporaryDirectory(prefix="helsebro-bench-") as data_dir:
         port = free_port()
-        env = {**os.environ, "HELSEBRO_DATA_DIR": data_dir, "HELSEBRO_DATABASE_URL": url or f"sqlite:///{data_dir}/h.sqlite", "HELSEBRO_PORT": str(port)}
+        env = {
+            **os.environ,
+            "HELSEBRO_DATA_DIR": data_dir,
+            "HELSEBRO_DATABASE_URL": url or f"sqlite:///{data_dir}/h.sqlite",
+            "HELSEBRO_PORT": str(port),
+        }
         engine = create_engine(env["HELSEBRO_DATABASE_URL"])
         migrate.upgrade(engine)
         cli_token(env, "verktoykatalog_read")  # loads the default data
@@ -135,7 +145,10 @@ def pts_script(env: dict[str, str], base: str) -> Path:
     for _ in range(PTS_PROOFS):
         off_id = "9" + "".join(secrets.choice("0123456789") for _ in range(10))
         body = {
-            "patientSafetyObject": {"person": {"offId": off_id}, "confidentialObjectId": {"type": "Rekvisisjon", "value": str(uuid.uuid4())}},
+            "patientSafetyObject": {
+                "person": {"offId": off_id},
+                "confidentialObjectId": {"type": "Rekvisisjon", "value": str(uuid.uuid4())},
+            },
             "confidentialityCode": "NORU",
             "delayDays": 14,
             "cause": "Manual",
@@ -201,8 +214,20 @@ def main() -> None:
     two = scaled[2]
     load_after = os.getloadavg()[0]
 
-    table = Table(title="Requests per second (wrk, one thread, %d connections) and p99 latency, same machine, same run" % options.connections)
-    for column in ("database", "catalog reads", "v2 sends (durable)", "× catalog", "PVK writes (durable)", "× catalog", "PTS creates, DPoP (durable)", "× catalog", "non-2xx"):
+    table = Table(
+        title="Requests per second (wrk, one thread, %d connections) and p99 latency, same machine, same run" % options.connections
+    )
+    for column in (
+        "database",
+        "catalog reads",
+        "v2 sends (durable)",
+        "× catalog",
+        "PVK writes (durable)",
+        "× catalog",
+        "PTS creates, DPoP (durable)",
+        "× catalog",
+        "non-2xx",
+    ):
         table.add_column(column)
     lines = [
         "| database | catalog reads | v2 sends (durable) | sends × catalog | PVK writes (durable) | PVK × catalog | PTS creates, DPoP (durable) | PTS × catalog | non-2xx |",
@@ -231,7 +256,9 @@ def main() -> None:
     ]
     for key, what in (("send", "v2 sends"), ("pvk", "PVK writes")):
         ratio = two[key]["requests_per_second"] / one[key]["requests_per_second"]
-        scale_lines.append(f"| {what} | {rate(one[key])} | {rate(two[key])} | {ratio:.2f} | {two[key]['non_2xx'] + two[key]['socket_errors']} |")
+        scale_lines.append(
+            f"| {what} | {rate(one[key])} | {rate(two[key])} | {ratio:.2f} | {two[key]['non_2xx'] + two[key]['socket_errors']} |"
+        )
     console.print(table)
     for line in scale_lines[1:]:
         console.print(line)
@@ -252,13 +279,21 @@ def plot(rows: dict[str, dict], two: dict, path, when: str) -> None:
 
     bars = []
     for name, result in rows.items():
-        bars += [(f"{name}: catalog reads", result["catalog"]), (f"{name}: v2 sends", result["send"]), (f"{name}: PVK writes", result["pvk"])]
+        bars += [
+            (f"{name}: catalog reads", result["catalog"]),
+            (f"{name}: v2 sends", result["send"]),
+            (f"{name}: PVK writes", result["pvk"]),
+        ]
         bars += [(f"{name}: PTS creates (DPoP)", result["pts"])]
     bars += [("PostgreSQL, 2 processes: v2 sends", two["send"]), ("PostgreSQL, 2 processes: PVK writes", two["pvk"])]
     bars.reverse()
     fig, axis = plt.subplots(figsize=(10, 0.45 * len(bars) + 1.4))
     values = [b[1]["requests_per_second"] for b in bars]
-    axis.barh(range(len(bars)), values, color=["#1f77b4" if "catalog" in b[0] else "#d62728" if "2 processes" in b[0] else "#ff7f0e" for b in bars])
+    axis.barh(
+        range(len(bars)),
+        values,
+        color=["#1f77b4" if "catalog" in b[0] else "#d62728" if "2 processes" in b[0] else "#ff7f0e" for b in bars],
+    )
     axis.set_yticks(range(len(bars)), [b[0] for b in bars], fontsize=8)
     axis.set_xscale("log")
     for i, value in enumerate(values):

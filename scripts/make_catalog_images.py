@@ -32,40 +32,40 @@ SCALE = 4  # draw at 4x, then downsample for smooth edges
 # id: (ext, background colour, symbol, initials)
 # symbols: cross heart moon drop leaf play check bubble person pulse star lungs text
 IMAGES: dict[int, tuple[str, str, str, str]] = {
-    1: ("png", "#6a4c93", "star", "MT"),      # Minnetrening for eldre
-    2: ("png", "#1b6ca8", "lungs", "KO"),     # Hjemmeoppfølging ved KOLS
-    3: ("svg", "#2a9d8f", "check", "TD"),     # Test deg selv: Hvordan har du det?
-    4: ("jpg", "#e76f51", "bubble", "UP"),    # Ungdomspodden om stress og press
-    5: ("png", "#00838f", "bubble", "AS"),    # Assistert selvhjelp ved angst (seed example)
-    6: ("png", "#283593", "moon", "SS"),      # Søvnskolen
-    7: ("png", "#3949ab", "moon", "BS"),      # Bedre søvn i eldre år
-    8: ("png", "#c62828", "drop", "DD"),      # Diabetesdagboka
-    9: ("svg", "#8e24aa", "pulse", "ÅL"),     # Å leve med langvarige smerter
-    10: ("jpg", "#43a047", "leaf", "RF"),     # Røykfri
-    11: ("png", "#d81b60", "heart", "GT"),    # Gravid og trygg
-    12: ("png", "#fb8c00", "person", "BU"),   # Barnets utvikling 0–5 år
-    13: ("png", "#5d4037", "heart", "PD"),    # Støtte til pårørende ved demens
-    14: ("png", "#00897b", "play", "OH"),     # Opptrening etter hofteprotese
-    15: ("svg", "#0277bd", "person", "ØR"),   # Øvelser for rygg og nakke
-    16: ("jpg", "#6d4c41", "drop", "AL"),     # Ærlig om alkohol
-    17: ("png", "#1e88e5", "text", "eM"),     # eMestring ved depresjon
-    18: ("png", "#7cb342", "leaf", "mK"),     # mittKosthold
-    19: ("png", "#039be5", "lungs", "AB"),    # Astmaskolen for barn og foreldre
-    20: ("png", "#e53935", "pulse", "BT"),    # Blodtrykket mitt
-    21: ("svg", "#c2185b", "heart", "HS"),    # Hjerteskolen
-    22: ("jpg", "#5e35b1", "pulse", "ED"),    # Epilepsidagboka
-    23: ("png", "#00796b", "bubble", "HN"),   # Hverdagsmestring for nyankomne
-    24: ("png", "#b71c1c", "text", "BE"),     # Buorre eallin
-    25: ("png", "#ad1457", "check", "SK"),    # Spisevaner og kropp
-    26: ("png", "#f4511e", "star", "AF"),     # ADHD-hjelp for foreldre
-    27: ("svg", "#303f9f", "moon", "SG"),     # Sov godt, ungdom!
-    28: ("jpg", "#558b2f", "person", "FF"),   # Fallforebygging
-    29: ("png", "#0097a7", "text", "HT"),     # Hørselstesten
-    30: ("png", "#795548", "heart", "SB"),    # Sorgstøtte for barn og unge
-    31: ("png", "#2e7d32", "cross", "SU"),    # Snus og ungdom
-    32: ("png", "#ef6c00", "play", "AK"),     # Aktiv med kreft
-    33: ("svg", "#455a64", "pulse", "KS"),    # Kartlegg stressnivået ditt
-    34: ("jpg", "#ec407a", "person", "BK"),   # Barselkroppen
+    1: ("png", "#6a4c93", "star", "MT"),  # Minnetrening for eldre
+    2: ("png", "#1b6ca8", "lungs", "KO"),  # Hjemmeoppfølging ved KOLS
+    3: ("svg", "#2a9d8f", "check", "TD"),  # Test deg selv: Hvordan har du det?
+    4: ("jpg", "#e76f51", "bubble", "UP"),  # Ungdomspodden om stress og press
+    5: ("png", "#00838f", "bubble", "AS"),  # Assistert selvhjelp ved angst (seed example)
+    6: ("png", "#283593", "moon", "SS"),  # Søvnskolen
+    7: ("png", "#3949ab", "moon", "BS"),  # Bedre søvn i eldre år
+    8: ("png", "#c62828", "drop", "DD"),  # Diabetesdagboka
+    9: ("svg", "#8e24aa", "pulse", "ÅL"),  # Å leve med langvarige smerter
+    10: ("jpg", "#43a047", "leaf", "RF"),  # Røykfri
+    11: ("png", "#d81b60", "heart", "GT"),  # Gravid og trygg
+    12: ("png", "#fb8c00", "person", "BU"),  # Barnets utvikling 0–5 år
+    13: ("png", "#5d4037", "heart", "PD"),  # Støtte til pårørende ved demens
+    14: ("png", "#00897b", "play", "OH"),  # Opptrening etter hofteprotese
+    15: ("svg", "#0277bd", "person", "ØR"),  # Øvelser for rygg og nakke
+    16: ("jpg", "#6d4c41", "drop", "AL"),  # Ærlig om alkohol
+    17: ("png", "#1e88e5", "text", "eM"),  # eMestring ved depresjon
+    18: ("png", "#7cb342", "leaf", "mK"),  # mittKosthold
+    19: ("png", "#039be5", "lungs", "AB"),  # Astmaskolen for barn og foreldre
+    20: ("png", "#e53935", "pulse", "BT"),  # Blodtrykket mitt
+    21: ("svg", "#c2185b", "heart", "HS"),  # Hjerteskolen
+    22: ("jpg", "#5e35b1", "pulse", "ED"),  # Epilepsidagboka
+    23: ("png", "#00796b", "bubble", "HN"),  # Hverdagsmestring for nyankomne
+    24: ("png", "#b71c1c", "text", "BE"),  # Buorre eallin
+    25: ("png", "#ad1457", "check", "SK"),  # Spisevaner og kropp
+    26: ("png", "#f4511e", "star", "AF"),  # ADHD-hjelp for foreldre
+    27: ("svg", "#303f9f", "moon", "SG"),  # Sov godt, ungdom!
+    28: ("jpg", "#558b2f", "person", "FF"),  # Fallforebygging
+    29: ("png", "#0097a7", "text", "HT"),  # Hørselstesten
+    30: ("png", "#795548", "heart", "SB"),  # Sorgstøtte for barn og unge
+    31: ("png", "#2e7d32", "cross", "SU"),  # Snus og ungdom
+    32: ("png", "#ef6c00", "play", "AK"),  # Aktiv med kreft
+    33: ("svg", "#455a64", "pulse", "KS"),  # Kartlegg stressnivået ditt
+    34: ("jpg", "#ec407a", "person", "BK"),  # Barselkroppen
 }
 
 WHITE = (255, 255, 255, 255)
@@ -80,8 +80,7 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
-def _draw_symbol(img: Image.Image, symbol: str, initials: str, cx: float, cy: float,
-                 r: float, bg: tuple[int, int, int]) -> None:
+def _draw_symbol(img: Image.Image, symbol: str, initials: str, cx: float, cy: float, r: float, bg: tuple[int, int, int]) -> None:
     """Draw a white symbol of radius ~r centred on (cx, cy)."""
     d = ImageDraw.Draw(img)
     bg4 = (*bg, 255)
@@ -93,8 +92,10 @@ def _draw_symbol(img: Image.Image, symbol: str, initials: str, cx: float, cy: fl
         cr = r * 0.5
         d.ellipse((cx - 2 * cr, cy - r * 0.75, cx, cy - r * 0.75 + 2 * cr), fill=WHITE)
         d.ellipse((cx, cy - r * 0.75, cx + 2 * cr, cy - r * 0.75 + 2 * cr), fill=WHITE)
-        d.polygon([(cx - 2 * cr + r * 0.04, cy - r * 0.05), (cx, cy - r * 0.45),
-                   (cx + 2 * cr - r * 0.04, cy - r * 0.05), (cx, cy + r * 0.95)], fill=WHITE)
+        d.polygon(
+            [(cx - 2 * cr + r * 0.04, cy - r * 0.05), (cx, cy - r * 0.45), (cx + 2 * cr - r * 0.04, cy - r * 0.05), (cx, cy + r * 0.95)],
+            fill=WHITE,
+        )
     elif symbol == "moon":
         d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=WHITE)
         off = r * 0.55
@@ -105,8 +106,9 @@ def _draw_symbol(img: Image.Image, symbol: str, initials: str, cx: float, cy: fl
         d.ellipse((cx - cr, ccy - cr, cx + cr, ccy + cr), fill=WHITE)
         ang = math.asin(cr / (r * 2 - cr))
         tx, ty = cx, cy - r
-        d.polygon([(tx, ty), (cx - cr * math.cos(ang), ccy - cr * math.sin(ang)),
-                   (cx + cr * math.cos(ang), ccy - cr * math.sin(ang))], fill=WHITE)
+        d.polygon(
+            [(tx, ty), (cx - cr * math.cos(ang), ccy - cr * math.sin(ang)), (cx + cr * math.cos(ang), ccy - cr * math.sin(ang))], fill=WHITE
+        )
     elif symbol == "leaf":
         layer = Image.new("RGBA", img.size, (0, 0, 0, 0))
         ld = ImageDraw.Draw(layer)
@@ -119,14 +121,17 @@ def _draw_symbol(img: Image.Image, symbol: str, initials: str, cx: float, cy: fl
         t = r * 0.45
         d.polygon([(cx - t * 0.7, cy - t), (cx - t * 0.7, cy + t), (cx + t, cy)], fill=WHITE)
     elif symbol == "check":
-        d.line([(cx - r * 0.8, cy + r * 0.05), (cx - r * 0.25, cy + r * 0.6),
-                (cx + r * 0.85, cy - r * 0.6)], fill=WHITE, width=int(w), joint="curve")
+        d.line(
+            [(cx - r * 0.8, cy + r * 0.05), (cx - r * 0.25, cy + r * 0.6), (cx + r * 0.85, cy - r * 0.6)],
+            fill=WHITE,
+            width=int(w),
+            joint="curve",
+        )
         for px, py in ((cx - r * 0.8, cy + r * 0.05), (cx + r * 0.85, cy - r * 0.6)):
             d.ellipse((px - w / 2, py - w / 2, px + w / 2, py + w / 2), fill=WHITE)
     elif symbol == "bubble":
         d.rounded_rectangle((cx - r, cy - r * 0.75, cx + r, cy + r * 0.45), radius=r * 0.35, fill=WHITE)
-        d.polygon([(cx - r * 0.5, cy + r * 0.3), (cx - r * 0.1, cy + r * 0.3),
-                   (cx - r * 0.65, cy + r * 0.95)], fill=WHITE)
+        d.polygon([(cx - r * 0.5, cy + r * 0.3), (cx - r * 0.1, cy + r * 0.3), (cx - r * 0.65, cy + r * 0.95)], fill=WHITE)
         for k in (-1, 0, 1):
             dx = k * r * 0.45
             d.ellipse((cx + dx - w / 3, cy - r * 0.15 - w / 3, cx + dx + w / 3, cy - r * 0.15 + w / 3), fill=bg4)
@@ -135,8 +140,15 @@ def _draw_symbol(img: Image.Image, symbol: str, initials: str, cx: float, cy: fl
         d.ellipse((cx - hr, cy - r, cx + hr, cy - r + 2 * hr), fill=WHITE)
         d.chord((cx - r * 0.8, cy - r * 0.15, cx + r * 0.8, cy + r * 1.6), 180, 360, fill=WHITE)
     elif symbol == "pulse":
-        pts = [(cx - r, cy), (cx - r * 0.45, cy), (cx - r * 0.2, cy - r * 0.7), (cx + r * 0.1, cy + r * 0.7),
-               (cx + r * 0.38, cy - r * 0.25), (cx + r * 0.55, cy), (cx + r, cy)]
+        pts = [
+            (cx - r, cy),
+            (cx - r * 0.45, cy),
+            (cx - r * 0.2, cy - r * 0.7),
+            (cx + r * 0.1, cy + r * 0.7),
+            (cx + r * 0.38, cy - r * 0.25),
+            (cx + r * 0.55, cy),
+            (cx + r, cy),
+        ]
         d.line(pts, fill=WHITE, width=int(w * 0.6), joint="curve")
     elif symbol == "star":
         pts = []
@@ -195,8 +207,7 @@ def render_jpeg(path: Path, colour: str, symbol: str, initials: str) -> None:
     d.ellipse((cx - cr, cy - cr, cx + cr, cy + cr), fill=(*bg, 255))
     _draw_symbol(img, symbol, initials, cx, cy, cr * 0.6, bg)
     d = ImageDraw.Draw(img)
-    d.text((width * SCALE * 0.79, cy), initials, font=_font(int(height * SCALE * 0.3)),
-           fill=(*bg, 255), anchor="mm")
+    d.text((width * SCALE * 0.79, cy), initials, font=_font(int(height * SCALE * 0.3)), fill=(*bg, 255), anchor="mm")
     img = img.resize((width, height), Image.LANCZOS).convert("RGB")
     img.save(path, format="JPEG", quality=85, optimize=True)
 
@@ -210,11 +221,12 @@ def _svg_symbol(symbol: str, initials: str) -> str:
     if symbol == "pulse":
         return f'<path d="M22 40 H35 L41 24 L49 56 L56 34 L60 40 H74" {stroke.replace("7", "5")}/>'
     if symbol == "person":
-        return (f'<circle cx="48" cy="26" r="9" {w}/>'
-                f'<path d="M31 60 C31 44 65 44 65 60 Z" {w}/>')
+        return f'<circle cx="48" cy="26" r="9" {w}/><path d="M31 60 C31 44 65 44 65 60 Z" {w}/>'
     if symbol == "heart":
-        return (f'<path d="M48 62 C30 50 24 42 24 33 C24 25 30 20 37 20 C42 20 46 23 48 27 '
-                f'C50 23 54 20 59 20 C66 20 72 25 72 33 C72 42 66 50 48 62 Z" {w}/>')
+        return (
+            f'<path d="M48 62 C30 50 24 42 24 33 C24 25 30 20 37 20 C42 20 46 23 48 27 '
+            f'C50 23 54 20 59 20 C66 20 72 25 72 33 C72 42 66 50 48 62 Z" {w}/>'
+        )
     if symbol == "moon":
         return f'<path d="M58 20 A22 22 0 1 0 70 50 A17 17 0 1 1 58 20 Z" {w}/>'
     raise ValueError(f"no SVG for symbol {symbol!r}")
@@ -227,10 +239,10 @@ def render_svg(path: Path, colour: str, symbol: str, initials: str) -> None:
         '<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96" viewBox="0 0 96 96" '
         f'role="img" aria-label="{initials}">\n'
         f'  <rect x="0" y="0" width="96" height="96" rx="21" ry="21" fill="{colour}"/>\n'
-        f'  {body}\n'
+        f"  {body}\n"
         f'  <text x="48" y="84" text-anchor="middle" font-family="Arial, Helvetica, sans-serif" '
         f'font-size="14" font-weight="bold" fill="#ffffff">{initials}</text>\n'
-        '</svg>\n'
+        "</svg>\n"
     )
     path.write_text(text, encoding="utf-8")
 

@@ -208,23 +208,42 @@ def _now() -> int:
 
 ATTACKS: list[Attack] = [
     # forged and misused access tokens
-    Attack("alg_none", 401, "alg 'none' is not accepted", lambda t: t.good_token_with(
-        lambda c: unsigned({"alg": "none", "kid": server_key(t.app)[0], "typ": "at+jwt"}, c))),
+    Attack(
+        "alg_none",
+        401,
+        "alg 'none' is not accepted",
+        lambda t: t.good_token_with(lambda c: unsigned({"alg": "none", "kid": server_key(t.app)[0], "typ": "at+jwt"}, c)),
+    ),
     Attack("hs256_with_public_pem", 401, "alg 'HS256' is not accepted", _hs256_with(lambda t: server_key(t.app)[1].as_pem(private=False))),
-    Attack("hs256_with_public_jwk_n", 401, "alg 'HS256' is not accepted", _hs256_with(lambda t: server_key(t.app)[1].as_dict(private=False)["n"].encode())),
+    Attack(
+        "hs256_with_public_jwk_n",
+        401,
+        "alg 'HS256' is not accepted",
+        _hs256_with(lambda t: server_key(t.app)[1].as_dict(private=False)["n"].encode()),
+    ),
     Attack("expired", 401, "token has expired", lambda t: t.good(iat=_now() - 7200, nbf=_now() - 7200, exp=_now() - 3600)),
     Attack("not_yet_valid", 401, "not valid yet", lambda t: t.good(nbf=_now() + 600)),
     Attack("nan_exp", 401, "exp must be a finite number", lambda t: t.good(exp=float("nan"))),
     Attack("wrong_audience", 401, "audience must include", lambda t: t.good(aud=t.other_audience)),
     Attack("wrong_issuer", 401, "not trusted", lambda t: t.good(iss="https://helseid-sts.evil.example")),
     Attack("unknown_kid", 401, "unknown kid", lambda t: t.good_token_with(lambda c: forge(t.app, c, kid="no-such-kid"))),
-    Attack("tampered_scope", 401, "signature check failed", lambda t: t.good_token_with(
-        lambda c: tampered(forge(t.app, with_claims(c, scope=[t.other_scope])), scope=c["scope"]))),
-    Attack("tampered_client_id", 401, "signature check failed", lambda t: t.good_token_with(
-        lambda c: tampered(forge(t.app, c), client_id="helsebro-attacker"))),
+    Attack(
+        "tampered_scope",
+        401,
+        "signature check failed",
+        lambda t: t.good_token_with(lambda c: tampered(forge(t.app, with_claims(c, scope=[t.other_scope])), scope=c["scope"])),
+    ),
+    Attack(
+        "tampered_client_id",
+        401,
+        "signature check failed",
+        lambda t: t.good_token_with(lambda c: tampered(forge(t.app, c), client_id="helsebro-attacker")),
+    ),
     Attack("attacker_key_with_server_kid", 401, "signature check failed", _attacker_key_with_server_kid),
     Attack("missing_authorization", 401, "Authorization header", lambda t: {}),
-    Attack("basic_scheme", 401, "Authorization must be", lambda t: {"Authorization": "Basic " + base64.b64encode(b"client:secret").decode()}),
+    Attack(
+        "basic_scheme", 401, "Authorization must be", lambda t: {"Authorization": "Basic " + base64.b64encode(b"client:secret").decode()}
+    ),
     # DPoP
     Attack("dpop_bound_token_as_bearer", 401, "DPoP-bound token must be sent as", lambda t: t.present(t.bound()[0])),
     Attack("dpop_without_proof", 401, "DPoP header with a proof is required", lambda t: {"Authorization": f"DPoP {t.bound()[0]}"}),
@@ -234,13 +253,27 @@ ATTACKS: list[Attack] = [
     Attack("dpop_from_the_future", 401, "issued in the future", lambda t: _dpop(iat=_now() + 600)(t)),
     Attack("dpop_replayed", 401, "used before (replay)", _dpop(), replay=True),
     Attack("dpop_signed_by_another_key", 401, "cnf.jkt", _dpop_with_headers(lambda t, token, key: t.present(token, new_key()))),
-    Attack("dpop_wrong_ath", 401, "ath does not match", _dpop_with_headers(
-        lambda t, token, key: t.present(token, key, ath=access_token_hash(token + "x")))),
+    Attack(
+        "dpop_wrong_ath",
+        401,
+        "ath does not match",
+        _dpop_with_headers(lambda t, token, key: t.present(token, key, ath=access_token_hash(token + "x"))),
+    ),
     Attack("dpop_typ_jwt", 401, "typ must be dpop+jwt", _dpop(header={"typ": "JWT"})),
-    Attack("dpop_private_jwk", 401, "must carry the public key", _dpop_with_headers(
-        lambda t, token, key: t.present(token, key, header={"jwk": key.as_dict(private=True)}))),
+    Attack(
+        "dpop_private_jwk",
+        401,
+        "must carry the public key",
+        _dpop_with_headers(lambda t, token, key: t.present(token, key, header={"jwk": key.as_dict(private=True)})),
+    ),
     Attack("bearer_token_with_dpop_scheme", 401, "not DPoP-bound", lambda t: t.present(forge(t.app, t.claims()), new_key())),
-    Attack("bearer_token_where_dpop_is_required", 401, "requires a DPoP-bound token", lambda t: t.present(forge(t.app, t.claims())), dpop_only=True),
+    Attack(
+        "bearer_token_where_dpop_is_required",
+        401,
+        "requires a DPoP-bound token",
+        lambda t: t.present(forge(t.app, t.claims())),
+        dpop_only=True,
+    ),
     # scope
     Attack("missing_scope", 403, "", lambda t: t.good(scope=[t.other_scope])),
 ]

@@ -29,18 +29,32 @@ TYPE_PI = "reservasjon"
 
 # ApiRequestSettInnbygger, in declaration order.
 _REQUEST_PROPERTIES = (
-    "innbyggerFnr", "definisjonGuid", "definisjonNavn", "partKode", "typePi", "aktiv", "tidspunkt",
-    "signertBevisMimeType", "signertBevisInnhold",
+    "innbyggerFnr",
+    "definisjonGuid",
+    "definisjonNavn",
+    "partKode",
+    "typePi",
+    "aktiv",
+    "tidspunkt",
+    "signertBevisMimeType",
+    "signertBevisInnhold",
 )
 
 
-def set_request_body(innbygger_fnr: str | None, aktiv: bool | None, tidspunkt: str | None = None,
-                     mime_type: str | None = None, content: str | None = None) -> bytes:
+def set_request_body(
+    innbygger_fnr: str | None, aktiv: bool | None, tidspunkt: str | None = None, mime_type: str | None = None, content: str | None = None
+) -> bytes:
     """The body of CallApiSettInnbyggersPersonvernInnstilling, byte for byte."""
     values = {
-        "innbyggerFnr": innbygger_fnr, "definisjonGuid": DEFINISJON_GUID, "definisjonNavn": DEFINISJON_NAVN,
-        "partKode": PART_KODE, "typePi": TYPE_PI, "aktiv": aktiv, "tidspunkt": tidspunkt,
-        "signertBevisMimeType": mime_type, "signertBevisInnhold": content,
+        "innbyggerFnr": innbygger_fnr,
+        "definisjonGuid": DEFINISJON_GUID,
+        "definisjonNavn": DEFINISJON_NAVN,
+        "partKode": PART_KODE,
+        "typePi": TYPE_PI,
+        "aktiv": aktiv,
+        "tidspunkt": tidspunkt,
+        "signertBevisMimeType": mime_type,
+        "signertBevisInnhold": content,
     }
     kept = {name: values[name] for name in _REQUEST_PROPERTIES if values[name] is not None}
     return json.dumps(kept, ensure_ascii=False, separators=(",", ":")).encode()
@@ -48,9 +62,7 @@ def set_request_body(innbygger_fnr: str | None, aktiv: bool | None, tidspunkt: s
 
 def active_query(paging_reference: int) -> str:
     """The query string of CallApiHentInnbyggereAktivePiForDefinisjon (FormUrlEncodedContent)."""
-    return urllib.parse.urlencode(
-        {"definisjonGuid": DEFINISJON_GUID, "partKode": PART_KODE, "pagingReference": str(paging_reference)}
-    )
+    return urllib.parse.urlencode({"definisjonGuid": DEFINISJON_GUID, "partKode": PART_KODE, "pagingReference": str(paging_reference)})
 
 
 class _Unreadable(Exception):
@@ -134,12 +146,14 @@ def parse_active_answer(text: str) -> dict[str, Any] | None:
         for item in settings:
             if not isinstance(item, dict):
                 raise _Unreadable("Pi is not an object")
-            parsed.append({
-                "innbyggerFnr": _string(item, "innbyggerFnr"),
-                "sekvensnummer": _int(item, "sekvensnummer"),
-                "opprettetTidspunkt": _datetime(item, "opprettetTidspunkt"),
-                "sistEndretTidspunkt": _datetime(item, "sistEndretTidspunkt"),
-            })
+            parsed.append(
+                {
+                    "innbyggerFnr": _string(item, "innbyggerFnr"),
+                    "sekvensnummer": _int(item, "sekvensnummer"),
+                    "opprettetTidspunkt": _datetime(item, "opprettetTidspunkt"),
+                    "sistEndretTidspunkt": _datetime(item, "sistEndretTidspunkt"),
+                }
+            )
         return {"pagingReference": _int(obj, "pagingReference"), "personvernInnstillinger": parsed}
     except _Unreadable:
         return None

@@ -36,7 +36,13 @@ class TokenHelper:
         return client_assertion(client_id, demo_key(client_id), kwargs.pop("audience", self.issuer), **kwargs)
 
     def request(
-        self, scope: str, client_id: str = VERKTOY_CLIENT, *, dpop_key: RSAKey | ECKey | None = None, nonce: str | None = None, **assertion_kwargs: Any
+        self,
+        scope: str,
+        client_id: str = VERKTOY_CLIENT,
+        *,
+        dpop_key: RSAKey | ECKey | None = None,
+        nonce: str | None = None,
+        **assertion_kwargs: Any,
     ):
         headers = {}
         if dpop_key is not None:

@@ -56,12 +56,24 @@ def vendor_environment(directory: Path) -> VendorEnvironment:
                 "scopes": ["verktoysendtilinnbygger", "Personverninnstillinger_skriv", "Personverninnstillinger_les"],
                 "pvk_parts": [PVK_PART],
             },
-            {"client_id": SAK_CLIENT, "issuer": "maskinporten", "orgnr": ORGNR, "jwks": {"keys": [sak_key.as_dict(private=False)]}, "scopes": ["ks:fiks"]},
+            {
+                "client_id": SAK_CLIENT,
+                "issuer": "maskinporten",
+                "orgnr": ORGNR,
+                "jwks": {"keys": [sak_key.as_dict(private=False)]},
+                "scopes": ["ks:fiks"],
+            },
             {"client_id": SECRET_CLIENT, "orgnr": ORGNR, "secret": SECRET, "scopes": ["verktoykatalog_read", "verktoyadminveiledning"]},
         ],
         "verktoy": [{"VerktoyId": TOOL, "Navn": "Mitt verktøy", "eier": EPJ_CLIENT, "Sokeord": ["mitt"]}],
         "guidance_services": [
-            {"id": GUIDANCE_SERVICE, "navn": "Brukerstøtte for Min EPJ", "orgnr": ORGNR, "telefon": "+47 22 00 00 09", "apningstider": [1, 2]}
+            {
+                "id": GUIDANCE_SERVICE,
+                "navn": "Brukerstøtte for Min EPJ",
+                "orgnr": ORGNR,
+                "telefon": "+47 22 00 00 09",
+                "apningstider": [1, 2],
+            }
         ],
         "pvk_definitions": [
             {"definisjonGuid": PVK_DEFINITION, "definisjonNavn": "Samtykke til Mitt register", "partKode": PVK_PART, "typePi": "samtykke"}

@@ -37,7 +37,15 @@ def request_object(client_id: str = EPJ_CLIENT, key: RSAKey | ECKey | None = Non
     client-authentication+jwt): iss, aud, exp, nbf, client_id, jti, and any authorization parameters."""
     key = key or demo_key(client_id)
     now = int(_time.real_epoch())
-    payload = {"iss": client_id, "aud": audience, "exp": now + 60, "nbf": now, "client_id": client_id, "jti": secrets.token_hex(16), **claims}
+    payload = {
+        "iss": client_id,
+        "aud": audience,
+        "exp": now + 60,
+        "nbf": now,
+        "client_id": client_id,
+        "jti": secrets.token_hex(16),
+        **claims,
+    }
     header = {"alg": default_alg(key), "typ": "client-authentication+jwt", **({"kid": key.kid} if key.kid else {})}
     return jwt.encode(header, payload, key)
 
@@ -80,7 +88,14 @@ def code_via_par(client, client_id: str = EPJ_CLIENT, headers: dict[str, str] | 
 
 def redeem(client, code: str, verifier: str | None, client_id: str = EPJ_CLIENT, dpop_key: ECKey | None = None, **extra: str):
     headers = {"DPoP": dpop_proof(dpop_key, "POST", "http://testserver" + TOKEN)} if dpop_key else {}
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": verifier, **client_auth(client_id), **extra}
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "code_verifier": verifier,
+        **client_auth(client_id),
+        **extra,
+    }
     return client.post(TOKEN, data={k: v for k, v in form.items() if v is not None}, headers=headers)
 
 

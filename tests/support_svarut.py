@@ -132,7 +132,11 @@ def letter_parts(metadata: dict | bytes, files: list[tuple[str, bytes]] | None =
 def person_letter(*names: str, **overrides: Any) -> dict:
     letter = {
         "tittel": "Vedtak om tildeling av omsorgsbolig",
-        "mottaker": {"navn": "Line Danser", "digitalId": CITIZEN, "adresse": {"adresselinje1": "Storgata 1", "postnummer": "0150", "poststed": "OSLO"}},
+        "mottaker": {
+            "navn": "Line Danser",
+            "digitalId": CITIZEN,
+            "adresse": {"adresselinje1": "Storgata 1", "postnummer": "0150", "poststed": "OSLO"},
+        },
         "avgivendeSystem": "helsebro-test",
         "dokumenter": [{"filnavn": n, "mimeType": "application/pdf"} for n in names or ("vedtak.pdf",)],
     }
@@ -219,7 +223,9 @@ class FiksSpecs:
         self._registry = registry
 
     def validator(self, schema: str, document: str = "send") -> Draft4Validator:
-        return Draft4Validator({"$ref": f"urn:fiks:{document}#/components/schemas/{schema}"}, registry=self._registry, format_checker=_format_checker())
+        return Draft4Validator(
+            {"$ref": f"urn:fiks:{document}#/components/schemas/{schema}"}, registry=self._registry, format_checker=_format_checker()
+        )
 
     def errors(self, value: Any, schema: str, document: str = "send") -> list[str]:
         return [e.message for e in self.validator(schema, document).iter_errors(value)]
@@ -302,7 +308,9 @@ class SvarUt:
 
     def status(self, body: Any, konto: str = KONTO, headers: dict[str, str] | None = None, **kwargs: Any):
         response = self.client.post(
-            f"/svarut/api/v3/kontoer/{konto}/forsendelser/status/sok", headers=self.headers() if headers is None else headers, **({"json": body} | kwargs)
+            f"/svarut/api/v3/kontoer/{konto}/forsendelser/status/sok",
+            headers=self.headers() if headers is None else headers,
+            **({"json": body} | kwargs),
         )
         self.specs.check_response(response, "status")
         return response
@@ -313,7 +321,11 @@ def load_svarut_data(engine: sa.Engine) -> None:
     with db.write(engine) as conn:
         svarut_testdata.load_defaults(conn)
         save_integration(conn, ANNEN_INTEGRASJON, "Annen organisasjon", ANNEN_PASSORD, "910000020")
-        save_account(conn, Account(KONTO, "Demo kommune", svarut_testdata.DEMO_ORGNR, svarut_testdata.DEMO_KONTO_HER_ID), [INTEGRASJON, ANNEN_INTEGRASJON])
+        save_account(
+            conn,
+            Account(KONTO, "Demo kommune", svarut_testdata.DEMO_ORGNR, svarut_testdata.DEMO_KONTO_HER_ID),
+            [INTEGRASJON, ANNEN_INTEGRASJON],
+        )
         save_account(conn, Account(KONTO_UTEN_HER_ID, "Demo kommune, uten HER-id", svarut_testdata.DEMO_ORGNR, None), [INTEGRASJON])
         save_account(conn, Account(KONTO_UTEN_TILGANG, "Demo kommune, annen avdeling", svarut_testdata.DEMO_ORGNR, "8100004"), [])
 

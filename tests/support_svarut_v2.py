@@ -57,7 +57,11 @@ class V2Specs(FiksSpecs):
         for name, document in self.documents.items():
             for template, operations in document["paths"].items():
                 pattern = template.split("/")
-                if len(pattern) == len(parts) and all(p.startswith("{") or p == q for p, q in zip(pattern, parts)) and method.lower() in operations:
+                if (
+                    len(pattern) == len(parts)
+                    and all(p.startswith("{") or p == q for p, q in zip(pattern, parts))
+                    and method.lower() in operations
+                ):
                     return name, operations[method.lower()]
         raise AssertionError(f"{method} {path} is no operation of KS's v2 specs")
 
@@ -100,7 +104,9 @@ FORSENDELSE_DEFAULTS: dict[str, Any] = {
     "korrelasjonsid": None, "svarPaForsendelseLink": False, "signeringUtloper": None, "signaturType": None,
     "taushetsbelagtPost": False,
 }  # fmt: skip
-ADRESSE_DEFAULTS = {k: None for k in ("navn", "digitalId", "adresselinje1", "adresselinje2", "adresselinje3", "poststed", "postnummer", "land")}
+ADRESSE_DEFAULTS = {
+    k: None for k in ("navn", "digitalId", "adresselinje1", "adresselinje2", "adresselinje3", "poststed", "postnummer", "land")
+}
 DOKUMENT_DEFAULTS = {
     "filnavn": None, "mimeType": None, "skalSigneres": False, "dokumentType": None, "giroarkSider": None,
     "skalEkskluderesFraUtskrift": False, "ekstraMetadata": None, "inneholderPersonsensitivInformasjon": False,
@@ -126,7 +132,9 @@ def til_person(*names: str, fnr: str = CITIZEN, **fields: Any) -> dict:
 
 def til_organisasjon(*names: str, orgnr: str = "913748263", **fields: Any) -> dict:
     mottaker = adresse(navn="Helse Vestfjord HF", digitalId=orgnr, adresselinje1="Sykehusveien 1", postnummer="8000", poststed="BODØ")
-    return forsendelse(mottaker, *[dokument(n, dokumentType="U") for n in names or ("melding.pdf",)], **{"tittel": "Melding om vedtak", **fields})
+    return forsendelse(
+        mottaker, *[dokument(n, dokumentType="U") for n in names or ("melding.pdf",)], **{"tittel": "Melding om vedtak", **fields}
+    )
 
 
 def til_print(*names: str, **fields: Any) -> dict:
@@ -138,7 +146,9 @@ def jetty_parts(metadata: dict | bytes, files: list[tuple[str, bytes]]) -> list[
     """The parts SendKlientV2.buildMultipartBody adds, with the headers Jetty's contents give them."""
     raw = metadata if isinstance(metadata, bytes) else json.dumps(metadata, ensure_ascii=False).encode()
     parts = [Part("forsendelse", raw, content_type="text/plain;charset=UTF-8")]
-    parts += [Part(f"filer_{index}", data, filename=name, content_type="application/octet-stream") for index, (name, data) in enumerate(files)]
+    parts += [
+        Part(f"filer_{index}", data, filename=name, content_type="application/octet-stream") for index, (name, data) in enumerate(files)
+    ]
     return parts
 
 
@@ -169,7 +179,9 @@ class V2Client:
 
     def statuses(self, ids: list[str], konto: str = KONTO, **kwargs: Any):
         body = json.dumps({"forsendelseIds": ids}).encode()
-        return self._call("POST", f"/kontoer/{konto}/forsendelser/status-sok", content=body, extra_headers={"Content-Type": "application/json"}, **kwargs)
+        return self._call(
+            "POST", f"/kontoer/{konto}/forsendelser/status-sok", content=body, extra_headers={"Content-Type": "application/json"}, **kwargs
+        )
 
     def status_of(self, letter_id: str) -> str:
         response = self.statuses([letter_id])
@@ -184,7 +196,9 @@ class V2Client:
 
     def lest(self, letter_id: str, lest_av: dict | bytes, **kwargs: Any):
         body = lest_av if isinstance(lest_av, bytes) else json.dumps(lest_av).encode()
-        return self._call("POST", f"/forsendelser/{letter_id}/lest", content=body, extra_headers={"Content-Type": "application/json"}, **kwargs)
+        return self._call(
+            "POST", f"/forsendelser/{letter_id}/lest", content=body, extra_headers={"Content-Type": "application/json"}, **kwargs
+        )
 
     def metadata(self, letter_id: str, **kwargs: Any):
         return self._call("GET", f"/forsendelser/{letter_id}/metadata", **kwargs)

@@ -52,12 +52,23 @@ def ks_grant(
 ) -> str:
     """The grant KS's client signs; ``chain``, ``header`` and ``claims`` change it for the refusal tests."""
     certs = [certificate, *(chain or [])]
-    head = header if header is not None else {
-        "x5c": [base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode() for c in certs],
-        "alg": "RS256",
-    }
+    head = (
+        header
+        if header is not None
+        else {
+            "x5c": [base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode() for c in certs],
+            "alg": "RS256",
+        }
+    )
     issued = int(time.time() * 1000) // 1000
-    body: dict[str, Any] = {"aud": audience, "iss": issuer, "scope": " ".join(scopes), "jti": str(uuid.uuid4()), "iat": issued, "exp": issued + 120}
+    body: dict[str, Any] = {
+        "aud": audience,
+        "iss": issuer,
+        "scope": " ".join(scopes),
+        "jti": str(uuid.uuid4()),
+        "iat": issued,
+        "exp": issued + 120,
+    }
     if consumer_org is not None:
         body["consumer_org"] = consumer_org
     if resource is not None:

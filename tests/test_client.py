@@ -76,7 +76,11 @@ def unknown_fnr(clients: DemoClients) -> str:
 def person_letter(fnr: str, *names: str) -> dict:
     return {
         "tittel": "Vedtak om tildeling av omsorgsbolig",
-        "mottaker": {"navn": "Klient Testesen", "digitalId": fnr, "adresse": {"adresselinje1": "Storgata 1", "postnummer": "0150", "poststed": "OSLO"}},
+        "mottaker": {
+            "navn": "Klient Testesen",
+            "digitalId": fnr,
+            "adresse": {"adresselinje1": "Storgata 1", "postnummer": "0150", "poststed": "OSLO"},
+        },
         "avgivendeSystem": "helsebro-client-test",
         "dokumenter": [{"filnavn": name, "mimeType": "application/pdf"} for name in names],
     }
@@ -178,7 +182,11 @@ def test_guidance_service_update_only_for_its_owner(clients: DemoClients):
 def test_digitaltaktiv_status_and_feed_follow_pvk_consent(clients: DemoClients):
     start = clients.digitaltaktiv.status_changes()["offset"]
     fnr = new_citizen(clients)
-    assert clients.digitaltaktiv.aktivsjekk([fnr])["erAktivListe"][fnr] == {"erDigitaltAktivSelv": True, "erDigitaltAktivViaAndre": False, "tildeltFullmakt": False}
+    assert clients.digitaltaktiv.aktivsjekk([fnr])["erAktivListe"][fnr] == {
+        "erDigitaltAktivSelv": True,
+        "erDigitaltAktivViaAndre": False,
+        "tildeltFullmakt": False,
+    }
     assert clients.digitaltaktiv.digitalt_aktiv_omraade(fnr) == {"fnr": fnr, "digitaltAktiv": True}
 
     after_creation = clients.digitaltaktiv.status_changes(start)
@@ -247,7 +255,9 @@ def test_pts_restrictions_with_dpop(clients: DemoClients):
         clients.pts.create_safety_restriction(fnr, "Rekvisisjon", str(uuid.uuid4()), "NORU")
     assert problem.value.status == 400 and problem.value.response is not None
     assert problem.value.response.headers["content-type"].startswith("application/problem+json")
-    assert "DelayDeliveryUntil or DelayDays must have values for confidentialityCode NORU" in str(problem.value.detail) + str(problem.value.errors)
+    assert "DelayDeliveryUntil or DelayDays must have values for confidentialityCode NORU" in str(problem.value.detail) + str(
+        problem.value.errors
+    )
 
 
 def test_pts_through_token_exchange(clients: DemoClients, live_server: LiveServer):
@@ -259,7 +269,9 @@ def test_pts_through_token_exchange(clients: DemoClients, live_server: LiveServe
     answered = dt.datetime.now(dt.UTC).replace(microsecond=0)
     child = pts.associate_parent(fnr, {"type": "Svarrapport", "value": report}, {"type": "Rekvisisjon", "value": requisition}, answered)
     derived = child["accessRestrictions"][0]
-    assert derived["cause"] == "Derived" and dt.datetime.fromisoformat(str(derived["delayDeliveryUntil"])) == answered + dt.timedelta(days=14)
+    assert derived["cause"] == "Derived" and dt.datetime.fromisoformat(str(derived["delayDeliveryUntil"])) == answered + dt.timedelta(
+        days=14
+    )
     decision = pts.access_check(fnr, "Svarrapport", report)  # the professional comes from the exchanged token
     assert decision["allowed"] is False and decision["reasons"][0]["area"] == "patient-safety"
 
@@ -406,9 +418,15 @@ def test_nonce_server_refuses_a_proof_without_nonce(nonce_server: LiveServer):
     """The control for the test above: a proof without the nonce is refused, so the retry did the work."""
     dpop = DPoP()
     endpoint = nonce_server.base_url + "/helseid/connect/token"
-    helseid = HelseId("helsebro-demo-epj", loader.demo_private_key("helsebro-demo-epj"), issuer=nonce_server.base_url + "/helseid", dpop=dpop)
-    form = {"grant_type": "client_credentials", "scope": "digitaltaktiv", "client_id": "helsebro-demo-epj",
-            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}
+    helseid = HelseId(
+        "helsebro-demo-epj", loader.demo_private_key("helsebro-demo-epj"), issuer=nonce_server.base_url + "/helseid", dpop=dpop
+    )
+    form = {
+        "grant_type": "client_credentials",
+        "scope": "digitaltaktiv",
+        "client_id": "helsebro-demo-epj",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+    }
     form["client_assertion"] = client_assertion("helsebro-demo-epj", helseid.key, helseid.issuer)
     response = httpx.post(endpoint, data=form, headers={"DPoP": dpop.proof("POST", endpoint)})
     assert response.status_code == 400 and response.json()["error"] == "use_dpop_nonce" and response.headers["DPoP-Nonce"]

@@ -13,8 +13,10 @@ from helsebro.verktoy.tables import verktoy_oppgave
 
 def test_the_fixture_serves_real_http_with_tokens(helsebro):
     token = helsebro.token("verktoykatalog_read")
-    response = httpx.get(helsebro.base_url + "/verktoy/v1/SelvstendigVerktoy/SokSelvstendigVerktoy?SokeOrd=test",
-                         headers={"Authorization": f"Bearer {token}"})
+    response = httpx.get(
+        helsebro.base_url + "/verktoy/v1/SelvstendigVerktoy/SokSelvstendigVerktoy?SokeOrd=test",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.status_code == 200
     assert len(response.json()) == 2
 
@@ -29,14 +31,19 @@ def test_each_test_starts_from_the_default_data_part_2(helsebro):
 
 
 def test_operator_token_reaches_the_operator_api(helsebro):
-    response = httpx.get(helsebro.base_url + "/operator/api/v1/innbyggere/12048645510",
-                         headers={"Authorization": f"Bearer {helsebro.operator_token()}"})
+    response = httpx.get(
+        helsebro.base_url + "/operator/api/v1/innbyggere/12048645510", headers={"Authorization": f"Bearer {helsebro.operator_token()}"}
+    )
     assert response.status_code == 200 and response.json()["fornavn"] == "Line"
 
 
 def _send(helsebro) -> None:
-    body = {"VerktoyId": "08ead360-0d65-448c-ba9e-8a08f0921c90", "InnbyggerFnr": "12048645510",
-            "AvsenderOrgNummer": "913748263", "AvsenderNavn": "Klinikk"}
+    body = {
+        "VerktoyId": "08ead360-0d65-448c-ba9e-8a08f0921c90",
+        "InnbyggerFnr": "12048645510",
+        "AvsenderOrgNummer": "913748263",
+        "AvsenderNavn": "Klinikk",
+    }
     token = helsebro.token("verktoysendtilinnbygger")
     response = httpx.post(helsebro.base_url + "/verktoy/system/verktoy/v2", json=body, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200, response.text
@@ -77,8 +84,10 @@ def test_a_fault_and_the_requests_your_code_made(helsebro):
     second = httpx.get(url, headers={"Authorization": f"Bearer {token}"})
     assert (first.status_code, first.json()["Code"], second.status_code) == (500, "PVS-000204", 200)
     calls = helsebro.requests(client="helsebro-demo-verktoy", family="verktoy")
-    assert [(c["metode"], c["sti"], c["status"], c["feil"]) for c in calls] == [("GET", "/verktoy/v1/SelvstendigVerktoy", 500, made["id"]),
-                                                                                 ("GET", "/verktoy/v1/SelvstendigVerktoy", 200, None)]
+    assert [(c["metode"], c["sti"], c["status"], c["feil"]) for c in calls] == [
+        ("GET", "/verktoy/v1/SelvstendigVerktoy", 500, made["id"]),
+        ("GET", "/verktoy/v1/SelvstendigVerktoy", 200, None),
+    ]
 
 
 def test_a_dropped_connection_and_each_test_starts_without_faults_or_journal(helsebro):

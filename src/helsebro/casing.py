@@ -52,9 +52,7 @@ class CaseInsensitivePaths:
     def _match(self, path: str) -> str:
         parts = path.split("/")
         for template in self.templates:
-            if len(template) == len(parts) and all(
-                t.startswith("{") or t.lower() == p.lower() for t, p in zip(template, parts)
-            ):
+            if len(template) == len(parts) and all(t.startswith("{") or t.lower() == p.lower() for t, p in zip(template, parts)):
                 return "/".join(p if t.startswith("{") else t for t, p in zip(template, parts))
         return path
 

@@ -90,14 +90,28 @@ OAUTH_ERRORS: dict[int | str, dict] = {
 }
 
 
-REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-           408: "Request Timeout", 409: "Conflict", 410: "Gone", 413: "Payload Too Large", 414: "URI Too Long",
-           415: "Unsupported Media Type", 429: "Too Many Requests", 431: "Request Header Fields Too Large",
-           500: "Internal Server Error", 503: "Service Unavailable"}
+REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    409: "Conflict",
+    410: "Gone",
+    413: "Payload Too Large",
+    414: "URI Too Long",
+    415: "Unsupported Media Type",
+    429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
-def problem_response(path: str, status: int, title: str, detail: str, errors: dict | None = None,
-                     headers: dict[str, str] | None = None) -> Response:
+def problem_response(
+    path: str, status: int, title: str, detail: str, errors: dict | None = None, headers: dict[str, str] | None = None
+) -> Response:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": path}
     if errors:
         body["errors"] = errors
@@ -106,8 +120,9 @@ def problem_response(path: str, status: int, title: str, detail: str, errors: di
     return response
 
 
-def fiks_response(path: str, status: int, message: str, error_code: str, error_json: dict[str, str] | None = None,
-                  headers: dict[str, str] | None = None) -> Response:
+def fiks_response(
+    path: str, status: int, message: str, error_code: str, error_json: dict[str, str] | None = None, headers: dict[str, str] | None = None
+) -> Response:
     body: dict[str, object] = {
         "timestamp": int(_time.epoch() * 1000),
         "status": status,

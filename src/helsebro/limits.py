@@ -94,8 +94,11 @@ def check_head(settings: LimitSettings, scope: Scope, limit: int) -> Refusal | N
     """What can be refused before reading the body: headers, query string, an announced Content-Length."""
     raw_headers = scope.get("headers") or []
     if len(raw_headers) > settings.max_headers or sum(len(k) + len(v) for k, v in raw_headers) > settings.max_header_bytes:
-        return Refusal(431, "FOR_STORE_HODER", f"Forespørselens hoder er for store: høyst {settings.max_headers} hoder "
-                                               f"og {settings.max_header_bytes} byte er tillatt")
+        return Refusal(
+            431,
+            "FOR_STORE_HODER",
+            f"Forespørselens hoder er for store: høyst {settings.max_headers} hoder og {settings.max_header_bytes} byte er tillatt",
+        )
     query: bytes = scope.get("query_string") or b""
     if len(query) > settings.max_query_bytes:
         return Refusal(414, "FOR_LANG_URI", f"Spørrestrengen er for lang: høyst {settings.max_query_bytes} byte er tillatt")
@@ -175,8 +178,9 @@ class _Guarded:
                 message = await asyncio.wait_for(receive(), wait)
             except TimeoutError:
                 whole = "" if self.body_seconds is None else f", og hele innen {self.body_seconds:g} sekunder"
-                self.refusal = Refusal(408, "TIDSAVBRUDD", f"Klienten sendte forespørselen for sakte (høyst {self.idle_seconds:g} "
-                                       f"sekunders pause{whole})")
+                self.refusal = Refusal(
+                    408, "TIDSAVBRUDD", f"Klienten sendte forespørselen for sakte (høyst {self.idle_seconds:g} sekunders pause{whole})"
+                )
                 raise BodyTimeout from None
             if message["type"] == "http.request":
                 self.received += len(message.get("body", b""))

@@ -66,8 +66,11 @@ def family_document(whole: dict[str, Any], title: str, routers: Iterable[APIRout
     schemas = whole.get("components", {}).get("schemas", {})
     document: dict[str, Any] = {
         "openapi": whole["openapi"],
-        "info": {**whole["info"], "title": f"{title} (helsebro)",
-                 "description": f"{title} as helsebro implements it. All data is synthetic."},
+        "info": {
+            **whole["info"],
+            "title": f"{title} (helsebro)",
+            "description": f"{title} as helsebro implements it. All data is synthetic.",
+        },
         "servers": [{"url": "/"}],  # the paths are absolute on the server that serves the document
         "paths": paths,
     }
@@ -86,7 +89,7 @@ def _referenced_schemas(value: Any, schemas: dict[str, Any]) -> set[str]:
         if isinstance(item, dict):
             ref = item.get("$ref")
             if isinstance(ref, str) and ref.startswith(_SCHEMA_REF):
-                name = ref[len(_SCHEMA_REF):]
+                name = ref[len(_SCHEMA_REF) :]
                 if name not in found and name in schemas:
                     found.add(name)
                     pending.append(schemas[name])
@@ -137,7 +140,7 @@ def _dropped_prefix(request: Request) -> str:
 
 def at_own_port(document: dict[str, Any], dropped: str) -> dict[str, Any]:
     """The document with the paths as the family's own port (the real host's layout) has them."""
-    paths = {(p[len(dropped):] if p.startswith(dropped + "/") else p): ops for p, ops in document["paths"].items()}
+    paths = {(p[len(dropped) :] if p.startswith(dropped + "/") else p): ops for p, ops in document["paths"].items()}
     return {**document, "paths": paths}
 
 

@@ -122,8 +122,19 @@ class HelsebroServer:
         from helsebro.operator import fault_routes
 
         body = fault_routes.InjisertFeilInn(
-            familie=family, svar=answer, rute=route, metode=method, klientId=client, antall=count, status=status,  # type: ignore[arg-type]
-            melding=message, forsinkelseMs=delay_ms, kanal=channel, fra=None, til=None, varighet=duration,
+            familie=family,
+            svar=answer,  # type: ignore[arg-type]
+            rute=route,
+            metode=method,  # type: ignore[arg-type]
+            klientId=client,
+            antall=count,
+            status=status,
+            melding=message,
+            forsinkelseMs=delay_ms,
+            kanal=channel,
+            fra=None,
+            til=None,
+            varighet=duration,
         )
         try:
             return fault_routes.view(fault_routes.create(self.engine, body)).model_dump(mode="json")
@@ -133,8 +144,15 @@ class HelsebroServer:
     def clear_faults(self) -> int:
         return faults.clear(self.engine)
 
-    def requests(self, client: str | None = None, *, family: str | None = None, status: int | None = None,
-                 method: str | None = None, path: str | None = None) -> list[dict]:
+    def requests(
+        self,
+        client: str | None = None,
+        *,
+        family: str | None = None,
+        status: int | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> list[dict]:
         """The calls your code made, oldest first, as the request journal keeps them (WireMock's ``verify``):
         ``{"metode", "sti", "sporring", "klientId", "status", "feilkode", "avvisning", ...}``."""
         from helsebro.operator import journal_routes

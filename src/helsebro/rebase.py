@@ -14,9 +14,18 @@ def prefixed(router: APIRouter, prefix: str) -> APIRouter:
     copy = APIRouter(route_class=router.route_class, default_response_class=router.default_response_class)
     for route in router.routes:
         if isinstance(route, APIRoute):
-            copy.add_api_route(prefix + route.path, route.endpoint, **_settings_of(route), include_in_schema=route.include_in_schema,
-                               summary=route.summary, operation_id=route.operation_id, openapi_extra=route.openapi_extra,
-                               tags=route.tags, responses=route.responses, description=route.description)
+            copy.add_api_route(
+                prefix + route.path,
+                route.endpoint,
+                **_settings_of(route),
+                include_in_schema=route.include_in_schema,
+                summary=route.summary,
+                operation_id=route.operation_id,
+                openapi_extra=route.openapi_extra,
+                tags=route.tags,
+                responses=route.responses,
+                description=route.description,
+            )
     return copy
 
 
@@ -39,7 +48,7 @@ def rebased(router: APIRouter, strip: str, keep: Sequence[str] | None = None) ->
     for route in router.routes:
         if not isinstance(route, APIRoute) or not route.path.startswith(strip):
             continue
-        path = route.path[len(strip):] or "/"
+        path = route.path[len(strip) :] or "/"
         if keep is not None and not path.startswith(tuple(keep)):
             continue
         copy.add_api_route(path, route.endpoint, **_settings_of(route), include_in_schema=False)

@@ -30,7 +30,9 @@ class FastRoutes:
     def get(self, path: str, **doc: Any) -> Callable[[Handler], Handler]:
         def register(endpoint: Handler) -> Handler:
             self.routes.append(Route(path, guarded(endpoint), methods=["GET"]))
-            self.router.add_api_route(path, endpoint, methods=["GET"], openapi_extra=_with_path_params(path, doc.pop("openapi_extra", None)), **doc)
+            self.router.add_api_route(
+                path, endpoint, methods=["GET"], openapi_extra=_with_path_params(path, doc.pop("openapi_extra", None)), **doc
+            )
             return endpoint
 
         return register
@@ -40,7 +42,7 @@ def _with_path_params(path: str, extra: dict | None) -> dict:
     """Path parameters for the OpenAPI, since the handlers do not declare them as arguments."""
     extra = dict(extra or {})
     names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
-    extra["parameters"] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}} for name in names
-    ] + list(extra.get("parameters", []))
+    extra["parameters"] = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}} for name in names] + list(
+        extra.get("parameters", [])
+    )
     return extra

@@ -131,7 +131,9 @@ class PtsClient:
     def post(self, path: str, body: Any = None, *, version: str | None = None, content: bytes | None = None):
         extra = {"api-version": version} if version else {}
         if content is not None:
-            return self.client.post(path, content=content, headers=self.headers("POST", path, {"Content-Type": "application/json", **extra}))
+            return self.client.post(
+                path, content=content, headers=self.headers("POST", path, {"Content-Type": "application/json", **extra})
+            )
         return self.client.post(path, json=body, headers=self.headers("POST", path, extra))
 
     def get(self, path: str, *, version: str | None = None):

@@ -185,9 +185,7 @@ def test_a_new_code_value_becomes_a_valid_filter(client, auth, engine, fresh_dat
 
     response = client.get(f"{LIST}?Fagomrader=4", headers=auth)
     assert response.status_code == 200, response.text
-    assert [(t["VerktoyId"], t["FagomradeType"], t["FagomradeNavn"]) for t in response.json()] == [
-        (NEW_ID, 4, "Rehabilitering")
-    ]
+    assert [(t["VerktoyId"], t["FagomradeType"], t["FagomradeNavn"]) for t in response.json()] == [(NEW_ID, 4, "Rehabilitering")]
 
 
 def test_a_renamed_code_shows_in_every_tool(client, auth, engine, fresh_data):

@@ -91,15 +91,27 @@ def test_get_returns_the_tool_as_stored(client, auth, tool_id):
     tool = response.json()
     data = BY_ID[tool_id]
     assert tool["VerktoyId"] == tool_id
-    for name in ("Navn", "Ingress", "Beskrivelse", "FagligAnsvarlig", "UtvikletAv", "Url", "Sokeord",
-                 "GrafiskElementId", "KreverForskrivning", "Organisasjonsnummer", "Organisasjonsnavn", "AntattTid",
-                 "VerktoyFormalTypeId", "KanLeggesTilAvInnbygger", "KunAnonymTilgang"):
+    for name in (
+        "Navn",
+        "Ingress",
+        "Beskrivelse",
+        "FagligAnsvarlig",
+        "UtvikletAv",
+        "Url",
+        "Sokeord",
+        "GrafiskElementId",
+        "KreverForskrivning",
+        "Organisasjonsnummer",
+        "Organisasjonsnavn",
+        "AntattTid",
+        "VerktoyFormalTypeId",
+        "KanLeggesTilAvInnbygger",
+        "KunAnonymTilgang",
+    ):
         assert tool[name] == data[name], name
     assert type(tool["Organisasjonsnummer"]) is int
     for name in ("OpprettetDato", "EndretDato"):
-        assert dt.datetime.fromisoformat(tool[name].replace("Z", "+00:00")) == dt.datetime.fromisoformat(
-            data[name].replace("Z", "+00:00")
-        )
+        assert dt.datetime.fromisoformat(tool[name].replace("Z", "+00:00")) == dt.datetime.fromisoformat(data[name].replace("Z", "+00:00"))
     # The flat enum fields hold the first value of each list, with its name from the code tables.
     assert tool["FagomradeType"] == data["Fagomrader"][0]
     assert tool["FagomradeNavn"] == CODES["fagomrade"][data["Fagomrader"][0]]["navn"]
@@ -196,8 +208,27 @@ def test_search_term_of_3_and_256_characters_is_accepted(client, auth, term, wan
 
 
 SEARCH_CASES = [
-    "test", "søvn", "SØVN", "Søvn", "ærlig", "Ærlig", "ÆRLIG", "øvelser", "ØVELSER", "hjelp", "terapi",
-    "mestring", "stress", "ungdom", "UNGDOM", "kols", "hjerte", "barn", "fødsel", "pårørende", "xyz",
+    "test",
+    "søvn",
+    "SØVN",
+    "Søvn",
+    "ærlig",
+    "Ærlig",
+    "ÆRLIG",
+    "øvelser",
+    "ØVELSER",
+    "hjelp",
+    "terapi",
+    "mestring",
+    "stress",
+    "ungdom",
+    "UNGDOM",
+    "kols",
+    "hjerte",
+    "barn",
+    "fødsel",
+    "pårørende",
+    "xyz",
 ]
 
 
@@ -212,8 +243,11 @@ def test_search_matches_word_starts_case_insensitively(client, auth, term):
     ("term", "present", "absent"),
     [
         # "test" is only mid-word in "selvtest", "stresstest" and "Hørselstesten".
-        ("test", ["Test deg selv: Hvordan har du det?", "Minnetrening for eldre"],
-         ["Ærlig om alkohol", "Hørselstesten", "Kartlegg stressnivået ditt"]),
+        (
+            "test",
+            ["Test deg selv: Hvordan har du det?", "Minnetrening for eldre"],
+            ["Ærlig om alkohol", "Hørselstesten", "Kartlegg stressnivået ditt"],
+        ),
         # A hyphen starts a word; "selvhjelp" does not contain the word "hjelp".
         ("hjelp", ["ADHD-hjelp for foreldre"], ["Assistert selvhjelp ved angst"]),
         # A word inside a multi-word keyword ("kognitiv terapi") counts.

@@ -21,8 +21,6 @@ BY_NAME = {t["Navn"]: t["VerktoyId"] for t in TOOLS}
 URL = "/verktoy/v1/SelvstendigVerktoy"
 
 
-
-
 ALL_IDS = [t["VerktoyId"] for t in sorted(TOOLS, key=catalog_order_key)]
 
 
@@ -127,7 +125,10 @@ FILTER_CASES = [
         "Fagomrader=2&Malgrupper=2&Malgrupper=3&Sprak=5&Sprak=8&KunAnonymTilgang=false",
         {"fagomrader": (2,), "malgrupper": (2, 3), "sprak": (5, 8), "anonym": False},
     ),
-    ("Sprak=3&Malgrupper=1&KunAnonymTilgang=false&KanLeggesTilAvInnbygger=false", {"sprak": (3,), "malgrupper": (1,), "anonym": False, "kan": False}),
+    (
+        "Sprak=3&Malgrupper=1&KunAnonymTilgang=false&KanLeggesTilAvInnbygger=false",
+        {"sprak": (3,), "malgrupper": (1,), "anonym": False, "kan": False},
+    ),
     # Filters that leave nothing are not errors.
     ("Klassifiseringer=00000000", {"klassifiseringer": ("00000000",)}),
     ("Fagomrader=2&Malgrupper=1&KunAnonymTilgang=true", {"fagomrader": (2,), "malgrupper": (1,), "anonym": True}),

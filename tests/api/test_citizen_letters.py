@@ -98,7 +98,9 @@ def test_a_pdf_is_shown_in_the_browser_straight_from_the_blob_store(svarut, brow
     response = browser.get(f"{LETTERS}/{letter_id}/dokumenter/0")
     assert response.status_code == 200 and response.content == content
     assert response.headers["content-type"] == "application/pdf"
-    assert response.headers["content-disposition"] == "inline; filename=\"vedtak ___.pdf\"; filename*=UTF-8''vedtak%20%C3%A6%C3%B8%C3%A5.pdf"
+    assert (
+        response.headers["content-disposition"] == "inline; filename=\"vedtak ___.pdf\"; filename*=UTF-8''vedtak%20%C3%A6%C3%B8%C3%A5.pdf"
+    )
     assert response.headers["x-content-type-options"] == "nosniff" and response.headers["cache-control"] == "no-store"
     assert statuses(svarut, letter_id)[-1] == "LEST"  # a document opened straight from a link is read too
 

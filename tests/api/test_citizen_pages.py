@@ -305,9 +305,7 @@ def test_decline(browser, client, send_headers, engine, fresh_data):
         ("avsla", "utfort", "Oppgaven er avslått, og kan ikke markeres som utført."),
     ],
 )
-def test_a_decided_task_cannot_be_changed_that_way(
-    browser, client, send_headers, engine, fresh_data, first, then, message
-):
+def test_a_decided_task_cannot_be_changed_that_way(browser, client, send_headers, engine, fresh_data, first, then, message):
     send_v1(client, send_headers)
     task = task_row(engine, SEED_TOOL_2)
     csrf = csrf_of(log_in(browser))
@@ -363,9 +361,7 @@ def test_an_unknown_action_is_404(browser, client, send_headers, engine, fresh_d
 
 
 @pytest.mark.parametrize("csrf", [None, "", "0" * 64, "from-another-session"])
-def test_an_action_without_the_sessions_csrf_token_is_400(
-    browser, app, client, send_headers, engine, fresh_data, csrf
-):
+def test_an_action_without_the_sessions_csrf_token_is_400(browser, app, client, send_headers, engine, fresh_data, csrf):
     send_v1(client, send_headers)
     task = task_row(engine, SEED_TOOL_2)
     log_in(browser)
@@ -392,9 +388,7 @@ def test_privacy_page_lists_the_active_settings_only(browser, engine, fresh_data
     with db.write(engine) as conn:  # a withdrawn consent: not active, so not shown
         guid = conn.execute(sa.select(pvk_definisjon.c.guid).where(pvk_definisjon.c.part_kode == "NFS")).scalar()
         conn.execute(
-            sa.insert(pvk_innstilling).values(
-                innbygger_fnr=CITIZEN, definisjon_guid=guid, aktiv=False, tidspunkt=dt.datetime.now(dt.UTC)
-            )
+            sa.insert(pvk_innstilling).values(innbygger_fnr=CITIZEN, definisjon_guid=guid, aktiv=False, tidspunkt=dt.datetime.now(dt.UTC))
         )
     log_in(browser)
     page = browser.get("/innbygger/personvern")

@@ -33,7 +33,10 @@ def test_database_down_answers_503_in_the_family_format_without_a_stack_trace(to
     # The database away is 503 with Retry-After (helsebro.outages), in the family's body, never a stack trace.
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
-    assert response.json() == {"Code": "HB-000503", "Message": "Databasen er ikke tilgjengelig akkurat nå; ingenting ble lagret. Prøv igjen om litt"}
+    assert response.json() == {
+        "Code": "HB-000503",
+        "Message": "Databasen er ikke tilgjengelig akkurat nå; ingenting ble lagret. Prøv igjen om litt",
+    }
     assert "Traceback" not in response.text
 
 

@@ -123,8 +123,14 @@ def test_changes_older_than_three_months_are_never_returned_and_are_purged(clien
 
 @pytest.mark.parametrize(
     "offset",
-    ["2026-11-23T10:15:30.12345Z", "2026-11-23T10:15:30Z", "2026-11-23T10:15:30.1234567Z", "2026-11-23T11:15:30+01:00",
-     "2026-11-23T10:15:30", "2026-11-23"],
+    [
+        "2026-11-23T10:15:30.12345Z",
+        "2026-11-23T10:15:30Z",
+        "2026-11-23T10:15:30.1234567Z",
+        "2026-11-23T11:15:30+01:00",
+        "2026-11-23T10:15:30",
+        "2026-11-23",
+    ],
 )
 def test_offsets_in_iso_8601_forms_are_accepted(client, feed_headers, offset):
     assert SEED_OFFSET_FORMAT.match(get_feed(client, feed_headers, offset)["offset"])

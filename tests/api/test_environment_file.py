@@ -55,17 +55,27 @@ def test_every_kind_reaches_its_registry(engine: sa.Engine, configured: vendor.V
         assert verify_secret(vendor.SECRET, secret_client.secret_hash)
         tool = conn.execute(sa.select(verktoy).where(verktoy.c.id == vendor.TOOL)).one()
         # Unset metadata: the owner's organisation, a formal code of the catalog, a URL of its own.
-        assert (tool.eier_client_id, tool.organisasjonsnummer, tool.organisasjonsnavn) == (vendor.EPJ_CLIENT, vendor.ORGNR, "Min Virksomhet AS")
+        assert (tool.eier_client_id, tool.organisasjonsnummer, tool.organisasjonsnavn) == (
+            vendor.EPJ_CLIENT,
+            vendor.ORGNR,
+            "Min Virksomhet AS",
+        )
         assert tool.url.endswith(vendor.TOOL)
         guidance = conn.execute(sa.select(veiledningstjeneste).where(veiledningstjeneste.c.id == vendor.GUIDANCE_SERVICE)).one()
         assert (guidance.navn, guidance.orgnr, guidance.telefon, guidance.url, list(guidance.apningstider)) == (
-            "Brukerstøtte for Min EPJ", vendor.ORGNR, "+47 22 00 00 09", None, [1, 2]
+            "Brukerstøtte for Min EPJ",
+            vendor.ORGNR,
+            "+47 22 00 00 09",
+            None,
+            [1, 2],
         )
         definition = pvk.get_definition(conn, vendor.PVK_DEFINITION)
         assert definition is not None and (definition.part_kode, definition.type_pi) == (vendor.PVK_PART, "samtykke")
         account = accounts.get_account(conn, vendor.KONTO)
         assert account == accounts.Account(vendor.KONTO, "Min kommune", vendor.ORGNR, vendor.HER_ID)
-        stored = conn.execute(sa.select(svarut_integrasjon.c.passord_hash).where(svarut_integrasjon.c.integrasjon_id == vendor.INTEGRASJON)).scalar()
+        stored = conn.execute(
+            sa.select(svarut_integrasjon.c.passord_hash).where(svarut_integrasjon.c.integrasjon_id == vendor.INTEGRASJON)
+        ).scalar()
         assert verify_secret(vendor.PASSORD, stored)
         assert vendor.FORSENDELSESTYPE in receiving_systems.list_types(conn)
         (system,) = [s for s in receiving_systems.all_systems(conn, vendor.ORGNR) if s.forsendelseType == vendor.FORSENDELSESTYPE]
@@ -94,7 +104,9 @@ def test_a_reset_applies_the_file_again(engine: sa.Engine, configured: vendor.Ve
     loader.reset(engine)
     with db.read(engine) as conn:
         assert conn.execute(sa.select(verktoy.c.id).where(verktoy.c.id == vendor.TOOL)).first() is not None
-        assert conn.execute(sa.select(veiledningstjeneste.c.id).where(veiledningstjeneste.c.id == vendor.GUIDANCE_SERVICE)).first() is not None
+        assert (
+            conn.execute(sa.select(veiledningstjeneste.c.id).where(veiledningstjeneste.c.id == vendor.GUIDANCE_SERVICE)).first() is not None
+        )
     monkeypatch.delenv("HELSEBRO_ENVIRONMENT")
     loader.reset(engine)
     with db.read(engine) as conn:
@@ -107,7 +119,9 @@ def test_a_refused_entry_leaves_nothing_of_the_file(engine: sa.Engine, configure
     data = json.loads(json.dumps(configured.data))
     data["organisations"][0] = {"orgnr": "926385143", "navn": "Mestringsverket AS (omdøpt)"}  # in the default data
     data["health_personnel"][0]["fnr"] = vendor.CITIZEN
-    data["health_personnel"].append({"hpr": "9144901", "fnr": vendor.CITIZEN, "navn": "Annen Lege"})  # the same fnr: refused by the registry
+    data["health_personnel"].append(
+        {"hpr": "9144901", "fnr": vendor.CITIZEN, "navn": "Annen Lege"}
+    )  # the same fnr: refused by the registry
     path = configured.write(data, configured.path.with_name("refused.yaml"))
     with pytest.raises(EnvironmentFileError) as refused:
         environment.apply_to(engine, environment.load(path))
@@ -119,7 +133,9 @@ def test_a_refused_entry_leaves_nothing_of_the_file(engine: sa.Engine, configure
     assert snapshot(engine) == before  # a reset with a refused file keeps the data as it was
 
 
-def test_the_export_round_trips(engine: sa.Engine, configured: vendor.VendorEnvironment, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_the_export_round_trips(
+    engine: sa.Engine, configured: vendor.VendorEnvironment, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     loader.reset(engine)
     exported = snapshot(engine)
     assert {c["client_id"] for c in exported["clients"]} >= {vendor.EPJ_CLIENT, vendor.SAK_CLIENT}
@@ -127,14 +143,20 @@ def test_the_export_round_trips(engine: sa.Engine, configured: vendor.VendorEnvi
     guidance = {g["id"]: g for g in exported["guidance_services"]}
     assert guidance[vendor.GUIDANCE_SERVICE]["apningstider"] == [1, 2] and len(guidance) == 4  # the default data's three too
     with db.write(engine) as conn:  # an operator's change since the reset is in the next export, and comes back
-        conn.execute(sa.update(veiledningstjeneste).where(veiledningstjeneste.c.id == vendor.GUIDANCE_SERVICE).values(url="https://hjelp.min-epj.example.no/"))
+        conn.execute(
+            sa.update(veiledningstjeneste)
+            .where(veiledningstjeneste.c.id == vendor.GUIDANCE_SERVICE)
+            .values(url="https://hjelp.min-epj.example.no/")
+        )
     exported = snapshot(engine)
     path = tmp_path / "exported.json"
     path.write_text(json.dumps(exported, ensure_ascii=False))
     monkeypatch.setenv("HELSEBRO_ENVIRONMENT", str(path))
     loader.reset(engine)  # the default data, then the export on top
     assert snapshot(engine) == exported
-    assert next(g for g in exported["guidance_services"] if g["id"] == vendor.GUIDANCE_SERVICE)["url"] == "https://hjelp.min-epj.example.no/"
+    assert (
+        next(g for g in exported["guidance_services"] if g["id"] == vendor.GUIDANCE_SERVICE)["url"] == "https://hjelp.min-epj.example.no/"
+    )
 
 
 def test_a_guidance_service_with_an_unknown_opening_hours_code_is_named(engine: sa.Engine, configured: vendor.VendorEnvironment) -> None:
@@ -210,7 +232,9 @@ def test_a_client_registers_its_business_certificate(engine: sa.Engine, configur
     data["clients"][0]["orgnr"] = "910000020"  # another organisation than the certificate names
     with pytest.raises(EnvironmentFileError) as refused:
         environment.apply_to(engine, environment.load(configured.write(data)))
-    assert refused.value.problems[0].startswith(f"{configured.path}: clients[0] ({vendor.EPJ_CLIENT}): certificates: certificate 1: the certificate names organisation")
+    assert refused.value.problems[0].startswith(
+        f"{configured.path}: clients[0] ({vendor.EPJ_CLIENT}): certificates: certificate 1: the certificate names organisation"
+    )
 
 
 def test_a_client_registers_for_the_professional_login(engine: sa.Engine, configured: vendor.VendorEnvironment) -> None:

@@ -57,7 +57,10 @@ def test_documents_hold_the_wire_shapes(client):
     assert body["properties"]["omraade"]["enum"] == ["Helsehjelp", "Ungdom"]
     answer = aktivsjekk["responses"]["200"]["content"]["application/json; charset=utf-8"]["schema"]
     assert set(answer["properties"]["erAktivListe"]["additionalProperties"]["required"]) == {
-        "erDigitaltAktivSelv", "erDigitaltAktivViaAndre", "tildeltFullmakt"}
+        "erDigitaltAktivSelv",
+        "erDigitaltAktivViaAndre",
+        "tildeltFullmakt",
+    }
     pvk = client.get(DOCS["pvk"].document).json()
     assert set(pvk["components"]["schemas"]["Feil"]["required"]) == {"code", "message", "errorCategory"}
     svarut = client.get(DOCS["svarut"].document).json()
@@ -99,8 +102,16 @@ def test_a_generated_client_calls_aktivsjekk(client, tokens, tmp_path):
     spec = tmp_path / "digitaltaktiv.json"
     spec.write_bytes(orjson.dumps(client.get(DOCS["digitaltaktiv"].document).json()))
     bin_dir = Path(sys.executable).parent
-    command = [str(bin_dir / "openapi-python-client"), "generate", "--path", str(spec), "--meta", "none",
-               "--output-path", str(tmp_path / "da_client")]
+    command = [
+        str(bin_dir / "openapi-python-client"),
+        "generate",
+        "--path",
+        str(spec),
+        "--meta",
+        "none",
+        "--output-path",
+        str(tmp_path / "da_client"),
+    ]
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     result = subprocess.run(command, check=False, capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -88,7 +88,9 @@ def test_discovery_advertises_the_login_endpoints(client):
     assert document["code_challenge_methods_supported"] == ["S256"]
     assert document["authorization_response_iss_parameter_supported"] is True
     assert {"authorization_code", "refresh_token", "client_credentials"} <= set(document["grant_types_supported"])
-    assert {"openid", "offline_access", "helseid://scopes/identity/pid", "helseid://scopes/hpr/hpr_number"} <= set(document["scopes_supported"])
+    assert {"openid", "offline_access", "helseid://scopes/identity/pid", "helseid://scopes/hpr/hpr_number"} <= set(
+        document["scopes_supported"]
+    )
 
 
 # -- the story ----------------------------------------------------------------------------------------------
@@ -209,7 +211,9 @@ def test_the_login_token_is_a_subject_token_for_pts(client, tokens):
     pts_token = exchanged.json()["access_token"]
     claims = claims_of(client, pts_token)
     assert claims[HPR_NUMBER] == PROFESSIONAL and claims["act"] == {"sub": EPJ_CLIENT}
-    created = PtsClient(client, "http://testserver", pts_token, key).post(SAFETY, safety_body(random_off_id(), new_object(), delayDays=14, cause="Manual"))
+    created = PtsClient(client, "http://testserver", pts_token, key).post(
+        SAFETY, safety_body(random_off_id(), new_object(), delayDays=14, cause="Manual")
+    )
     assert created.status_code == 201, created.text
 
 
@@ -236,7 +240,9 @@ def test_logout_without_a_redirect_shows_a_page(client):
 def test_logout_never_redirects_to_an_unregistered_uri(client):
     login = log_in(client)
     response = client.get(
-        END_SESSION, params={"id_token_hint": login["id_token"], "post_logout_redirect_uri": "https://angriper.example/"}, follow_redirects=False
+        END_SESSION,
+        params={"id_token_hint": login["id_token"], "post_logout_redirect_uri": "https://angriper.example/"},
+        follow_redirects=False,
     )
     refused(response, "invalid_request", "is not registered")
     assert refresh(client, login["refresh_token"]).status_code == 200  # nothing was ended
@@ -323,7 +329,11 @@ def test_a_request_uri_belongs_to_the_client_that_pushed_it(client):
     uri = push(client, challenge).json()["request_uri"]
     other = client.get(AUTHORIZE, params={"client_id": VERKTOY_CLIENT, "request_uri": uri}, follow_redirects=False)
     refused(other, "invalid_request", "pushed by another client")
-    refused(client.get(AUTHORIZE, params={"client_id": EPJ_CLIENT, "request_uri": "urn:ietf:params:oauth:request_uri:gjettet"}), "invalid_request", "request_uri is unknown")
+    refused(
+        client.get(AUTHORIZE, params={"client_id": EPJ_CLIENT, "request_uri": "urn:ietf:params:oauth:request_uri:gjettet"}),
+        "invalid_request",
+        "request_uri is unknown",
+    )
 
 
 def test_a_client_that_requires_par_cannot_skip_it(client, engine, restore):

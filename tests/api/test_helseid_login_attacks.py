@@ -52,7 +52,10 @@ def test_attack_is_refused(client, target, attack):
 def test_a_citizen_login_token_is_no_helseid_login_token(client):
     citizen = citizen_log_in(client, "12048645510")
     response = client.get(USERINFO, headers={"Authorization": f"Bearer {citizen['access_token']}"})
-    assert response.status_code == 401 and f"not an access token of this HelseID's user login ({ISSUER})" in response.json()["error_description"]
+    assert (
+        response.status_code == 401
+        and f"not an access token of this HelseID's user login ({ISSUER})" in response.json()["error_description"]
+    )
 
 
 def test_a_forged_sid_or_an_ended_session_is_refused(app, client, target):

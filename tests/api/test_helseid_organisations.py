@@ -76,11 +76,21 @@ def multi_tenant_details(parent: str, child: str | None = None) -> dict[str, Any
 def organisation_clients(engine: sa.Engine) -> None:
     jwks = {"keys": [KEY.as_dict(private=False) | {"kid": "orgs-1"}]}
     with db.write(engine) as conn:
-        save_client(conn, ApiClient(SINGLE, "Vestfjord EPJ", SINGLE_ORGNR, SCOPES, jwks, child_organisations=CHILDREN, redirect_uris=(REDIRECT,)))
+        save_client(
+            conn, ApiClient(SINGLE, "Vestfjord EPJ", SINGLE_ORGNR, SCOPES, jwks, child_organisations=CHILDREN, redirect_uris=(REDIRECT,))
+        )
         save_client(conn, ApiClient(PLAIN, "Plain EPJ", SINGLE_ORGNR, SCOPES, jwks))
         save_client(
             conn,
-            ApiClient(SECRET_LOGIN, "EPJ with a secret", SINGLE_ORGNR, SCOPES, secret_hash=hash_secret(SECRET), child_organisations=CHILDREN, redirect_uris=(REDIRECT,)),
+            ApiClient(
+                SECRET_LOGIN,
+                "EPJ with a secret",
+                SINGLE_ORGNR,
+                SCOPES,
+                secret_hash=hash_secret(SECRET),
+                child_organisations=CHILDREN,
+                redirect_uris=(REDIRECT,),
+            ),
         )
         save_client(conn, ApiClient(MULTI, "SaaS EPJ", VENDOR_ORGNR, SCOPES, jwks, multi_tenant=True, redirect_uris=(REDIRECT,)))
 
@@ -350,7 +360,9 @@ def logged_in(tokens, client_id: str, assertion_details: Any = None, **extra: st
     """PAR (login_hint), the authorize redirect, and the code redeemed: the token endpoint's answer."""
     response, verifier = pushed(tokens, client_id, **extra)
     assert response.status_code == 201, response.text
-    back = tokens.client.get(AUTHORIZE, params={"client_id": client_id, "request_uri": response.json()["request_uri"]}, follow_redirects=False)
+    back = tokens.client.get(
+        AUTHORIZE, params={"client_id": client_id, "request_uri": response.json()["request_uri"]}, follow_redirects=False
+    )
     form = {"grant_type": "authorization_code", "code": query_of(back)["code"], "redirect_uri": REDIRECT, "code_verifier": verifier}
     return tokens.client.post(TOKEN_PATH, data={**form, **auth_form(tokens, client_id, assertion_details)})
 
@@ -381,10 +393,18 @@ def test_each_refresh_may_name_another_child_organisation(tokens):
     first = logged_in(tokens, SINGLE)
     assert ORGNR_CHILD not in issued(first)
     for child in CHILDREN:
-        form = {"grant_type": "refresh_token", "refresh_token": first.json()["refresh_token"], **auth_form(tokens, SINGLE, child_details(child))}
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": first.json()["refresh_token"],
+            **auth_form(tokens, SINGLE, child_details(child)),
+        }
         first = tokens.client.post(TOKEN_PATH, data=form)
         assert issued(first)[ORGNR_CHILD] == child
-    form = {"grant_type": "refresh_token", "refresh_token": first.json()["refresh_token"], **auth_form(tokens, SINGLE, child_details(NOT_REGISTERED))}
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": first.json()["refresh_token"],
+        **auth_form(tokens, SINGLE, child_details(NOT_REGISTERED)),
+    }
     refused(tokens.client.post(TOKEN_PATH, data=form), 1002)
     # The refused refresh did not use the refresh token up.
     form = {"grant_type": "refresh_token", "refresh_token": first.json()["refresh_token"], **auth_form(tokens, SINGLE)}

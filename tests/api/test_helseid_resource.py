@@ -17,7 +17,12 @@ PTS_SCOPE = "nhn:pts/api"
 
 
 def request(tokens, client_id: str = EPJ_CLIENT, **form: str):
-    body = {"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE, "client_assertion": tokens.assertion(client_id), **form}
+    body = {
+        "grant_type": "client_credentials",
+        "client_assertion_type": ASSERTION_TYPE,
+        "client_assertion": tokens.assertion(client_id),
+        **form,
+    }
     return tokens.client.post(TOKEN_PATH, data=body)
 
 
@@ -115,7 +120,9 @@ def test_code_and_refresh_with_resource_give_a_token_per_api(client):
     second = refresh(client, first.json()["refresh_token"], resource="nhn:helsenorge.eksternapi")
     assert issued(second)["aud"] == "nhn:helsenorge.eksternapi" and "verktoykatalog_read" in issued(second)["scope"]
     assert "is not an API of this HelseID" in invalid_target(refresh(client, second.json()["refresh_token"], resource="nhn:unknown"))
-    assert "none of the scopes asked for" in invalid_target(refresh(client, second.json()["refresh_token"], scope="openid", resource="nhn:pts"))
+    assert "none of the scopes asked for" in invalid_target(
+        refresh(client, second.json()["refresh_token"], scope="openid", resource="nhn:pts")
+    )
     # A refused refresh did not use the refresh token up (nor count as its reuse).
     assert issued(refresh(client, second.json()["refresh_token"]))["aud"] == ["nhn:helsenorge.eksternapi", "nhn:pts"]
 
@@ -129,7 +136,12 @@ def test_a_refused_code_redemption_leaves_the_code_usable(client):
 
 
 def test_a_repeated_resource_is_invalid_target(tokens):
-    form = [("grant_type", "client_credentials"), ("client_assertion_type", ASSERTION_TYPE), ("client_assertion", tokens.assertion(EPJ_CLIENT)),
-            ("resource", "nhn:pts"), ("resource", "nhn:helsenorge.eksternapi")]
+    form = [
+        ("grant_type", "client_credentials"),
+        ("client_assertion_type", ASSERTION_TYPE),
+        ("client_assertion", tokens.assertion(EPJ_CLIENT)),
+        ("resource", "nhn:pts"),
+        ("resource", "nhn:helsenorge.eksternapi"),
+    ]
     response = tokens.client.post(TOKEN_PATH, content=urlencode(form), headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert "name one API per request" in invalid_target(response)

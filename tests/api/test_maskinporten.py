@@ -126,7 +126,17 @@ def test_replayed_grant_is_refused(svarut):
         (lambda now: {"sub": KOMMUNE_CLIENT}, "sub"),
         (lambda now: {"nbf": now}, "nbf"),
     ],
-    ids=["token-endpoint-aud", "real-maskinporten-aud", "two-audiences", "exp-too-far", "iat-future", "expired", "iat-string", "sub", "nbf"],
+    ids=[
+        "token-endpoint-aud",
+        "real-maskinporten-aud",
+        "two-audiences",
+        "exp-too-far",
+        "iat-future",
+        "expired",
+        "iat-string",
+        "sub",
+        "nbf",
+    ],
 )
 def test_grant_claims_outside_the_rules_are_refused(svarut, claims, mentions):
     assert_oauth_error(post(svarut, jwt_grant(**claims(int(time.time())))), "invalid_grant", mentions=mentions)

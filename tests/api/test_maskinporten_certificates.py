@@ -64,8 +64,13 @@ def custom_certificate(ca: local_ca.LocalCA, subject: x509.Name, key=None, *, ke
     """A certificate from the test CA with a subject and key usage of the test's choosing."""
     key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
     builder = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(ca.certificate.subject).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(NOW - dt.timedelta(days=1)).not_valid_after(NOW + dt.timedelta(days=30))
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca.certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - dt.timedelta(days=1))
+        .not_valid_after(NOW + dt.timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=ca_flag, path_length=None), critical=True)
     )
     if key_usage is not None:
@@ -132,7 +137,11 @@ def test_the_chain_may_end_with_the_test_ca(svarut, ca, business):
 
 @pytest.mark.parametrize(
     ("resource", "aud"),
-    [("https://svarut.ks.no", "https://svarut.ks.no"), (["https://api.example.no"], "https://api.example.no"), (["urn:a", "urn:b"], ["urn:a", "urn:b"])],
+    [
+        ("https://svarut.ks.no", "https://svarut.ks.no"),
+        (["https://api.example.no"], "https://api.example.no"),
+        (["urn:a", "urn:b"], ["urn:a", "urn:b"]),
+    ],
 )
 def test_resource_becomes_the_tokens_audience(svarut, business, resource, aud):
     key, certificate = business
@@ -197,7 +206,14 @@ def test_an_expired_registered_certificate_named_by_kid_is_refused(svarut, tmp_p
         (lambda ca: pem(ca.issue_business_certificate("910000020", "ANNEN")[1]), "names organisation 910000020, but client"),
         (lambda ca: pem(custom_certificate(ca, org_name(None))[1]), "no organisation number"),
         (lambda ca: pem(custom_certificate(ca, org_name(KOMMUNE_ORGNR), ec.generate_private_key(ec.SECP256R1()))[1]), "must be RSA"),
-        (lambda ca: pem(ca.issue_business_certificate(KOMMUNE_ORGNR, "X", not_before=NOW - dt.timedelta(days=9), not_after=NOW - dt.timedelta(days=1))[1]), "expired at"),
+        (
+            lambda ca: pem(
+                ca.issue_business_certificate(
+                    KOMMUNE_ORGNR, "X", not_before=NOW - dt.timedelta(days=9), not_after=NOW - dt.timedelta(days=1)
+                )[1]
+            ),
+            "expired at",
+        ),
         (lambda ca: "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n", "not a PEM certificate"),
     ],
     ids=["other-orgnr", "no-orgnr", "ec-key", "expired", "not-pem"],
@@ -228,15 +244,24 @@ def test_a_self_signed_certificate_is_refused(svarut):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = org_name(KOMMUNE_ORGNR)
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key()).serial_number(1)
-        .not_valid_before(NOW - dt.timedelta(days=1)).not_valid_after(NOW + dt.timedelta(days=1)).sign(key, hashes.SHA256())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(NOW - dt.timedelta(days=1))
+        .not_valid_after(NOW + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
     )
     refused(send(svarut, grant(key, certificate)), "does not lead to helsebro's test CA")
 
 
 @pytest.mark.parametrize(
     ("start", "end", "mentions"),
-    [(NOW - dt.timedelta(days=10), NOW - dt.timedelta(hours=1), "expired at"), (NOW + dt.timedelta(days=1), NOW + dt.timedelta(days=10), "not valid before")],
+    [
+        (NOW - dt.timedelta(days=10), NOW - dt.timedelta(hours=1), "expired at"),
+        (NOW + dt.timedelta(days=1), NOW + dt.timedelta(days=10), "not valid before"),
+    ],
     ids=["expired", "not-yet-valid"],
 )
 def test_a_certificate_outside_its_validity_is_refused(svarut, ca, start, end, mentions):
@@ -246,7 +271,10 @@ def test_a_certificate_outside_its_validity_is_refused(svarut, ca, start, end, m
 
 def test_a_certificate_of_another_organisation_is_refused(svarut, ca):
     key, certificate = ca.issue_business_certificate("910000020", "ANNEN VIRKSOMHET")
-    refused(send(svarut, grant(key, certificate)), "belongs to organisation 910000020, but client helsebro-demo-kommune is registered to 910000063")
+    refused(
+        send(svarut, grant(key, certificate)),
+        "belongs to organisation 910000020, but client helsebro-demo-kommune is registered to 910000063",
+    )
 
 
 def test_a_certificate_without_an_orgnr_is_refused(svarut, ca):
@@ -380,7 +408,9 @@ def test_the_certificate_endpoints_need_an_operator_token(svarut, method, busine
     path = f"{OPERATOR}/{KOMMUNE_CLIENT}/sertifikater" + ("/x" if method == "DELETE" else "")
     response = svarut.client.request(method, path, json={"pem": pem(business[1])})
     op_error(response, 401, "SEC-110000", "")
-    maskinporten = svarut.client.request(method, path, json={"pem": pem(business[1])}, headers={"Authorization": f"Bearer {svarut.token()}"})
+    maskinporten = svarut.client.request(
+        method, path, json={"pem": pem(business[1])}, headers={"Authorization": f"Bearer {svarut.token()}"}
+    )
     assert maskinporten.status_code in (401, 403)
     with db.read(svarut.engine) as conn:
         assert certificates.registered(get_client(conn, KOMMUNE_CLIENT)) == []
@@ -396,7 +426,12 @@ def test_the_python_client_gets_a_token_with_the_files_certs_issue_writes(svarut
     local_ca.write_private(tmp_path / "v.key", local_ca.private_pem(key))
     (tmp_path / "v.pem").write_bytes(local_ca.certificate_pem(certificate))
     client = Maskinporten(
-        KOMMUNE_CLIENT, tmp_path / "v.key", issuer=MASKINPORTEN_ISSUER, certificate=tmp_path / "v.pem", resource="urn:min:api", http=svarut.client
+        KOMMUNE_CLIENT,
+        tmp_path / "v.key",
+        issuer=MASKINPORTEN_ISSUER,
+        certificate=tmp_path / "v.pem",
+        resource="urn:min:api",
+        http=svarut.client,
     )
     token = client.token()
     claims = claims_of(svarut, token.access_token)

@@ -88,11 +88,25 @@ ENDPOINTS = [
             ("/klienter", "/klienter/{clientId}", {"client_id": "x", "orgnr": "974760673", "genererSecret": True}),
             ("/verktoy", "/verktoy/{VerktoyId}", {"VerktoyId": SEED_TOOL, "Navn": "X", "Organisasjonsnummer": "974760673"}),
             ("/veiledningstjenester", "/veiledningstjenester/{id}", {"navn": "X", "orgnr": "974760673"}),
-            ("/pvk-definisjoner", "/pvk-definisjoner/{definisjonGuid}", {"definisjonGuid": SEED_TOOL, "definisjonNavn": "X", "partKode": "X", "typePi": "samtykke"}),
+            (
+                "/pvk-definisjoner",
+                "/pvk-definisjoner/{definisjonGuid}",
+                {"definisjonGuid": SEED_TOOL, "definisjonNavn": "X", "partKode": "X", "typePi": "samtykke"},
+            ),
             ("/svarut/kontoer", "/svarut/kontoer/{kontoId}", {"kontoId": SEED_TOOL, "orgnr": "974760673"}),
-            ("/svarut/integrasjoner", "/svarut/integrasjoner/{integrasjonId}", {"integrasjonId": SEED_TOOL, "passord": "x", "orgnr": "974760673"}),
+            (
+                "/svarut/integrasjoner",
+                "/svarut/integrasjoner/{integrasjonId}",
+                {"integrasjonId": SEED_TOOL, "passord": "x", "orgnr": "974760673"},
+            ),
         ]
-        for entry in [("GET", collection, None), ("POST", collection, body), ("GET", item, None), ("PUT", item, body), ("DELETE", item, None)]
+        for entry in [
+            ("GET", collection, None),
+            ("POST", collection, body),
+            ("GET", item, None),
+            ("PUT", item, body),
+            ("DELETE", item, None),
+        ]
     ),
     ("PUT", "/verktoy/{VerktoyId}/bilde", None),
     ("GET", "/verktoy/{VerktoyId}/bilde", None),
@@ -117,9 +131,19 @@ ENDPOINTS = [
     ("POST", "/tilbakestill", None),
 ]
 SAMPLE_PATH_VALUES = {
-    "fnr": SEED_CITIZEN, "barnFnr": SEED_CITIZEN, "id": "1", "hpr": "1234567", "orgnr": "913748263", "clientId": "helsebro-demo-kommune", "kid": "x",
-    "VerktoyId": SEED_TOOL, "definisjonGuid": SEED_TOOL, "kontoId": SEED_TOOL, "integrasjonId": SEED_TOOL,
-    "feil_id": "x", "oppforing_id": "1",
+    "fnr": SEED_CITIZEN,
+    "barnFnr": SEED_CITIZEN,
+    "id": "1",
+    "hpr": "1234567",
+    "orgnr": "913748263",
+    "clientId": "helsebro-demo-kommune",
+    "kid": "x",
+    "VerktoyId": SEED_TOOL,
+    "definisjonGuid": SEED_TOOL,
+    "kontoId": SEED_TOOL,
+    "integrasjonId": SEED_TOOL,
+    "feil_id": "x",
+    "oppforing_id": "1",
 }
 IDS = [f"{method} {template}" for method, template, _ in ENDPOINTS]
 
@@ -193,7 +217,12 @@ def test_openapi_documents_the_operator_api(client):
     # The registries' paths and the environment file's (/miljo, /tilbakestill); steering's clock, faults and journal their own under /klokke, /feil, /journal; PTS and SvarUt add their own under /pts and /svarut, Maskinporten clients' certificates theirs.
     # The file's kinds one by one: /klienter, /verktoy (with /bilde), /veiledningstjenester, /pvk-definisjoner (9 paths).
     steering = (BASE + "/klokke", BASE + "/feil", BASE + "/journal")
-    assert len([p for p in paths if not p.startswith((BASE + "/pts", BASE + "/svarut", BASE + "/klienter/{clientId}/sertifikater", *steering))]) == 12 + 9
+    assert (
+        len(
+            [p for p in paths if not p.startswith((BASE + "/pts", BASE + "/svarut", BASE + "/klienter/{clientId}/sertifikater", *steering))]
+        )
+        == 12 + 9
+    )
     tool_body = paths[f"{BASE}/verktoy"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert "VerktoyId" in document["components"]["schemas"][tool_body["$ref"].rsplit("/", 1)[1]]["properties"]
     for operations in paths.values():

@@ -23,7 +23,13 @@ def operator(app, engine) -> Iterator[TestClient]:
 def create(operator, fornavn: str, fodselsdato: str, samtykke: bool = False) -> tuple[str, str]:
     """A new citizen through the page: their number (shown once) and their page's address."""
     listing = operator.get(PAGES)
-    form = {"csrf": csrf_of(listing), "fornavn": fornavn, "etternavn": "Sidesen", "fodselsdato": fodselsdato, **({"samtykke": "ja"} if samtykke else {})}
+    form = {
+        "csrf": csrf_of(listing),
+        "fornavn": fornavn,
+        "etternavn": "Sidesen",
+        "fodselsdato": fodselsdato,
+        **({"samtykke": "ja"} if samtykke else {}),
+    }
     created = operator.post(PAGES, data=form)
     assert created.status_code == 201, visible(created.text)
     fnr = re.search(r'<code id="nytt-fnr">(\d{11})</code>', created.text).group(1)

@@ -239,7 +239,10 @@ def test_list_puts_æ_ø_å_after_z(client, op, fresh_data):
     assert [c["navn"].split()[1] for c in found] == ["Zeta", "Ærlig", "Østby", "Åsen"]
 
 
-@pytest.mark.parametrize(("params", "words"), [({"limit": 0}, "limit"), ({"limit": 1001}, "limit"), ({"offset": -1}, "offset"), ({"limit": "ti"}, "limit må være et heltall")])
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [({"limit": 0}, "limit"), ({"limit": 1001}, "limit"), ({"offset": -1}, "offset"), ({"limit": "ti"}, "limit må være et heltall")],
+)
 def test_list_with_a_bad_window(client, op, params, words):
     response = client.get(CITIZENS, params=params, headers=op)
     assert response.status_code == 400

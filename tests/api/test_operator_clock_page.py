@@ -67,7 +67,9 @@ def test_the_page_needs_a_login(client):
 def test_the_page_moves_the_clock_to_an_instant(operator):
     page = operator.get(PAGE)
     target = _time.utcnow().replace(microsecond=0) + dt.timedelta(days=3)
-    moved = operator.post(PAGE + "/til", data={"csrf": csrf_of(page), "tid": target.isoformat().replace("+00:00", "Z")}, follow_redirects=False)
+    moved = operator.post(
+        PAGE + "/til", data={"csrf": csrf_of(page), "tid": target.isoformat().replace("+00:00", "Z")}, follow_redirects=False
+    )
     assert (moved.status_code, moved.headers["location"]) == (303, PAGE + "?flyttet=1")
     assert abs(_time.utcnow() - target) < dt.timedelta(minutes=5)
 

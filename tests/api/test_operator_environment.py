@@ -44,7 +44,12 @@ def test_a_document_is_applied_and_read_back(client, op, document: vendor.Vendor
     # The secret client the document made gets tokens at once (client_secret_post).
     token = client.post(
         "/helseid/connect/token",
-        data={"grant_type": "client_credentials", "client_id": vendor.SECRET_CLIENT, "client_secret": vendor.SECRET, "scope": "verktoykatalog_read"},
+        data={
+            "grant_type": "client_credentials",
+            "client_id": vendor.SECRET_CLIENT,
+            "client_secret": vendor.SECRET,
+            "scope": "verktoykatalog_read",
+        },
     )
     assert token.status_code == 200, token.text
     # And the catalog of this process shows the new tool without waiting for a refresh.
@@ -55,7 +60,12 @@ def test_a_document_is_applied_and_read_back(client, op, document: vendor.Vendor
     assert next(g for g in exported["guidance_services"] if g["id"] == vendor.GUIDANCE_SERVICE)["navn"] == "Brukerstøtte for Min EPJ"
     admin = client.post(
         "/helseid/connect/token",
-        data={"grant_type": "client_credentials", "client_id": vendor.SECRET_CLIENT, "client_secret": vendor.SECRET, "scope": "verktoyadminveiledning"},
+        data={
+            "grant_type": "client_credentials",
+            "client_id": vendor.SECRET_CLIENT,
+            "client_secret": vendor.SECRET,
+            "scope": "verktoyadminveiledning",
+        },
     )
     assert admin.status_code == 200, admin.text
     updated = client.put(

@@ -42,12 +42,23 @@ def new_key(kid: str) -> RSAKey:
 
 
 def client_body(client_id: str, key: RSAKey, **fields) -> dict:
-    return {"client_id": client_id, "name": "Min EPJ", "orgnr": ORGNR, "jwks": {"keys": [key.as_dict(private=False)]},
-            "scopes": ["verktoysendtilinnbygger"], **fields}
+    return {
+        "client_id": client_id,
+        "name": "Min EPJ",
+        "orgnr": ORGNR,
+        "jwks": {"keys": [key.as_dict(private=False)]},
+        "scopes": ["verktoysendtilinnbygger"],
+        **fields,
+    }
 
 
 def tool_body(tool_id: str, owner: str | None = None, **fields) -> dict:
-    return {"VerktoyId": tool_id, "Navn": f"Verktøy {tool_id[:8]}", **({"eier": owner} if owner else {"Organisasjonsnummer": ORGNR}), **fields}
+    return {
+        "VerktoyId": tool_id,
+        "Navn": f"Verktøy {tool_id[:8]}",
+        **({"eier": owner} if owner else {"Organisasjonsnummer": ORGNR}),
+        **fields,
+    }
 
 
 def refused(response, status: int, *words: str) -> str:
@@ -119,7 +130,9 @@ def test_a_generated_secret_is_shown_once_stored_hashed_and_gets_tokens(client, 
     # A PUT of what GET answered keeps the secret (its hash).
     assert client.put(f"{BASE}/klienter/min-hemmelige", headers=op, json={**read, "name": "Endret"}).status_code == 200
     assert client.post("/helseid/connect/token", data=form).status_code == 200
-    refused(client.post(f"{BASE}/klienter", headers=op, json={**body, "client_id": "x2", "secret": "et-langt-passord"}), 400, "genererSecret")
+    refused(
+        client.post(f"{BASE}/klienter", headers=op, json={**body, "client_id": "x2", "secret": "et-langt-passord"}), 400, "genererSecret"
+    )
 
 
 @pytest.fixture()
@@ -174,7 +187,9 @@ def test_a_multi_tenant_client_made_over_the_api_acts_for_the_customer_it_names(
     # HelseID.Samples' PayloadClaimsCreatorForMultiTenantClient structure, for Fjordvik kommune (in the registry).
     details = {
         "type": "helseid_authorization",
-        "practitioner_role": {"organization": {"identifier": {"system": "urn:oid:1.0.6523", "type": "ENH", "value": "NO:ORGNR:964107580:"}}},
+        "practitioner_role": {
+            "organization": {"identifier": {"system": "urn:oid:1.0.6523", "type": "ENH", "value": "NO:ORGNR:964107580:"}}
+        },
     }
     form = {
         "grant_type": "client_credentials",
@@ -285,7 +300,13 @@ def test_a_client_and_a_tool_made_over_the_api_send_the_tool_to_a_citizen(client
 
 
 def test_a_guidance_service_is_created_read_replaced_and_deleted(client, op, fresh_data) -> None:
-    body = {"navn": "Min brukerstøtte", "orgnr": ORGNR, "telefon": "+47 22 00 00 09", "url": "https://hjelp.example.no/", "apningstider": [1, 1]}
+    body = {
+        "navn": "Min brukerstøtte",
+        "orgnr": ORGNR,
+        "telefon": "+47 22 00 00 09",
+        "url": "https://hjelp.example.no/",
+        "apningstider": [1, 1],
+    }
     created = client.post(f"{BASE}/veiledningstjenester", headers=op, json=body)
     assert created.status_code == 201, created.text
     service_id = created.json()["id"]
@@ -294,7 +315,12 @@ def test_a_guidance_service_is_created_read_replaced_and_deleted(client, op, fre
     listed = client.get(f"{BASE}/veiledningstjenester", headers=op).json()
     assert service_id in [s["id"] for s in listed["veiledningstjenester"]] and listed["totalt"] >= 3
     refused(client.post(f"{BASE}/veiledningstjenester", headers=op, json={**body, "id": service_id}), 409)
-    refused(client.put(f"{BASE}/veiledningstjenester/{service_id}", headers=op, json={**body, "id": service_id, "apningstider": [999]}), 400, "apningstider", "999")
+    refused(
+        client.put(f"{BASE}/veiledningstjenester/{service_id}", headers=op, json={**body, "id": service_id, "apningstider": [999]}),
+        400,
+        "apningstider",
+        "999",
+    )
     refused(client.post(f"{BASE}/veiledningstjenester", headers=op, json={**body, "url": "ftp://x"}), 400, "url")
     replaced = client.put(f"{BASE}/veiledningstjenester/{service_id}", headers=op, json={**body, "id": service_id, "telefon": None})
     assert replaced.status_code == 200 and replaced.json()["telefon"] is None
@@ -313,7 +339,11 @@ def test_a_pvk_definition_is_created_read_replaced_and_deleted(client, op, fresh
     assert created.json()["typePi"] == "samtykke"
     refused(client.post(f"{BASE}/pvk-definisjoner", headers=op, json=body), 409, guid)
     refused(client.post(f"{BASE}/pvk-definisjoner", headers=op, json={**body, "typePi": "kanskje"}), 400, "typePi", "samtykke, reservasjon")
-    refused(client.put(f"{BASE}/pvk-definisjoner/{guid}", headers=op, json={**body, "aktivFra": "2027-01-01", "aktivTil": "2026-01-01"}), 400, "aktivTil")
+    refused(
+        client.put(f"{BASE}/pvk-definisjoner/{guid}", headers=op, json={**body, "aktivFra": "2027-01-01", "aktivTil": "2026-01-01"}),
+        400,
+        "aktivTil",
+    )
     replaced = client.put(f"{BASE}/pvk-definisjoner/{guid.upper()}", headers=op, json={**body, "definisjonNavn": "Nytt navn"})
     assert replaced.status_code == 200 and replaced.json()["definisjonNavn"] == "Nytt navn"
     assert client.delete(f"{BASE}/pvk-definisjoner/{guid}", headers=op).status_code == 204
@@ -347,13 +377,22 @@ def test_a_pvk_definition_made_over_the_api_takes_a_setting_and_is_then_not_dele
 
 def test_svarut_integrations_and_accounts_are_created_granted_and_deleted(client, op, fresh_data) -> None:
     konto, integrasjon, annen = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
-    created = client.post(f"{BASE}/svarut/integrasjoner", headers=op, json={"integrasjonId": annen, "passord": "annet-passord", "orgnr": ORGNR})
+    created = client.post(
+        f"{BASE}/svarut/integrasjoner", headers=op, json={"integrasjonId": annen, "passord": "annet-passord", "orgnr": ORGNR}
+    )
     assert created.status_code == 201, created.text
     assert "passord" not in created.json() and created.json()["passord_hash"]
     refused(client.post(f"{BASE}/svarut/integrasjoner", headers=op, json={"integrasjonId": annen, "passord": "x", "orgnr": ORGNR}), 409)
-    refused(client.post(f"{BASE}/svarut/integrasjoner", headers=op, json={"integrasjonId": str(uuid.uuid4()), "orgnr": ORGNR}), 400, "passord")
+    refused(
+        client.post(f"{BASE}/svarut/integrasjoner", headers=op, json={"integrasjonId": str(uuid.uuid4()), "orgnr": ORGNR}), 400, "passord"
+    )
 
-    account = {"kontoId": konto, "navn": "Min kommune", "orgnr": ORGNR, "integrations": [{"integrasjonId": integrasjon, "passord": "mitt-passord", "orgnr": ORGNR}]}
+    account = {
+        "kontoId": konto,
+        "navn": "Min kommune",
+        "orgnr": ORGNR,
+        "integrations": [{"integrasjonId": integrasjon, "passord": "mitt-passord", "orgnr": ORGNR}],
+    }
     assert client.post(f"{BASE}/svarut/kontoer", headers=op, json=account).status_code == 201
     refused(client.post(f"{BASE}/svarut/kontoer", headers=op, json=account), 409, konto)
     refused(client.post(f"{BASE}/svarut/kontoer", headers=op, json={**account, "kontoId": "x"}), 400, "kontoId")
@@ -376,19 +415,38 @@ def test_an_account_and_integration_made_over_the_api_send_a_letter(client, op, 
     """A municipality's own Maskinporten client, kontoId, IntegrasjonId and password; the account then keeps
     its letter, so it cannot be deleted."""
     key, konto, integrasjon = new_key("min-sak-1"), str(uuid.uuid4()), str(uuid.uuid4())
-    maskinporten = {"client_id": "min-sak", "issuer": "maskinporten", "orgnr": ORGNR, "jwks": {"keys": [key.as_dict(private=False)]}, "scopes": ["ks:fiks"]}
+    maskinporten = {
+        "client_id": "min-sak",
+        "issuer": "maskinporten",
+        "orgnr": ORGNR,
+        "jwks": {"keys": [key.as_dict(private=False)]},
+        "scopes": ["ks:fiks"],
+    }
     assert client.post(f"{BASE}/klienter", headers=op, json=maskinporten).status_code == 201
-    account = {"kontoId": konto, "orgnr": ORGNR, "integrations": [{"integrasjonId": integrasjon, "passord": "mitt-passord", "orgnr": ORGNR}]}
+    account = {
+        "kontoId": konto,
+        "orgnr": ORGNR,
+        "integrations": [{"integrasjonId": integrasjon, "passord": "mitt-passord", "orgnr": ORGNR}],
+    }
     assert client.post(f"{BASE}/svarut/kontoer", headers=op, json=account).status_code == 201
 
     from joserfc import jwt
 
     now = int(time.time())
-    grant = jwt.encode({"alg": "RS256", "kid": key.kid}, {"aud": MASKINPORTEN_ISSUER, "iss": "min-sak", "scope": "ks:fiks", "iat": now, "exp": now + 60, "jti": uuid.uuid4().hex}, key)
+    grant = jwt.encode(
+        {"alg": "RS256", "kid": key.kid},
+        {"aud": MASKINPORTEN_ISSUER, "iss": "min-sak", "scope": "ks:fiks", "iat": now, "exp": now + 60, "jti": uuid.uuid4().hex},
+        key,
+    )
     token = client.post("/maskinporten/token", data={"grant_type": JWT_BEARER, "assertion": grant})
     assert token.status_code == 200, token.text
     content_type, body = multipart(letter_parts(person_letter(), [("vedtak.pdf", pdf())]))
-    headers = {"Authorization": f"Bearer {token.json()['access_token']}", "IntegrasjonId": integrasjon, "IntegrasjonPassord": "mitt-passord", "Content-Type": content_type}
+    headers = {
+        "Authorization": f"Bearer {token.json()['access_token']}",
+        "IntegrasjonId": integrasjon,
+        "IntegrasjonPassord": "mitt-passord",
+        "Content-Type": content_type,
+    }
     sent = client.post(f"/svarut/api/v3/kontoer/{konto}/forsendelser/person", headers=headers, content=body)
     assert sent.status_code == 200, sent.text
     refused(client.delete(f"{BASE}/svarut/kontoer/{konto}", headers=op), 409, konto, "1 forsendelser")

@@ -432,7 +432,9 @@ def test_a_status_transition_recorded_by_the_service_appears_in_the_timeline(bro
 
 def test_a_letter_shows_who_it_is_exposed_to_and_whether_it_needs_level4(browser, svarut, v2):
     shared_with, orgnr = krr_roles()["innboks"][1], "964107580"
-    letter_id = v2.send_ok(til_person(tittel="Delt og på nivå 4", kryptert=True, krevNiva4Innlogging=True, eksponertFor=[shared_with, orgnr]))
+    letter_id = v2.send_ok(
+        til_person(tittel="Delt og på nivå 4", kryptert=True, krevNiva4Innlogging=True, eksponertFor=[shared_with, orgnr])
+    )
     plain_id = send_person_letter(svarut, "Vanlig v3-brev")
     log_in(browser)
     page = browser.get(f"/operator/brev/{letter_id}")
@@ -588,8 +590,20 @@ def test_every_page_is_accessible_markup_without_scripts_and_with_strict_headers
 
 def test_the_client_list_shows_a_clients_organisations(browser, svarut):
     with db.write(svarut.app.state.services.engine) as conn:
-        save_client(conn, ApiClient("side-saas", "SaaS", "928741613", ("nhn:pts/api",), secret_hash=hash_secret("x" * 12), multi_tenant=True))
-        save_client(conn, ApiClient("side-st", "EPJ", "913748263", ("nhn:pts/api",), secret_hash=hash_secret("x" * 12), child_organisations=("920000002", "920000010")))
+        save_client(
+            conn, ApiClient("side-saas", "SaaS", "928741613", ("nhn:pts/api",), secret_hash=hash_secret("x" * 12), multi_tenant=True)
+        )
+        save_client(
+            conn,
+            ApiClient(
+                "side-st",
+                "EPJ",
+                "913748263",
+                ("nhn:pts/api",),
+                secret_hash=hash_secret("x" * 12),
+                child_organisations=("920000002", "920000010"),
+            ),
+        )
     log_in(browser)
     page = visible(browser.get("/operator/klienter").text)
     assert "928741613 leverandør, flere kunder" in page and "913748263 underenheter 920000002, 920000010" in page

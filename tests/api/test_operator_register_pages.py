@@ -22,16 +22,33 @@ def operator(app, engine) -> Iterator[TestClient]:
 
 def test_a_health_person_is_created_and_edited_keeping_their_number(operator, client, tokens) -> None:
     listing = operator.get(PERSONNEL)
-    form = {"csrf": csrf_of(listing), "hpr": "9144901", "fornavn": "Lege", "etternavn": "Sidesen", "fnr": HP_FNR, "autorisasjoner": "LE:Lege\nSP:Sykepleier"}
+    form = {
+        "csrf": csrf_of(listing),
+        "hpr": "9144901",
+        "fornavn": "Lege",
+        "etternavn": "Sidesen",
+        "fnr": HP_FNR,
+        "autorisasjoner": "LE:Lege\nSP:Sykepleier",
+    }
     created = operator.post(PERSONNEL, data=form, follow_redirects=False)
     assert (created.status_code, created.headers["location"]) == (303, PERSONNEL + "/9144901?lagret=1")
     page = operator.get(created.headers["location"])
     assert "Lagret." in visible(page.text) and HP_FNR not in page.text and HP_FNR[:6] + "*****" in page.text
-    edited = operator.post(PERSONNEL + "/9144901", data={"csrf": csrf_of(page), "fornavn": "Overlege", "etternavn": "Sidesen", "autorisasjoner": "LE:Lege"},
-                           follow_redirects=False)
+    edited = operator.post(
+        PERSONNEL + "/9144901",
+        data={"csrf": csrf_of(page), "fornavn": "Overlege", "etternavn": "Sidesen", "autorisasjoner": "LE:Lege"},
+        follow_redirects=False,
+    )
     assert edited.status_code == 303
-    operator_token = client.post("/helseid/connect/token", data={"grant_type": "client_credentials", "client_id": "helsebro-operator",
-                                                                   "client_secret": "helsebro-operator", "scope": "helsebro:operator"}).json()["access_token"]
+    operator_token = client.post(
+        "/helseid/connect/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "helsebro-operator",
+            "client_secret": "helsebro-operator",
+            "scope": "helsebro:operator",
+        },
+    ).json()["access_token"]
     person = client.get("/operator/api/v1/helsepersonell/9144901", headers={"Authorization": f"Bearer {operator_token}"}).json()
     assert (person["fornavn"], person["fnr"], [a["kode"] for a in person["autorisasjoner"]]) == ("Overlege", HP_FNR, ["LE"])
 
@@ -45,8 +62,11 @@ def test_a_health_person_is_created_and_edited_keeping_their_number(operator, cl
 
 def test_an_organisation_is_created_and_edited(operator) -> None:
     listing = operator.get(ORGANISATIONS)
-    created = operator.post(ORGANISATIONS, data={"csrf": csrf_of(listing), "orgnr": "921000006", "navn": "Min Virksomhet AS", "her_id": "8100099"},
-                            follow_redirects=False)
+    created = operator.post(
+        ORGANISATIONS,
+        data={"csrf": csrf_of(listing), "orgnr": "921000006", "navn": "Min Virksomhet AS", "her_id": "8100099"},
+        follow_redirects=False,
+    )
     assert (created.status_code, created.headers["location"]) == (303, ORGANISATIONS + "/921000006?lagret=1")
     page = operator.get(created.headers["location"])
     edited = operator.post(ORGANISATIONS + "/921000006", data={"csrf": csrf_of(page), "navn": "Nytt Navn AS", "her_id": ""})

@@ -35,7 +35,11 @@ def test_create_get_and_replace_a_health_person(client, op, engine, fresh_data):
 
     replaced = client.put(
         f"{PERSONNEL}/9876543",
-        json={"fornavn": "Ada", "etternavn": "Spesialist", "autorisasjoner": [{"kode": "LE", "navn": "Lege"}, {"kode": "PS", "navn": "Psykolog"}]},
+        json={
+            "fornavn": "Ada",
+            "etternavn": "Spesialist",
+            "autorisasjoner": [{"kode": "LE", "navn": "Lege"}, {"kode": "PS", "navn": "Psykolog"}],
+        },
         headers=op,
     )
     assert replaced.status_code == 200
@@ -141,7 +145,9 @@ def test_create_get_and_replace_an_organisation(client, op, fresh_data):
     assert replaced.status_code == 200
     assert replaced.json() == {"orgnr": NEW_ORGNR, "navn": "Testklinikken Nord AS", "herId": None}
     # With the HER-id freed, another organisation may take it.
-    taken = client.put(f"{ORGANISATIONS}/926385143", json={"orgnr": "926385143", "navn": "Mestringsverket AS", "herId": "8100099"}, headers=op)
+    taken = client.put(
+        f"{ORGANISATIONS}/926385143", json={"orgnr": "926385143", "navn": "Mestringsverket AS", "herId": "8100099"}, headers=op
+    )
     assert taken.status_code == 200 and taken.json()["herId"] == "8100099"
 
 

@@ -110,7 +110,13 @@ def test_add_get_change_and_remove_a_power_of_attorney(client, op, engine, fresh
     response = client.post(POWERS, json={"fullmaktsgiverFnr": giver, "fullmektigFnr": holder, "gyldigFra": "2026-01-01"}, headers=op)
     assert response.status_code == 201, response.text
     created = response.json()
-    assert created == {"id": created["id"], "fullmaktsgiverFnr": giver, "fullmektigFnr": holder, "gyldigFra": "2026-01-01", "gyldigTil": None}
+    assert created == {
+        "id": created["id"],
+        "fullmaktsgiverFnr": giver,
+        "fullmektigFnr": holder,
+        "gyldigFra": "2026-01-01",
+        "gyldigTil": None,
+    }
     assert response.headers["Location"] == f"{POWERS}/{created['id']}"
     assert client.get(f"{POWERS}/{created['id']}", headers=op).json() == created
     assert client.get(f"{CITIZENS}/{giver}", headers=op).json()["fullmakterGitt"] == [created]
@@ -202,10 +208,19 @@ def test_scenario_family_set_up_over_http(client, op, engine, fresh_data):
     started = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     parent = client.post(
         CITIZENS,
-        json={"fodselsdato": "1984-09-30", "fornavn": "Siri", "etternavn": "Fjellheim", "adresse": "Tunveien 3", "postnummer": "2317", "poststed": "HAMAR"},
+        json={
+            "fodselsdato": "1984-09-30",
+            "fornavn": "Siri",
+            "etternavn": "Fjellheim",
+            "adresse": "Tunveien 3",
+            "postnummer": "2317",
+            "poststed": "HAMAR",
+        },
         headers=op,
     ).json()["fnr"]
-    child = client.post(CITIZENS, json={"fodselsdato": str(years_ago(6)), "fornavn": "Mio", "etternavn": "Fjellheim"}, headers=op).json()["fnr"]
+    child = client.post(CITIZENS, json={"fodselsdato": str(years_ago(6)), "fornavn": "Mio", "etternavn": "Fjellheim"}, headers=op).json()[
+        "fnr"
+    ]
     linked = client.post(f"{CITIZENS}/{parent}/foreldreansvar", json={"barnFnr": child}, headers=op)
     assert linked.status_code == 201
     child_linked = change_time(engine, child)
@@ -220,17 +235,27 @@ def test_scenario_family_set_up_over_http(client, op, engine, fresh_data):
     with engine.connect() as conn:
         people = conn.execute(sa.select(innbygger.c.fnr, innbygger.c.poststed).where(innbygger.c.fnr.in_([parent, child]))).all()
         assert sorted(people) == sorted([(parent, "HAMAR"), (child, None)])
-        assert conn.execute(sa.select(foreldreansvar.c.forelder_fnr, foreldreansvar.c.barn_fnr).where(foreldreansvar.c.barn_fnr == child)).all() == [(parent, child)]
+        assert conn.execute(
+            sa.select(foreldreansvar.c.forelder_fnr, foreldreansvar.c.barn_fnr).where(foreldreansvar.c.barn_fnr == child)
+        ).all() == [(parent, child)]
         setting = conn.execute(
             sa.select(pvk_innstilling.c.aktiv, pvk_innstilling.c.definisjon_guid).where(pvk_innstilling.c.innbygger_fnr == parent)
         ).all()
         assert setting == [(True, HELSENORGE_CONSENT)]
         history = conn.execute(
-            sa.select(pvk_historikk.c.client_id, pvk_historikk.c.gammel_aktiv, pvk_historikk.c.ny_aktiv).where(pvk_historikk.c.innbygger_fnr == parent)
+            sa.select(pvk_historikk.c.client_id, pvk_historikk.c.gammel_aktiv, pvk_historikk.c.ny_aktiv).where(
+                pvk_historikk.c.innbygger_fnr == parent
+            )
         ).all()
         assert history == [("helsebro-operator", None, True)]
         assert conn.execute(sa.select(pvk_innstilling).where(pvk_innstilling.c.innbygger_fnr == child)).first() is None
-        changed = dict(conn.execute(sa.select(digitaltaktiv_endring.c.fnr, digitaltaktiv_endring.c.endret).where(digitaltaktiv_endring.c.fnr.in_([parent, child]))).all())
+        changed = dict(
+            conn.execute(
+                sa.select(digitaltaktiv_endring.c.fnr, digitaltaktiv_endring.c.endret).where(
+                    digitaltaktiv_endring.c.fnr.in_([parent, child])
+                )
+            ).all()
+        )
     assert set(changed) == {parent, child}
     assert all(_utc(when) >= started for when in changed.values())
     # The parent's consent is news for the child too: the child is now active via the parent.

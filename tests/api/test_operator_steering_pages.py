@@ -32,8 +32,9 @@ def operator(app, engine) -> Iterator[TestClient]:
 def test_add_list_remove_and_clear_faults_on_the_page(operator, engine, client):
     page = operator.get(FAULTS)
     assert page.status_code == 200 and "Ingen feil er injisert." in visible(page.text) and 'aria-current="page">Feil' in page.text
-    added = operator.post(FAULTS, data={"csrf": csrf_of(page), "familie": "verktoy", "svar": "feil", "rute": CATALOG, "antall": "2"},
-                          follow_redirects=False)
+    added = operator.post(
+        FAULTS, data={"csrf": csrf_of(page), "familie": "verktoy", "svar": "feil", "rute": CATALOG, "antall": "2"}, follow_redirects=False
+    )
     assert (added.status_code, added.headers["location"]) == (303, FAULTS + "?endret=1")
     (stored,) = faults.list_all(engine)
     assert (stored.family, stored.route, stored.remaining) == ("verktoy", CATALOG, 2)
@@ -82,7 +83,12 @@ def test_the_journal_page_filters_and_links_each_refusal_to_the_inspectors_verdi
     verdict = operator.get(link)
     assert verdict.status_code == 200
     shown = visible(verdict.text)
-    assert "Tokenkontrollens vurdering" in shown and "(avgjør svaret)" in shown and "Avvist av sjekken «Scope»" in shown and "Scope Feilet (avgjør svaret)" in shown
+    assert (
+        "Tokenkontrollens vurdering" in shown
+        and "(avgjør svaret)" in shown
+        and "Avvist av sjekken «Scope»" in shown
+        and "Scope Feilet (avgjør svaret)" in shown
+    )
     assert 'id="sjekk-scope"' in verdict.text and 'href="/operator/token"' in verdict.text
     only_refused = visible(operator.get(JOURNAL, params={"familie": "verktoy", "status": "4xx"}).text)
     assert "403" in only_refused and " 200 " not in only_refused
@@ -102,7 +108,14 @@ def test_the_journal_page_filters_by_method_path_and_time_on_the_server_clock(op
     assert "SokSelvstendigVerktoy" in visible(searched.text) and searched.text.count('<tr role="row" id="kall-') == 1
     assert 'value="GET" selected' in searched.text  # the form keeps what was asked
     now = dt.datetime.now(dt.UTC)
-    recent = operator.get(JOURNAL, params={"familie": "verktoy", "fra": (now - dt.timedelta(minutes=5)).isoformat(), "til": (now + dt.timedelta(minutes=5)).isoformat()})
+    recent = operator.get(
+        JOURNAL,
+        params={
+            "familie": "verktoy",
+            "fra": (now - dt.timedelta(minutes=5)).isoformat(),
+            "til": (now + dt.timedelta(minutes=5)).isoformat(),
+        },
+    )
     assert recent.text.count('<tr role="row" id="kall-') == 3
     later = operator.get(JOURNAL, params={"familie": "verktoy", "fra": (now + dt.timedelta(hours=1)).isoformat()})
     assert later.status_code == 200 and 'id="kall-' not in later.text and "Ingen kall." in visible(later.text)
@@ -115,7 +128,13 @@ def test_the_journal_page_filters_by_method_path_and_time_on_the_server_clock(op
 def test_a_fault_window_set_on_the_page_starts_and_ends_on_the_server_clock(operator, engine, client):
     page = operator.get(FAULTS)
     start = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
-    window = {"csrf": csrf_of(page), "familie": "verktoy", "svar": "feil", "fra": start.isoformat(), "til": (start + dt.timedelta(hours=1)).isoformat()}
+    window = {
+        "csrf": csrf_of(page),
+        "familie": "verktoy",
+        "svar": "feil",
+        "fra": start.isoformat(),
+        "til": (start + dt.timedelta(hours=1)).isoformat(),
+    }
     assert operator.post(FAULTS, data=window, follow_redirects=False).status_code == 303
     (stored,) = faults.list_all(engine)
     assert abs((stored.starts_at - start).total_seconds()) < 1 and abs((stored.ends_at - start).total_seconds() - 3600) < 1

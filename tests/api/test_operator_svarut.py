@@ -50,7 +50,9 @@ def krr_row(svarut, fnr: str):
 
 def channel_of_letter(svarut, letter_id: str) -> tuple[str, str]:
     with db.read(svarut.engine) as conn:
-        row = conn.execute(sa.select(svarut_forsendelse.c.kanal, svarut_forsendelse.c.status).where(svarut_forsendelse.c.id == letter_id)).one()
+        row = conn.execute(
+            sa.select(svarut_forsendelse.c.kanal, svarut_forsendelse.c.status).where(svarut_forsendelse.c.id == letter_id)
+        ).one()
     return row.kanal, row.status
 
 
@@ -79,8 +81,17 @@ def assert_error(response, status: int, code: str, *words: str) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/krr"), ("GET", f"/krr/{CITIZEN}"), ("PUT", f"/krr/{CITIZEN}"), ("DELETE", f"/krr/{CITIZEN}"), ("GET", "/svarinn"),
-     ("POST", "/svarinn"), ("DELETE", f"/svarinn/{ALTINN_ORG}"), ("GET", f"/fastleger/{CITIZEN}"), ("PUT", f"/fastleger/{CITIZEN}")],
+    [
+        ("GET", "/krr"),
+        ("GET", f"/krr/{CITIZEN}"),
+        ("PUT", f"/krr/{CITIZEN}"),
+        ("DELETE", f"/krr/{CITIZEN}"),
+        ("GET", "/svarinn"),
+        ("POST", "/svarinn"),
+        ("DELETE", f"/svarinn/{ALTINN_ORG}"),
+        ("GET", f"/fastleger/{CITIZEN}"),
+        ("PUT", f"/fastleger/{CITIZEN}"),
+    ],
 )
 def test_every_endpoint_needs_an_operator_token(svarut, method, path):
     response = svarut.client.request(method, BASE + path, json={})
@@ -98,7 +109,11 @@ def test_get_a_krr_entry_of_the_default_data(svarut, op):
     assert digipost.status_code == 200, digipost.text
     body = digipost.json()
     assert {k: body[k] for k in ("fnr", "reservert", "digitalPostkasse", "varslingsstatus", "kanal")} == {
-        "fnr": ROLES["digipost"][0], "reservert": False, "digitalPostkasse": "digipost", "varslingsstatus": "KAN_VARSLES", "kanal": "SDP"
+        "fnr": ROLES["digipost"][0],
+        "reservert": False,
+        "digitalPostkasse": "digipost",
+        "varslingsstatus": "KAN_VARSLES",
+        "kanal": "SDP",
     }
     assert body["navn"] and body["endret"].endswith("Z")
     reserved = svarut.client.get(f"{BASE}/krr/{ROLES['reservert'][0]}", headers=op).json()
@@ -121,7 +136,11 @@ def test_put_creates_replaces_and_delete_removes_a_krr_entry(svarut, op):
     created = svarut.client.put(f"{BASE}/krr/{NOT_IN_KRR}", json={"digitalPostkasse": "eboks"}, headers=op)
     assert created.status_code == 201, created.text
     assert created.headers["Location"] == f"{BASE}/krr/{NOT_IN_KRR}"
-    assert (created.json()["digitalPostkasse"], created.json()["reservert"], created.json()["varslingsstatus"]) == ("eboks", False, "KAN_VARSLES")
+    assert (created.json()["digitalPostkasse"], created.json()["reservert"], created.json()["varslingsstatus"]) == (
+        "eboks",
+        False,
+        "KAN_VARSLES",
+    )
     row = krr_row(svarut, NOT_IN_KRR)
     assert (row.reservert, row.digital_postkasse, row.varslingsstatus) == (False, "eboks", "KAN_VARSLES")
 
@@ -363,7 +382,12 @@ def test_a_receiving_system_routes_letters_of_its_type_through_svarinn(svarut, o
         ({"navn": "X", "organisasjonsnummer": UNKNOWN_ORGNR, "forsendelseType": "Byggesak"}, 404, "OP-000404", "Enhetsregisteret"),
         ({"navn": "X", "organisasjonsnummer": ALTINN_ORG, "forsendelseType": "to ord"}, 400, "OP-000400", "mønsteret"),
         ({"navn": "X", "organisasjonsnummer": ALTINN_ORG, "forsendelseType": "Byggesak", "niva": 10}, 400, "OP-000400", "niva"),
-        ({"navn": "X", "organisasjonsnummer": ALTINN_ORG, "forsendelseType": "Byggesak", "id": "3e6f1a2b-9c8d-4e7f-a6b5-4c3d2e1f0a9b"}, 409, "OP-000409", "id"),
+        (
+            {"navn": "X", "organisasjonsnummer": ALTINN_ORG, "forsendelseType": "Byggesak", "id": "3e6f1a2b-9c8d-4e7f-a6b5-4c3d2e1f0a9b"},
+            409,
+            "OP-000409",
+            "id",
+        ),
     ],
 )
 def test_receiving_system_refusals(svarut, op, body, status, code, word):

@@ -43,7 +43,9 @@ def test_a_tool_is_created_edited_given_an_image_and_deleted_on_the_pages(operat
     page = operator.get(created.headers["location"])
     assert "Lagret." in visible(page.text) and json.loads(textarea(page))["Navn"] == "Sidenes verktøy"
 
-    edited = operator.post(f"{PAGES}/verktoy/{tool}", data={"csrf": csrf_of(page), "innhold": json.dumps({**json.loads(textarea(page)), "Navn": "Omdøpt"})})
+    edited = operator.post(
+        f"{PAGES}/verktoy/{tool}", data={"csrf": csrf_of(page), "innhold": json.dumps({**json.loads(textarea(page)), "Navn": "Omdøpt"})}
+    )
     assert edited.status_code == 200 and json.loads(textarea(edited))["Navn"] == "Omdøpt"
     # The catalog of this process shows the change at once.
     found = operator.get(f"/verktoy/v1/SelvstendigVerktoy/{tool}", headers=tokens.bearer())
@@ -51,7 +53,9 @@ def test_a_tool_is_created_edited_given_an_image_and_deleted_on_the_pages(operat
 
     image = operator.post(f"{PAGES}/verktoy/{tool}/bilde", data={"csrf": csrf_of(edited)}, files={"bilde": ("logo.png", PNG, "image/png")})
     assert image.status_code == 200 and json.loads(textarea(image))["GrafiskElementId"]
-    fake = operator.post(f"{PAGES}/verktoy/{tool}/bilde", data={"csrf": csrf_of(image)}, files={"bilde": ("logo.png", b"GIF89a", "image/png")})
+    fake = operator.post(
+        f"{PAGES}/verktoy/{tool}/bilde", data={"csrf": csrf_of(image)}, files={"bilde": ("logo.png", b"GIF89a", "image/png")}
+    )
     assert fake.status_code == 400 and "not a PNG image" in visible(fake.text)
 
     deleted = operator.post(f"{PAGES}/verktoy/{tool}/slett", data={"csrf": csrf_of(fake)}, follow_redirects=False)
@@ -77,7 +81,9 @@ def test_the_pages_give_the_api_s_messages_and_keep_what_was_typed(operator) -> 
 
 def test_a_form_without_the_csrf_token_changes_nothing(operator) -> None:
     tool = str(uuid.uuid4())
-    refused = operator.post(PAGES + "/verktoy", data={"innhold": json.dumps({"VerktoyId": tool, "Navn": "X", "Organisasjonsnummer": ORGNR})})
+    refused = operator.post(
+        PAGES + "/verktoy", data={"innhold": json.dumps({"VerktoyId": tool, "Navn": "X", "Organisasjonsnummer": ORGNR})}
+    )
     assert refused.status_code == 400 and "Skjemaet er utløpt eller ugyldig" in visible(refused.text)
     assert operator.get(f"{PAGES}/verktoy/{tool}").status_code == 404
     assert operator.post(PAGES + "/tilbakestill", data={"csrf": "feil"}).status_code == 400
@@ -86,17 +92,29 @@ def test_a_form_without_the_csrf_token_changes_nothing(operator) -> None:
 
 def test_a_client_with_a_secret_shown_once_and_one_with_an_uploaded_key(operator) -> None:
     listing = operator.get(PAGES + "/klienter")
-    form = {"csrf": csrf_of(listing), "client_id": "sidenes-klient", "orgnr": ORGNR, "issuer": "helseid", "scopes": "verktoykatalog_read", "nokkel": "secret"}
+    form = {
+        "csrf": csrf_of(listing),
+        "client_id": "sidenes-klient",
+        "orgnr": ORGNR,
+        "issuer": "helseid",
+        "scopes": "verktoykatalog_read",
+        "nokkel": "secret",
+    }
     shown = operator.post(PAGES + "/klienter/ny", data=form)
     assert shown.status_code == 201
     secret = re.search(r'<code id="hemmelighet">([^<]+)</code>', shown.text).group(1)
-    token = operator.post("/helseid/connect/token", data={"grant_type": "client_credentials", "client_id": "sidenes-klient", "client_secret": secret, "scope": "verktoykatalog_read"})
+    token = operator.post(
+        "/helseid/connect/token",
+        data={"grant_type": "client_credentials", "client_id": "sidenes-klient", "client_secret": secret, "scope": "verktoykatalog_read"},
+    )
     assert token.status_code == 200
     assert secret not in operator.get(PAGES + "/klienter/sidenes-klient").text
 
     key = RSAKey.generate_key(2048, parameters={"kid": "sidene-1"}, private=True)
     upload = {"jwk": ("key.json", json.dumps(key.as_dict(private=False)).encode(), "application/json")}
-    made = operator.post(PAGES + "/klienter/ny", data={**form, "client_id": "med-nokkel", "nokkel": "jwk"}, files=upload, follow_redirects=False)
+    made = operator.post(
+        PAGES + "/klienter/ny", data={**form, "client_id": "med-nokkel", "nokkel": "jwk"}, files=upload, follow_redirects=False
+    )
     assert made.status_code == 303, made.text
     assert json.loads(textarea(operator.get(made.headers["location"])))["jwks"]["keys"][0]["kid"] == "sidene-1"
     private = {"jwk": ("key.json", json.dumps(key.as_dict(private=True)).encode(), "application/json")}
@@ -109,7 +127,9 @@ def test_a_client_with_a_secret_shown_once_and_one_with_an_uploaded_key(operator
 def test_a_reset_from_the_page_restores_the_default_data(operator) -> None:
     listing = operator.get(PAGES + "/veiledningstjenester")
     entry = {"navn": "Forsvinner", "orgnr": ORGNR}
-    created = operator.post(PAGES + "/veiledningstjenester", data={"csrf": csrf_of(listing), "innhold": json.dumps(entry)}, follow_redirects=False)
+    created = operator.post(
+        PAGES + "/veiledningstjenester", data={"csrf": csrf_of(listing), "innhold": json.dumps(entry)}, follow_redirects=False
+    )
     assert created.status_code == 303
     index = operator.get(PAGES)
     reset = operator.post(PAGES + "/tilbakestill", data={"csrf": csrf_of(index)}, follow_redirects=False)
@@ -122,12 +142,21 @@ def test_a_reset_from_the_page_restores_the_default_data(operator) -> None:
 def test_an_account_s_integrations_are_granted_and_revoked_on_its_page(operator) -> None:
     konto, integrasjon = str(uuid.uuid4()), str(uuid.uuid4())
     listing = operator.get(PAGES + "/svarut-integrasjoner")
-    made = operator.post(PAGES + "/svarut-integrasjoner", data={"csrf": csrf_of(listing), "innhold": json.dumps(
-        {"integrasjonId": integrasjon, "passord": "et-passord", "orgnr": ORGNR})}, follow_redirects=False)
+    made = operator.post(
+        PAGES + "/svarut-integrasjoner",
+        data={"csrf": csrf_of(listing), "innhold": json.dumps({"integrasjonId": integrasjon, "passord": "et-passord", "orgnr": ORGNR})},
+        follow_redirects=False,
+    )
     assert made.status_code == 303
     listing = operator.get(PAGES + "/svarut-kontoer")
-    assert operator.post(PAGES + "/svarut-kontoer", data={"csrf": csrf_of(listing), "innhold": json.dumps({"kontoId": konto, "orgnr": ORGNR})},
-                         follow_redirects=False).status_code == 303
+    assert (
+        operator.post(
+            PAGES + "/svarut-kontoer",
+            data={"csrf": csrf_of(listing), "innhold": json.dumps({"kontoId": konto, "orgnr": ORGNR})},
+            follow_redirects=False,
+        ).status_code
+        == 303
+    )
     page = operator.get(f"{PAGES}/svarut-kontoer/{konto}")
     assert "Ingen." in visible(page.text)
     granted = operator.post(f"{PAGES}/svarut-kontoer/{konto}/tilgang", data={"csrf": csrf_of(page), "integrasjon_id": integrasjon})

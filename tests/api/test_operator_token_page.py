@@ -97,7 +97,9 @@ def test_a_good_token_is_accepted_and_never_shown_again(browser, tokens):
 def test_an_expired_token_for_another_api_is_explained(browser, app, tokens):
     csrf = log_in(browser)
     now = int(time.time())
-    claims = with_claims(parts(tokens.get("verktoykatalog_read"))[1], iat=now - 3600, nbf=now - 3600, exp=now - 180, jti=secrets.token_hex(8))
+    claims = with_claims(
+        parts(tokens.get("verktoykatalog_read"))[1], iat=now - 3600, nbf=now - 3600, exp=now - 180, jti=secrets.token_hex(8)
+    )
     page = check(browser, csrf, forge(app, claims), familie="pts")
     text = visible(page.text)
     assert "Avvist: API-et svarer 401 invalid_token med grunnen «token has expired»." in text

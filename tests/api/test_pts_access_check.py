@@ -65,11 +65,14 @@ def test_an_emergency_does_not_lift_a_safety_restriction(pts):
 def test_a_derived_child_delay_refuses_the_answer_report(pts):
     off_id, parent, child = random_off_id(), new_object(), new_object("Svarrapport")
     pts.post(SAFETY, safety_body(off_id, parent, delayDays=14, cause="Manual"))
-    pts.post(SAFETY + "/associate-parent", {
-        "patientSafetyObject": {"person": {"offId": off_id}, "confidentialObjectId": child},
-        "parentConfidentialObjectId": parent,
-        "delayFromTime": iso(now()),
-    })
+    pts.post(
+        SAFETY + "/associate-parent",
+        {
+            "patientSafetyObject": {"person": {"offId": off_id}, "confidentialObjectId": child},
+            "parentConfidentialObjectId": parent,
+            "delayFromTime": iso(now()),
+        },
+    )
     assert check(pts, off_id, child)["allowed"] is False
     assert check(pts, off_id, parent)["allowed"] is True  # the requisition itself is not delayed
 

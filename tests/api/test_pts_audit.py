@@ -70,7 +70,9 @@ def test_the_route_template_and_the_path_are_both_kept(pts, engine):
 def test_child_and_supplier_organisations_are_recorded_when_the_token_has_them(client, app, engine):
     key = ECKey.generate_key("P-256", private=True)
     claims = pts_claims(
-        app, key, **{"helseid://claims/client/claims/orgnr_child": "913748263", "helseid://claims/client/claims/orgnr_supplier": "926385143"}
+        app,
+        key,
+        **{"helseid://claims/client/claims/orgnr_child": "913748263", "helseid://claims/client/claims/orgnr_supplier": "926385143"},
     )
     off_id = random_off_id()
     PtsClient(client, PUBLIC_URL, forge(app, claims), key).post(SAFETY + "/_search", {"offId": off_id})
@@ -107,7 +109,12 @@ def operator_client(settings, engine) -> Iterator[TestClient]:
 
 
 def operator_headers(client: TestClient) -> dict[str, str]:
-    form = {"grant_type": "client_credentials", "client_id": "helsebro-operator", "client_secret": "helsebro-operator", "scope": "helsebro:operator"}
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": "helsebro-operator",
+        "client_secret": "helsebro-operator",
+        "scope": "helsebro:operator",
+    }
     token = client.post("/helseid/connect/token", data=form).json()["access_token"]
     return {"Authorization": f"Bearer {token}"}
 

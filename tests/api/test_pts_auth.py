@@ -41,7 +41,9 @@ def test_no_token_is_401(client):
 
 def test_a_bearer_token_is_refused(client, tokens):
     token = tokens.get(PTS_SCOPE, EPJ_CLIENT)
-    assert_refused(client.post(SEARCH, json=search_body(), headers={"Authorization": f"Bearer {token}"}), 401, "requires a DPoP-bound token")
+    assert_refused(
+        client.post(SEARCH, json=search_body(), headers={"Authorization": f"Bearer {token}"}), 401, "requires a DPoP-bound token"
+    )
 
 
 def test_a_dpop_bound_token_sent_as_bearer_is_refused(client, tokens):
@@ -68,7 +70,10 @@ def test_a_missing_proof_is_refused(client, pts):
 
 
 def test_a_proof_for_another_url_or_method_is_refused(client, pts):
-    elsewhere = {"Authorization": f"DPoP {pts.token}", "DPoP": dpop_proof(pts.key, "POST", pts.base_url + "/pts/other", access_token=pts.token)}
+    elsewhere = {
+        "Authorization": f"DPoP {pts.token}",
+        "DPoP": dpop_proof(pts.key, "POST", pts.base_url + "/pts/other", access_token=pts.token),
+    }
     assert_refused(client.post(SEARCH, json=search_body(), headers=elsewhere), 401, "htu")
     wrong_method = {"Authorization": f"DPoP {pts.token}", "DPoP": dpop_proof(pts.key, "GET", pts.base_url + SEARCH, access_token=pts.token)}
     assert_refused(client.post(SEARCH, json=search_body(), headers=wrong_method), 401, "htm")

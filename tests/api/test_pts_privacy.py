@@ -29,7 +29,12 @@ def test_create_a_hard_shield_for_named_professionals(pts):
     body = response.json()
     assert response.headers["location"] == f"/pts/access-restrictions/patient-privacy/{body['id']}"
     assert {k: body[k] for k in ("offId", "privacyType", "privacyLevel", "restrictionDomain", "status", "version")} == {
-        "offId": off_id, "privacyType": "Shield", "privacyLevel": "Hard", "restrictionDomain": "PPS", "status": "Active", "version": 1,
+        "offId": off_id,
+        "privacyType": "Shield",
+        "privacyLevel": "Hard",
+        "restrictionDomain": "PPS",
+        "status": "Active",
+        "version": 1,
     }
     assert body["objectScope"] == {"type": "All"}
     assert body["subjectScope"] == {"type": "Specified", "identifiers": [{"type": "HPR", "value": OTHER_PROFESSIONAL}]}
@@ -109,22 +114,46 @@ def test_unknown_area_or_id_is_404(pts):
         ({"restrictionDomain": "EPJ"}, "RestrictionDomain", "RestrictionDomain must be PPS"),
         ({"restrictionDomain": None}, "RestrictionDomain", "The RestrictionDomain field is required."),
         ({"objectScope": {"type": "Some"}}, "ObjectScope.Type", "ObjectScope.Type must be All or TimeRange"),
-        ({"objectScope": {"type": "TimeRange"}}, "ObjectScope",
-         "ObjectScope.From or ObjectScope.To must have a value for ObjectScope.Type TimeRange"),
-        ({"objectScope": {"type": "TimeRange", "from": "2025-02-01T00:00:00Z", "to": "2025-01-01T00:00:00Z"}}, "ObjectScope.From",
-         "ObjectScope.From must be before ObjectScope.To"),
-        ({"objectScope": {"type": "All", "from": "2025-02-01T00:00:00Z"}}, "ObjectScope",
-         "ObjectScope.From and ObjectScope.To must be null for ObjectScope.Type All"),
-        ({"subjectScope": {"type": "Specified", "identifiers": []}}, "SubjectScope.Identifiers",
-         "SubjectScope.Identifiers must have at least one identifier for SubjectScope.Type Specified"),
-        ({"subjectScope": {"type": "All", "identifiers": [{"type": "HPR", "value": PROFESSIONAL}]}}, "SubjectScope.Identifiers",
-         "SubjectScope.Identifiers must be empty for SubjectScope.Type All"),
-        ({"subjectScope": {"type": "Specified", "identifiers": [{"type": "FNR", "value": "1"}]}}, "SubjectScope.Identifiers[0].Type",
-         "SubjectScope.Identifiers[0].Type must be HPR"),
-        ({"subjectScope": {"type": "Specified", "identifiers": [{"type": "HPR", "value": "12ab"}]}}, "SubjectScope.Identifiers[0].Value",
-         "SubjectScope.Identifiers[0].Value must be an HPR number (1 to 9 digits)"),
-        ({"subjectScope": {"type": "Specified", "identifiers": [{"type": "HPR", "value": "7654321"}]}}, "SubjectScope.Identifiers",
-         "HPR number 7654321 is not in the HPR registry"),
+        (
+            {"objectScope": {"type": "TimeRange"}},
+            "ObjectScope",
+            "ObjectScope.From or ObjectScope.To must have a value for ObjectScope.Type TimeRange",
+        ),
+        (
+            {"objectScope": {"type": "TimeRange", "from": "2025-02-01T00:00:00Z", "to": "2025-01-01T00:00:00Z"}},
+            "ObjectScope.From",
+            "ObjectScope.From must be before ObjectScope.To",
+        ),
+        (
+            {"objectScope": {"type": "All", "from": "2025-02-01T00:00:00Z"}},
+            "ObjectScope",
+            "ObjectScope.From and ObjectScope.To must be null for ObjectScope.Type All",
+        ),
+        (
+            {"subjectScope": {"type": "Specified", "identifiers": []}},
+            "SubjectScope.Identifiers",
+            "SubjectScope.Identifiers must have at least one identifier for SubjectScope.Type Specified",
+        ),
+        (
+            {"subjectScope": {"type": "All", "identifiers": [{"type": "HPR", "value": PROFESSIONAL}]}},
+            "SubjectScope.Identifiers",
+            "SubjectScope.Identifiers must be empty for SubjectScope.Type All",
+        ),
+        (
+            {"subjectScope": {"type": "Specified", "identifiers": [{"type": "FNR", "value": "1"}]}},
+            "SubjectScope.Identifiers[0].Type",
+            "SubjectScope.Identifiers[0].Type must be HPR",
+        ),
+        (
+            {"subjectScope": {"type": "Specified", "identifiers": [{"type": "HPR", "value": "12ab"}]}},
+            "SubjectScope.Identifiers[0].Value",
+            "SubjectScope.Identifiers[0].Value must be an HPR number (1 to 9 digits)",
+        ),
+        (
+            {"subjectScope": {"type": "Specified", "identifiers": [{"type": "HPR", "value": "7654321"}]}},
+            "SubjectScope.Identifiers",
+            "HPR number 7654321 is not in the HPR registry",
+        ),
         ({"validTo": "2020-01-01T00:00:00Z"}, "ValidTo", "ValidTo must be set to a value in the future"),
         ({"validFrom": "2099-01-01T00:00:00Z", "validTo": "2098-01-01T00:00:00Z"}, "ValidTo", "ValidTo must be after ValidFrom"),
         ({"offId": "1234567890a"}, "OffId", "OffId must be 11 digits (a fødselsnummer or D-number)"),

@@ -246,9 +246,7 @@ def test_delay_days_only_on_a_requisition(pts):
     assert_problem(response, 400, safety_rules.DAYS_ONLY_ON_REKVISISJON, "DelayDays")
 
 
-@pytest.mark.parametrize(
-    ("cause", "message"), [(None, "The Cause field is required."), ("Derived", "Cause must be Manual or Automated")]
-)
+@pytest.mark.parametrize(("cause", "message"), [(None, "The Cause field is required."), ("Derived", "Cause must be Manual or Automated")])
 def test_v05_create_needs_cause_manual_or_automated(pts, cause, message):
     body = safety_body(random_off_id(), new_object(), "NORU", delayDays=3)
     if cause:
@@ -259,7 +257,9 @@ def test_v05_create_needs_cause_manual_or_automated(pts, cause, message):
 def test_off_id_must_be_eleven_digits(pts):
     response = create(pts, "1234567890", new_object(), delayDays=3)
     body = assert_problem(response, 400)
-    assert body["errors"]["PatientSafetyObject.Person.OffId"] == ["PatientSafetyObject.Person.OffId must be 11 digits (a fødselsnummer or D-number)"]
+    assert body["errors"]["PatientSafetyObject.Person.OffId"] == [
+        "PatientSafetyObject.Person.OffId must be 11 digits (a fødselsnummer or D-number)"
+    ]
 
 
 def test_several_broken_rules_are_reported_together(pts):

@@ -45,7 +45,9 @@ def test_the_default_set_for_the_seed_citizen(pts, engine):
     assert [v["isCurrent"] for v in found[testdata.EXTENDED_SVARRAPPORT.value]["accessRestrictions"]] == [True, False]
     [shield] = pts.post(PRIVACY + "/_search", {"offId": SEED}).json()
     assert (shield["privacyType"], shield["privacyLevel"], shield["subjectScope"]["identifiers"]) == (
-        "Shield", "Hard", [{"type": "HPR", "value": "4128168"}]
+        "Shield",
+        "Hard",
+        [{"type": "HPR", "value": "4128168"}],
     )
 
 

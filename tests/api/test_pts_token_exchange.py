@@ -163,6 +163,11 @@ def test_a_client_not_granted_pts_is_refused(app, tokens):
 def test_the_client_must_authenticate(app, tokens):
     response = tokens.client.post(
         "/helseid/connect/token",
-        data={"grant_type": TOKEN_EXCHANGE, "subject_token": user_token(app), "subject_token_type": ACCESS_TOKEN_TYPE, "audience": "nhn:pts"},
+        data={
+            "grant_type": TOKEN_EXCHANGE,
+            "subject_token": user_token(app),
+            "subject_token_type": ACCESS_TOKEN_TYPE,
+            "audience": "nhn:pts",
+        },
     )
     assert_oauth_error(response, "invalid_client", 401)

@@ -76,7 +76,10 @@ def test_patient_privacy_is_unprefixed_with_a_v05_alias(pts, base):
     off_id = random_off_id()
     created = pts.post(base, privacy_body(off_id))
     assert created.status_code == 201, created.text
-    assert created.headers["location"] == f"{base.removesuffix('/access-restrictions/patient-privacy')}/access-restrictions/patient-privacy/{created.json()['id']}"
+    assert (
+        created.headers["location"]
+        == f"{base.removesuffix('/access-restrictions/patient-privacy')}/access-restrictions/patient-privacy/{created.json()['id']}"
+    )
     assert [r["id"] for r in pts.post(base + "/_search", {"offId": off_id}).json()] == [created.json()["id"]]
 
 

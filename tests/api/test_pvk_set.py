@@ -116,9 +116,7 @@ def snapshot(engine) -> tuple:
 def setting_of(engine, fnr: str, guid: str):
     with db.read(engine) as conn:
         return conn.execute(
-            sa.select(pvk_innstilling).where(
-                (pvk_innstilling.c.innbygger_fnr == fnr) & (pvk_innstilling.c.definisjon_guid == guid)
-            )
+            sa.select(pvk_innstilling).where((pvk_innstilling.c.innbygger_fnr == fnr) & (pvk_innstilling.c.definisjon_guid == guid))
         ).first()
 
 
@@ -303,7 +301,12 @@ def test_hn_consent_change_feeds_digitaltaktiv_for_those_who_gave_power_of_attor
         conn.execute(
             sa.insert(fullmakt),
             [
-                {"fullmaktsgiver_fnr": giver, "fullmektig_fnr": SEED_CITIZEN, "gyldig_fra": today - dt.timedelta(days=1), "gyldig_til": None},
+                {
+                    "fullmaktsgiver_fnr": giver,
+                    "fullmektig_fnr": SEED_CITIZEN,
+                    "gyldig_fra": today - dt.timedelta(days=1),
+                    "gyldig_til": None,
+                },
                 {
                     "fullmaktsgiver_fnr": former_giver,
                     "fullmektig_fnr": SEED_CITIZEN,

@@ -35,10 +35,15 @@ UNKNOWN_CITIZEN = make_fnr(dt.date(1990, 5, 17), 123, FnrKind.FNR)  # valid, not
 def norpreg(engine, fresh_data) -> Iterator[None]:
     """PVKBroker's configured definition and the citizen of its input files."""
     with db.write(engine) as conn:
-        conn.execute(sa.insert(pvk_definisjon).values(
-            guid=pvkbroker.DEFINISJON_GUID, navn=pvkbroker.DEFINISJON_NAVN, part_kode=pvkbroker.PART_KODE,
-            type_pi=pvkbroker.TYPE_PI, omfang_elementer=[],
-        ))
+        conn.execute(
+            sa.insert(pvk_definisjon).values(
+                guid=pvkbroker.DEFINISJON_GUID,
+                navn=pvkbroker.DEFINISJON_NAVN,
+                part_kode=pvkbroker.PART_KODE,
+                type_pi=pvkbroker.TYPE_PI,
+                omfang_elementer=[],
+            )
+        )
         conn.execute(sa.insert(innbygger).values(fnr=CITIZEN, fornavn="Norpreg", etternavn="Testpasient"))
     yield
 
@@ -81,7 +86,10 @@ def test_the_parser_is_as_strict_as_system_text_json():
     assert pvkbroker.parse_error('{"code": "EPVK-101518", "message": "x"}') is None
     assert pvkbroker.parse_error('{"code": "EPVK-101518", "message": null, "errorCategory": "y"}') is None
     assert pvkbroker.parse_error('{"code": "E", "message": "x", "errorCategory": "y", "more": 1}') == {
-        "code": "E", "message": "x", "errorCategory": "y"}
+        "code": "E",
+        "message": "x",
+        "errorCategory": "y",
+    }
 
 
 def test_reservation_written_and_read_back(broker, norpreg):

@@ -176,7 +176,9 @@ def test_the_feed_forgets_a_change_after_three_months(client, tokens):
     fnr = created.json()["fnr"]
 
     def feed() -> list[str]:
-        response = client.get("/DigitaltAktiv/api/v1/DigitaltAktivStatusEndringer", headers=tokens.bearer("digitaltaktiv", "helsebro-demo-epj"))
+        response = client.get(
+            "/DigitaltAktiv/api/v1/DigitaltAktivStatusEndringer", headers=tokens.bearer("digitaltaktiv", "helsebro-demo-epj")
+        )
         assert response.status_code == 200, response.text
         return response.json()["fnr"]
 

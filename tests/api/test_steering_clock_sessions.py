@@ -36,8 +36,9 @@ def browser(app) -> Iterator[TestClient]:
 
 
 def advance(client, seconds: int) -> None:
-    moved = client.post("/operator/api/v1/klokke/fram", json={"varighet": f"PT{seconds}S"},
-                        headers={"Authorization": f"Bearer {operator_token(client)}"})
+    moved = client.post(
+        "/operator/api/v1/klokke/fram", json={"varighet": f"PT{seconds}S"}, headers={"Authorization": f"Bearer {operator_token(client)}"}
+    )
     assert moved.status_code == 200, moved.text
 
 
@@ -55,9 +56,13 @@ def test_a_pushed_request_uri_expires_on_the_server_clock(client):
     pushed = helseid_login.push(client, challenge)
     assert pushed.status_code == 201 and pushed.json()["expires_in"] == PUSHED_SECONDS
     advance(client, PUSHED_SECONDS + 1)
-    late = client.get(helseid_login.AUTHORIZE, params={"client_id": EPJ_CLIENT, "request_uri": pushed.json()["request_uri"]},
-                      follow_redirects=False)
-    assert late.status_code == 400 and late.json() == {"error": "invalid_request", "error_description": "request_uri has expired; push the request again"}
+    late = client.get(
+        helseid_login.AUTHORIZE, params={"client_id": EPJ_CLIENT, "request_uri": pushed.json()["request_uri"]}, follow_redirects=False
+    )
+    assert late.status_code == 400 and late.json() == {
+        "error": "invalid_request",
+        "error_description": "request_uri has expired; push the request again",
+    }
 
 
 def test_a_professionals_refresh_tokens_end_with_the_login_on_the_server_clock(client):

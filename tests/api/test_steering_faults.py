@@ -35,8 +35,13 @@ FAMILY_CALLS = [
     ("helsenorge-login", "POST", "/helsenorge-login/connect/token", 503, {"error": "temporarily_unavailable"}),
     ("verktoy", "GET", CATALOG, 500, {"Code": "PVS-000204", "Message": "Feil ved underliggende tjeneste"}),
     ("digitaltaktiv", "POST", "/digitaltaktiv/helsenorgeaktivsjekken/v1", 500, {"Code": "PVS-000204"}),
-    ("pvk", "POST", "/personvern/Personverninnstillinger/SjekkInnbyggersPiStatus/v2", 500,
-     {"code": "EPVK-100500", "message": "Feil internt på Helsenorge", "errorCategory": "teknisk"}),
+    (
+        "pvk",
+        "POST",
+        "/personvern/Personverninnstillinger/SjekkInnbyggersPiStatus/v2",
+        500,
+        {"code": "EPVK-100500", "message": "Feil internt på Helsenorge", "errorCategory": "teknisk"},
+    ),
     ("pts", "POST", "/pts/access-restrictions/patient-safety/_search", 503, {"status": 503, "title": "Service Unavailable"}),
     ("svarut", "POST", "/svarut/api/v3/kontoer/x/forsendelser/status/sok", 503, {"status": 503, "errorCode": "SERVICE_UNAVAILABLE"}),
 ]
@@ -111,8 +116,16 @@ def _fiks(answer) -> None:
     assert str(uuid.UUID(body["errorId"])) == body["errorId"]
 
 
-BODY_FORMS = {"helseid": _oauth, "maskinporten": _oauth, "helsenorge-login": _oauth, "verktoy": _helsenorge,
-              "digitaltaktiv": _helsenorge, "pvk": _pvk, "pts": _problem, "svarut": _fiks}
+BODY_FORMS = {
+    "helseid": _oauth,
+    "maskinporten": _oauth,
+    "helsenorge-login": _oauth,
+    "verktoy": _helsenorge,
+    "digitaltaktiv": _helsenorge,
+    "pvk": _pvk,
+    "pts": _problem,
+    "svarut": _fiks,
+}
 
 
 @pytest.mark.parametrize(("family", "method", "path", "status", "body"), FAMILY_CALLS, ids=[c[0] for c in FAMILY_CALLS])
@@ -151,8 +164,10 @@ def test_pts_problem_details_and_svarut_error_message_carry_the_path(client):
 
 def test_a_token_endpoint_fault_with_status_500_is_server_error(client):
     inject(client, familie="helseid", svar="feil", status=500, rute="/helseid/connect/token")
-    answer = client.post("/helseid/connect/token", data={"grant_type": "client_credentials", "client_id": SECRET_CLIENT,
-                                                          "client_secret": SECRET, "scope": "verktoykatalog_read"})
+    answer = client.post(
+        "/helseid/connect/token",
+        data={"grant_type": "client_credentials", "client_id": SECRET_CLIENT, "client_secret": SECRET, "scope": "verktoykatalog_read"},
+    )
     assert answer.status_code == 500 and answer.json()["error"] == "server_error"
 
 
@@ -179,7 +194,9 @@ def test_an_authorize_fault_with_no_good_redirect_uri_is_answered_here(client):
     elsewhere = helseid_login.authorization_params(challenge, redirect_uri="https://angriper.example/cb")
     answer = client.get(helseid_login.AUTHORIZE, params=elsewhere, follow_redirects=False)
     assert answer.status_code == 503 and answer.json()["error"] == "temporarily_unavailable"
-    unknown = client.get(helseid_login.AUTHORIZE, params={"client_id": "ingen-slik", "redirect_uri": helseid_login.REDIRECT}, follow_redirects=False)
+    unknown = client.get(
+        helseid_login.AUTHORIZE, params={"client_id": "ingen-slik", "redirect_uri": helseid_login.REDIRECT}, follow_redirects=False
+    )
     assert unknown.status_code == 503 and "location" not in unknown.headers
 
 
@@ -229,8 +246,13 @@ def test_a_client_fault_at_a_token_endpoint_matches_the_client_the_request_names
     inject(client, familie="helseid", svar="feil", klientId=SECRET_CLIENT, rute="/helseid/connect/token")
     form = {"grant_type": "client_credentials", "client_id": SECRET_CLIENT, "client_secret": SECRET, "scope": "verktoykatalog_read"}
     assert client.post("/helseid/connect/token", data=form).json()["error"] == "temporarily_unavailable"
-    assert client.post("/helseid/connect/token", data={**form, "client_id": "helsebro-operator",
-                                                       "client_secret": "helsebro-operator", "scope": "helsebro:operator"}).status_code == 200
+    assert (
+        client.post(
+            "/helseid/connect/token",
+            data={**form, "client_id": "helsebro-operator", "client_secret": "helsebro-operator", "scope": "helsebro:operator"},
+        ).status_code
+        == 200
+    )
 
 
 def test_a_time_window_on_the_server_clock(client, tokens):
@@ -255,8 +277,11 @@ def test_a_delay_answers_normally_after_the_delay(client, tokens):
     assert answer.status_code == 200 and time.monotonic() - started >= 0.3
 
 
-@pytest.mark.parametrize(("family", "method", "path", "status", "body"), [c for c in FAMILY_CALLS if c[0] != "verktoy"],
-                         ids=[c[0] for c in FAMILY_CALLS if c[0] != "verktoy"])
+@pytest.mark.parametrize(
+    ("family", "method", "path", "status", "body"),
+    [c for c in FAMILY_CALLS if c[0] != "verktoy"],
+    ids=[c[0] for c in FAMILY_CALLS if c[0] != "verktoy"],
+)
 def test_a_delay_in_every_other_family_too(client, family, method, path, status, body):
     """The same call without a fault first: after the delay the family answers it just so (its own refusal)."""
     expected = client.request(method, path)
@@ -320,8 +345,12 @@ def test_the_fault_routes_need_the_operator_token(client, tokens):
 def test_the_fault_and_journal_routes_are_in_the_openapi_with_the_operator_api(client):
     paths = client.get("/openapi.json").json()["paths"]
     journal = "/operator/api/v1/journal"
-    assert {FAULTS: {"get", "post", "delete"}, f"{FAULTS}/{{feil_id}}": {"get", "delete"}, journal: {"get"},
-            f"{journal}/{{oppforing_id}}": {"get"}} == {p: set(paths[p]) for p in (FAULTS, f"{FAULTS}/{{feil_id}}", journal, f"{journal}/{{oppforing_id}}")}
+    assert {
+        FAULTS: {"get", "post", "delete"},
+        f"{FAULTS}/{{feil_id}}": {"get", "delete"},
+        journal: {"get"},
+        f"{journal}/{{oppforing_id}}": {"get"},
+    } == {p: set(paths[p]) for p in (FAULTS, f"{FAULTS}/{{feil_id}}", journal, f"{journal}/{{oppforing_id}}")}
     for path in (FAULTS, f"{FAULTS}/{{feil_id}}", journal, f"{journal}/{{oppforing_id}}"):
         for operation in paths[path].values():
             assert operation["summary"] and "422" not in operation["responses"]

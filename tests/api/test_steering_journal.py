@@ -71,7 +71,12 @@ def test_a_call_is_recorded_with_who_made_it_and_how_it_went(client, tokens):
     assert abs(dt.datetime.fromisoformat(call["tid"].replace("Z", "+00:00")) - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
     # The token request that got the token is there too, under the token service, with the client it named.
     (token_call,) = entries(client, familie="helseid", klientId=VERKTOY_CLIENT)
-    assert (token_call["metode"], token_call["sti"], token_call["klientId"], token_call["status"]) == ("POST", "/helseid/connect/token", VERKTOY_CLIENT, 200)
+    assert (token_call["metode"], token_call["sti"], token_call["klientId"], token_call["status"]) == (
+        "POST",
+        "/helseid/connect/token",
+        VERKTOY_CLIENT,
+        200,
+    )
     assert token_call["organisasjon"] == "910000004"  # the client's, looked up when written
 
 
@@ -113,7 +118,9 @@ def test_a_dpop_refusal_after_the_proof_is_used_names_the_guards_check(client, t
     (call,) = entries(client, familie="verktoy")
     detail = client.get(f"{JOURNAL}/{call['id']}", headers=op(client)).json()
     assert detail["avvisning"]["kontroll"] == "scope"
-    assert detail["avvisning"]["verdikt"] is None or [line["kontroll"] for line in detail["avvisning"]["verdikt"] if line["avgjorende"]] == ["scope"]
+    assert detail["avvisning"]["verdikt"] is None or [
+        line["kontroll"] for line in detail["avvisning"]["verdikt"] if line["avgjorende"]
+    ] == ["scope"]
 
 
 def test_a_fault_answer_is_recorded_with_the_fault(client):
@@ -127,7 +134,9 @@ def test_operator_calls_and_pages_are_not_journaled(client):
     entries(client)
     client.get("/operator/logg-inn")
     # Only the operator's token requests (HelseID's token endpoint is a family's API) are there.
-    assert {(e["familie"], e["sti"], e["klientId"]) for e in entries(client)} == {("helseid", "/helseid/connect/token", "helsebro-operator")}
+    assert {(e["familie"], e["sti"], e["klientId"]) for e in entries(client)} == {
+        ("helseid", "/helseid/connect/token", "helsebro-operator")
+    }
 
 
 # -- filters and pages ---------------------------------------------------------------------------------------
@@ -197,7 +206,9 @@ def test_retention_keeps_the_newest_and_forgets_the_old(client, engine, tokens):
     assert removed == 3  # six calls (the token request too), three kept
     assert [row["id"] for row in stored(engine)] == kept_ids
     with db.write(engine) as conn:  # one of them recorded long ago (real time)
-        conn.execute(sa.update(journal_table).where(journal_table.c.id == kept_ids[0]).values(real_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=8)))
+        conn.execute(
+            sa.update(journal_table).where(journal_table.c.id == kept_ids[0]).values(real_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=8))
+        )
     assert journal.prune(engine, journal.JournalSettings(max_age_seconds=7 * 86400)) == 1
     assert [row["id"] for row in stored(engine)] == kept_ids[1:]
 
@@ -213,7 +224,9 @@ def with_bodies(monkeypatch, settings, engine) -> Iterator[TestClient]:
     monkeypatch.setenv("HELSEBRO_JOURNAL_BODIES", "true")
     monkeypatch.setenv("HELSEBRO_JOURNAL_BODY_BYTES", "2000")
     with db.write(engine) as conn:
-        save_client(conn, ApiClient(PASSWORD_CLIENT, "Journal", "910000004", ("helsenorgeaktivsjekken",), secret_hash=hash_secret(CLIENT_SECRET)))
+        save_client(
+            conn, ApiClient(PASSWORD_CLIENT, "Journal", "910000004", ("helsenorgeaktivsjekken",), secret_hash=hash_secret(CLIENT_SECRET))
+        )
     app = create_app(settings, engine)
     with TestClient(app, base_url=PUBLIC_URL, raise_server_exceptions=False) as test_client:
         yield test_client
@@ -228,16 +241,30 @@ def test_bodies_are_kept_only_when_asked_and_are_masked(client, engine, tokens):
 
 def test_the_stored_journal_holds_no_token_secret_password_or_fodselsnummer(with_bodies, engine, tokens):
     client = with_bodies
-    token_answer = client.post("/helseid/connect/token", data={"grant_type": "client_credentials", "client_id": PASSWORD_CLIENT,
-                                                               "client_secret": CLIENT_SECRET, "scope": "helsenorgeaktivsjekken"})
+    token_answer = client.post(
+        "/helseid/connect/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": PASSWORD_CLIENT,
+            "client_secret": CLIENT_SECRET,
+            "scope": "helsenorgeaktivsjekken",
+        },
+    )
     assert token_answer.status_code == 200, token_answer.text
     access_token = token_answer.json()["access_token"]
     bearer = {"Authorization": f"Bearer {access_token}"}
     check = client.post(CHECK, json={"fnrListe": [SEED_CITIZEN], "omraade": "Helsehjelp"}, headers=bearer)
     assert check.status_code == 200
     assertion = tokens.assertion(EPJ_CLIENT)
-    client.post("/helseid/connect/token", data={"grant_type": "client_credentials", "client_assertion_type":
-                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", "client_assertion": assertion, "scope": "nhn:pts/api"})
+    client.post(
+        "/helseid/connect/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion,
+            "scope": "nhn:pts/api",
+        },
+    )
     client.get(f"/personvern/x/{SEED_CITIZEN}", params={"fnr": SEED_CITIZEN, "access_token": access_token}, headers=bearer)
     client.post("/helsenorge-login/connect/token", data={"grant_type": "password", "username": SEED_CITIZEN, "password": "hunter2-passord"})
     # A client_id the caller typed wrong (a fødselsnummer, a pasted token), and Basic auth naming a fødselsnummer.

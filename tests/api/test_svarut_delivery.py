@@ -100,9 +100,33 @@ BRANCHES = [
     ("person-digipost", "person", to_person(ROLES["digipost"][0]), "vedtak.pdf", "SDP", ROLES["digipost"][0], ["SENDT_SDP", "LEVERT_SDP"]),
     ("person-eboks", "person", to_person(ROLES["eboks"][0]), "vedtak.pdf", "SDP", ROLES["eboks"][0], ["SENDT_SDP", "LEVERT_SDP"]),
     ("person-inbox", "person", to_person(CITIZEN), "vedtak.pdf", "INNBYGGER_INNBOKS", CITIZEN, ["SENDT_DIGITALT", "VARSLET"]),
-    ("person-reserved", "person", to_person(ROLES["reservert"][0]), "vedtak.pdf", "PRINT", ROLES["reservert"][0], ["SENDT_PRINT", "PRINTET"]),
-    ("person-no-contact", "person", to_person(ROLES["uten_kontaktinfo"][0]), "vedtak.pdf", "PRINT", ROLES["uten_kontaktinfo"][0], ["SENDT_PRINT", "PRINTET"]),
-    ("person-not-in-krr", "person", to_person(ROLES["ikke_i_krr"][0]), "vedtak.pdf", "PRINT", ROLES["ikke_i_krr"][0], ["SENDT_PRINT", "PRINTET"]),
+    (
+        "person-reserved",
+        "person",
+        to_person(ROLES["reservert"][0]),
+        "vedtak.pdf",
+        "PRINT",
+        ROLES["reservert"][0],
+        ["SENDT_PRINT", "PRINTET"],
+    ),
+    (
+        "person-no-contact",
+        "person",
+        to_person(ROLES["uten_kontaktinfo"][0]),
+        "vedtak.pdf",
+        "PRINT",
+        ROLES["uten_kontaktinfo"][0],
+        ["SENDT_PRINT", "PRINTET"],
+    ),
+    (
+        "person-not-in-krr",
+        "person",
+        to_person(ROLES["ikke_i_krr"][0]),
+        "vedtak.pdf",
+        "PRINT",
+        ROLES["ikke_i_krr"][0],
+        ["SENDT_PRINT", "PRINTET"],
+    ),
     (
         "person-reserved-digital-only",
         "person",
@@ -122,7 +146,15 @@ BRANCHES = [
         ["SENDT_SDP", "LEVERT_SDP"],
     ),
     ("organisation-svarinn", "organisasjon", to_organisation("964107580"), "melding.pdf", "SVARINN", "964107580", ["KLAR_FOR_MOTTAK"]),
-    ("organisation-altinn", "organisasjon", to_organisation("913748263"), "melding.pdf", "VIRKSOMHET_ALTINN", "913748263", ["SENDT_DIGITALT"]),
+    (
+        "organisation-altinn",
+        "organisasjon",
+        to_organisation("913748263"),
+        "melding.pdf",
+        "VIRKSOMHET_ALTINN",
+        "913748263",
+        ["SENDT_DIGITALT"],
+    ),
     ("nhn-gp", "nhn", nhn_letter(), "epikrise.pdf", "NHN", "8200001", ["SENDT_NHN_MOTTAKER", "LEVERT_NHN_MOTTAKER"]),
     (
         "nhn-her-id",
@@ -144,7 +176,9 @@ def parse_time(value: str) -> dt.datetime:
 # -- routing: every branch, end to end ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("kind", "metadata", "filnavn", "kanal", "mottaker", "steps"), [b[1:] for b in BRANCHES], ids=[b[0] for b in BRANCHES])
+@pytest.mark.parametrize(
+    ("kind", "metadata", "filnavn", "kanal", "mottaker", "steps"), [b[1:] for b in BRANCHES], ids=[b[0] for b in BRANCHES]
+)
 def test_each_channel_goes_through_its_statuses_in_order(svarut, kind, metadata, filnavn, kanal, mottaker, steps):
     letter_id = svarut.send_ok(kind, metadata, [(filnavn, pdf())])
     deliver(svarut)
@@ -156,7 +190,9 @@ def test_each_channel_goes_through_its_statuses_in_order(svarut, kind, metadata,
     assert (row.kanal, row.mottaker_id, row.status) == (kanal, mottaker, steps[-1])
     # The status API reports the last transition with its recorded time.
     reported = svarut.status({"id": [letter_id]}).json()["statuser"]
-    assert [(s["status"], parse_time(s["sisteStatusEndring"])) for s in reported] == [(steps[-1], times[-1].replace(microsecond=times[-1].microsecond // 1000 * 1000))]
+    assert [(s["status"], parse_time(s["sisteStatusEndring"])) for s in reported] == [
+        (steps[-1], times[-1].replace(microsecond=times[-1].microsecond // 1000 * 1000))
+    ]
     # One job per step, each done once; none left.
     jobs = jobs_of(svarut, letter_id)
     assert len(jobs) == len(recorded) - 1 and all(j.done_at is not None and j.attempts == 1 for j in jobs)
@@ -398,7 +434,9 @@ def test_a_bad_statement_in_a_handler_is_the_jobs_failure(svarut):
     def bad_statement(_payload: dict) -> None:
         raise sa.exc.IntegrityError("INSERT ...", {}, Exception("duplicate key"))
 
-    stats = failing_worker(svarut, bad_statement, max_attempts=2, first_delay=dt.timedelta(milliseconds=10)).run(until_idle=True, max_seconds=10)
+    stats = failing_worker(svarut, bad_statement, max_attempts=2, first_delay=dt.timedelta(milliseconds=10)).run(
+        until_idle=True, max_seconds=10
+    )
     assert (stats.failed, stats.parked) == (2, 1) and job_row(svarut, job_id).parked_at is not None
     assert outbox.retry(svarut.engine, job_id)
     failing_worker(svarut, lambda _payload: None).run(until_idle=True, max_seconds=10)

@@ -50,8 +50,7 @@ def with_explicit_nulls(value: Any, schema: dict, components: dict) -> Any:
     schema = _resolve(schema, components)
     if isinstance(value, dict) and "properties" in schema:
         return {
-            name: with_explicit_nulls(value[name], sub, components) if name in value else None
-            for name, sub in schema["properties"].items()
+            name: with_explicit_nulls(value[name], sub, components) if name in value else None for name, sub in schema["properties"].items()
         } | {k: v for k, v in value.items() if k not in schema["properties"]}
     if isinstance(value, list) and "items" in schema:
         return [with_explicit_nulls(item, schema["items"], components) for item in value]
@@ -72,7 +71,10 @@ def ks_client_body(svarut, kind: str, letter: dict, files: list[tuple[str, str, 
 
 
 LETTERS = {
-    "person": (person_letter("vedtak.pdf", "vedlegg.pdf"), [("vedtak.pdf", "application/pdf", pdf("v")), ("vedlegg.pdf", "application/pdf", pdf("w"))]),
+    "person": (
+        person_letter("vedtak.pdf", "vedlegg.pdf"),
+        [("vedtak.pdf", "application/pdf", pdf("v")), ("vedlegg.pdf", "application/pdf", pdf("w"))],
+    ),
     "organisasjon": (organisation_letter("melding.pdf"), [("melding.pdf", "application/pdf", pdf("m"))]),
     "print": (print_letter("brev.pdf"), [("brev.pdf", "application/pdf", pdf("b"))]),
     "nhn": (nhn_letter(), [("epikrise.pdf", "application/pdf", pdf("e"))]),
@@ -85,7 +87,9 @@ def test_a_send_as_ks_client_makes_it(svarut, kind, base):
     letter, files = LETTERS[kind]
     content_type, body, raw = ks_client_body(svarut, kind, letter, files)
     assert b":null" in raw  # the explicit nulls are really there
-    response = svarut.client.post(f"{base}/kontoer/{KONTO}/forsendelser/{kind}", headers={**svarut.headers(), "Content-Type": content_type}, content=body)
+    response = svarut.client.post(
+        f"{base}/kontoer/{KONTO}/forsendelser/{kind}", headers={**svarut.headers(), "Content-Type": content_type}, content=body
+    )
     svarut.specs.check_response(response, "send")
     assert response.status_code == 200, response.text
     letter_id = uuid.UUID(response.json()["id"])  # SendForsendelseResponse.id: UUID
@@ -105,7 +109,8 @@ def read_error_message(text: str) -> dict:
         uuid.UUID(body["errorId"])
     detail = body.get("errorJson")
     assert detail is None or (isinstance(detail, dict) and all(isinstance(v, str) for v in detail.values())), (
-        "Klarte ikke å parse feilmelding: errorJson is no Map<String, String>")
+        "Klarte ikke å parse feilmelding: errorJson is no Map<String, String>"
+    )
     return body
 
 
@@ -114,7 +119,9 @@ def test_a_refused_send_reads_as_ks_clients_error_message(svarut, base):
     letter, files = LETTERS["person"]
     bad = {**letter, "tittel": "", "mottaker": {**letter["mottaker"], "digitalId": "123"}}
     content_type, body, _ = ks_client_body(svarut, "person", bad, files)
-    response = svarut.client.post(f"{base}/kontoer/{KONTO}/forsendelser/person", headers={**svarut.headers(), "Content-Type": content_type}, content=body)
+    response = svarut.client.post(
+        f"{base}/kontoer/{KONTO}/forsendelser/person", headers={**svarut.headers(), "Content-Type": content_type}, content=body
+    )
     assert response.status_code == 400, response.text
     error = read_error_message(response.text)
     assert error["errorCode"] == "VALIDERING_FEILET" and error["status"] == 400
@@ -122,7 +129,11 @@ def test_a_refused_send_reads_as_ks_clients_error_message(svarut, base):
 
 
 def test_an_error_without_details_has_no_error_json(svarut):
-    response = svarut.client.post(f"/api/v3/kontoer/{KONTO}/forsendelser/status/sok", headers=svarut.headers(), content=b"{", )
+    response = svarut.client.post(
+        f"/api/v3/kontoer/{KONTO}/forsendelser/status/sok",
+        headers=svarut.headers(),
+        content=b"{",
+    )
     assert response.status_code == 400
     error = read_error_message(response.text)
     assert "errorJson" not in error, error

@@ -31,7 +31,9 @@ def test_refusals_at_the_root_are_fiks_error_messages(svarut):
     assert no_token.status_code == 401
     assert no_token.json()["errorCode"] == "SEC-110000"
     assert no_token.json()["path"] == f"/api/v3/kontoer/{KONTO}/forsendelser/status/sok"
-    not_granted = svarut.client.post(f"/api/v3/kontoer/{KONTO_UTEN_TILGANG}/forsendelser/status/sok", headers=svarut.headers(), json={"id": []})
+    not_granted = svarut.client.post(
+        f"/api/v3/kontoer/{KONTO_UTEN_TILGANG}/forsendelser/status/sok", headers=svarut.headers(), json={"id": []}
+    )
     assert not_granted.status_code == 403, not_granted.text
     svarut.specs.check_response(not_granted, "status")
     unknown = svarut.client.get("/api/v3/finnes-ikke")

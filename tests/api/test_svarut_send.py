@@ -103,7 +103,10 @@ def test_person_letter_is_stored_with_its_files_status_and_outbox_job(svarut):
     assert row.kind == "person" and row.status == "MOTTATT" and str(row.konto_id) == KONTO
     assert row.metadata == person_letter("vedtak.pdf", "vedlegg.pdf")  # the JSON as received
     stored = files_of(svarut, letter_id)
-    assert [(f.filnavn, f.mime_type, f.storrelse) for f in stored] == [("vedtak.pdf", "application/pdf", len(first)), ("vedlegg.pdf", "application/pdf", len(second))]
+    assert [(f.filnavn, f.mime_type, f.storrelse) for f in stored] == [
+        ("vedtak.pdf", "application/pdf", len(first)),
+        ("vedlegg.pdf", "application/pdf", len(second)),
+    ]
     assert [f.sha256 for f in stored] == [hashlib.sha256(first).hexdigest(), hashlib.sha256(second).hexdigest()]
     assert [blob_content(svarut, f.blob_key) for f in stored] == [first, second]
     with db.read(svarut.engine) as conn:
@@ -371,7 +374,9 @@ def test_account_that_has_not_granted_the_integration_is_403(svarut):
 
 def test_unknown_kind_of_letter_is_a_fiks_404(svarut):
     content_type, body = multipart(letter_parts(person_letter(), [("vedtak.pdf", pdf())]))
-    response = svarut.client.post(f"/svarut/api/v3/kontoer/{KONTO}/forsendelser/brevdue", headers={**svarut.headers(), "Content-Type": content_type}, content=body)
+    response = svarut.client.post(
+        f"/svarut/api/v3/kontoer/{KONTO}/forsendelser/brevdue", headers={**svarut.headers(), "Content-Type": content_type}, content=body
+    )
     svarut.specs.check_response(response, "send")
     assert response.status_code == 404
 
@@ -395,8 +400,14 @@ def test_same_key_with_another_body_is_a_conflict(svarut):
     headers = svarut.headers(**{"Idempotency-Key": key})
     assert svarut.send("person", letter_parts(person_letter(), [("vedtak.pdf", pdf("a"))]), headers=headers).status_code == 200
     before = stored_state(svarut)
-    assert_error(svarut.send("person", letter_parts(person_letter(), [("vedtak.pdf", pdf("b"))]), headers=headers), 409, "IDEMPOTENCY_KEY_KONFLIKT")
-    assert_error(svarut.send("person", letter_parts(person_letter(tittel="Annen"), [("vedtak.pdf", pdf("a"))]), headers=headers), 409, "IDEMPOTENCY_KEY_KONFLIKT")
+    assert_error(
+        svarut.send("person", letter_parts(person_letter(), [("vedtak.pdf", pdf("b"))]), headers=headers), 409, "IDEMPOTENCY_KEY_KONFLIKT"
+    )
+    assert_error(
+        svarut.send("person", letter_parts(person_letter(tittel="Annen"), [("vedtak.pdf", pdf("a"))]), headers=headers),
+        409,
+        "IDEMPOTENCY_KEY_KONFLIKT",
+    )
     assert stored_state(svarut) == before
 
 
@@ -406,7 +417,9 @@ def test_without_a_key_every_send_is_a_new_letter(svarut):
 
 
 def test_invalid_idempotency_key_is_refused(svarut):
-    response = svarut.send("person", letter_parts(person_letter(), [("vedtak.pdf", pdf())]), headers=svarut.headers(**{"Idempotency-Key": "x" * 256}))
+    response = svarut.send(
+        "person", letter_parts(person_letter(), [("vedtak.pdf", pdf())]), headers=svarut.headers(**{"Idempotency-Key": "x" * 256})
+    )
     assert_error(response, 400, "UGYLDIG_PARAMETER")
 
 

@@ -155,7 +155,9 @@ def test_someone_in_eksponertfor_may_have_read_it(svarut, v2):
 def test_metadata_describes_each_document(svarut, v2):
     metadata = til_person(
         dokumenter=[
-            dokument("vedtak.pdf", dokumentType="Vedtak", inneholderPersonsensitivInformasjon=True, ekstraMetadata=[{"key": "k", "value": "v"}]),
+            dokument(
+                "vedtak.pdf", dokumentType="Vedtak", inneholderPersonsensitivInformasjon=True, ekstraMetadata=[{"key": "k", "value": "v"}]
+            ),
             dokument("vedlegg.txt", "text/plain", skalEkskluderesFraUtskrift=True),
         ]
     )
@@ -312,7 +314,9 @@ def test_mottakersystem_answers_from_the_registries_and_accounts(svarut, v2):
     assert len(everything) > len(by_org) + len(kommune) - 1
 
 
-@pytest.mark.parametrize(("name", "value"), [("organisasjonsnummer", "12345"), ("forsendelseType", "ugyldig type"), ("niva", "10"), ("niva", "x")])
+@pytest.mark.parametrize(
+    ("name", "value"), [("organisasjonsnummer", "12345"), ("forsendelseType", "ugyldig type"), ("niva", "10"), ("niva", "x")]
+)
 def test_mottakersystem_parameters_outside_the_spec_are_400(svarut, v2, name, value):
     response = v2.mottakersystem(**{name: value}, check=False)
     assert response.status_code == 400 and name in response.json()["message"]

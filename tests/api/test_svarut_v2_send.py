@@ -91,7 +91,10 @@ SIGNED = til_person(dokumenter=[dokument("avtale.pdf", skalSigneres=True)])
         ({k: v for k, v in PERSON.items() if k != "tittel"}, "forsendelse.tittel"),
         (_with(PERSON, tittel="x" * 1001), "forsendelse.tittel"),
         (_with(PERSON, mottaker=adresse(digitalId=CITIZEN, poststed="OSLO", postnummer="0150")), "forsendelse.mottaker.navn"),
-        (_with(PERSON, mottaker=adresse(navn="Ola", digitalId="1234", poststed="OSLO", postnummer="0150")), "forsendelse.mottaker.digitalId"),
+        (
+            _with(PERSON, mottaker=adresse(navn="Ola", digitalId="1234", poststed="OSLO", postnummer="0150")),
+            "forsendelse.mottaker.digitalId",
+        ),
         (_with(til_print(), kunDigitalLevering=True), "forsendelse.mottaker.digitalId"),
         (_with(PERSON, mottaker=adresse(navn="Line Danser", digitalId=CITIZEN, postnummer="0150")), "forsendelse.mottaker.poststed"),
         (_with(PERSON, mottaker=adresse(navn="Line Danser", digitalId=CITIZEN, poststed="OSLO")), "forsendelse.mottaker.postnummer"),
@@ -108,9 +111,19 @@ SIGNED = til_person(dokumenter=[dokument("avtale.pdf", skalSigneres=True)])
         (_with(PERSON, svarPaForsendelse="ikke-en-uuid"), "forsendelse.svarPaForsendelse"),
         (_with(PERSON, signaturType="BANKID"), "forsendelse.signaturType"),
         (SIGNED, "forsendelse.signeringUtloper"),
-        (_with(SIGNED, signaturType="AUTENTISERT_SIGNATUR", signeringUtloper=(utcnow() + dt.timedelta(hours=2)).isoformat()), "forsendelse.signeringUtloper"),
-        (_with(til_organisasjon(), dokumenter=[dokument("a.pdf", skalSigneres=True)], signaturType="AUTENTISERT_SIGNATUR",
-               signeringUtloper=(utcnow() + dt.timedelta(days=3)).isoformat()), "forsendelse.mottaker.digitalId"),  # fmt: skip
+        (
+            _with(SIGNED, signaturType="AUTENTISERT_SIGNATUR", signeringUtloper=(utcnow() + dt.timedelta(hours=2)).isoformat()),
+            "forsendelse.signeringUtloper",
+        ),
+        (
+            _with(
+                til_organisasjon(),
+                dokumenter=[dokument("a.pdf", skalSigneres=True)],
+                signaturType="AUTENTISERT_SIGNATUR",
+                signeringUtloper=(utcnow() + dt.timedelta(days=3)).isoformat(),
+            ),
+            "forsendelse.mottaker.digitalId",
+        ),  # fmt: skip
         (_with(PERSON, Tittel="Feil stavet"), "forsendelse"),  # Jackson would drop it silently; helsebro names it
         (_with(PERSON, kryptert="true"), "forsendelse.kryptert"),
     ],
@@ -174,7 +187,9 @@ def test_v2_and_v3_letters_are_one_set(svarut, v2):
     in_v2 = v2.statuses([from_v3, from_v2]).json()["statuser"]
     in_v3 = svarut.status({"id": [from_v2, from_v3]}).json()["statuser"]
     assert [s["id"] for s in in_v2] == [from_v3, from_v2]
-    assert {s["id"]: (s["status"], s["sisteStatusEndring"]) for s in in_v2} == {s["id"]: (s["status"], s["sisteStatusEndring"]) for s in in_v3}
+    assert {s["id"]: (s["status"], s["sisteStatusEndring"]) for s in in_v2} == {
+        s["id"]: (s["status"], s["sisteStatusEndring"]) for s in in_v3
+    }
     assert {s["status"] for s in in_v2} == {"VARSLET"}
 
 
@@ -197,5 +212,7 @@ def test_unknown_and_other_accounts_ids_are_left_out(svarut, v2):
     [b"{}", b'{"forsendelseIds": "x"}', b'{"forsendelseIds": ["ikke-en-uuid"]}', b'{"id": []}', b"ikke json"],
 )
 def test_a_bad_status_search_is_400(svarut, v2, body):
-    response = v2._call("POST", f"/kontoer/{KONTO}/forsendelser/status-sok", content=body, extra_headers={"Content-Type": "application/json"})
+    response = v2._call(
+        "POST", f"/kontoer/{KONTO}/forsendelser/status-sok", content=body, extra_headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400

@@ -92,9 +92,11 @@ def test_v2_example_creates_a_task_and_answers_the_pseudo_id(client, send_header
 def test_pseudo_id_is_stable_per_client_and_citizen_and_differs_between_clients(client, send_headers, other_vendor, engine, fresh_data):
     first = client.post(V2, json=V2_EXAMPLE, headers=send_headers).json()["PseudoId"]
     with db.read(engine) as conn:
-        own_other = conn.execute(
-            sa.select(verktoy.c.id).where(verktoy.c.eier_client_id == VERKTOY_CLIENT, verktoy.c.id != SEED_TOOL)
-        ).scalars().first()
+        own_other = (
+            conn.execute(sa.select(verktoy.c.id).where(verktoy.c.eier_client_id == VERKTOY_CLIENT, verktoy.c.id != SEED_TOOL))
+            .scalars()
+            .first()
+        )
         rival_tool = conn.execute(sa.select(verktoy.c.id).where(verktoy.c.eier_client_id == VERKTOY_CLIENT_2)).scalars().first()
     second = client.post(V2, json={**V2_EXAMPLE, "VerktoyId": own_other}, headers=send_headers).json()["PseudoId"]
     rival = client.post(V2, json={**V2_EXAMPLE, "VerktoyId": rival_tool}, headers=other_vendor).json()["PseudoId"]
@@ -154,7 +156,9 @@ def test_v2_error_messages_say_what_is_wrong(client, send_headers, engine):
     missing_id = client.post(V2, json={k: v for k, v in V2_EXAMPLE.items() if k != "VerktoyId"}, headers=send_headers)
     error(missing_id, 400, "VER-000209")
     assert missing_id.json()["Message"] == "Ugyldig verdi for id: VerktoyId mangler"
-    broken = client.post(V2, content=b'{"VerktoyId": "' + SEED_TOOL.encode() + b'",}', headers={**send_headers, "Content-Type": "application/json"})
+    broken = client.post(
+        V2, content=b'{"VerktoyId": "' + SEED_TOOL.encode() + b'",}', headers={**send_headers, "Content-Type": "application/json"}
+    )
     error(broken, 400, "VER-000202")
     assert "ikke gyldig JSON" in broken.json()["Message"]
     # A number nobody can have (wrong check digits, not in the registry) is named as such; a citizen who is

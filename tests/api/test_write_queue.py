@@ -28,8 +28,11 @@ def test_a_full_writer_queue_answers_503_in_each_familys_format(database_url, en
         assert response.status_code == 503, response.text
         assert response.headers["Retry-After"] == "1"
         # PVK's 5xx in the camelCase form PVKBroker parses, with the queue's own message.
-        assert response.json() == {"code": "EPVK-100500", "message": "For mange samtidige skriveforespørsler; prøv igjen om litt",
-                                   "errorCategory": "teknisk"}
+        assert response.json() == {
+            "code": "EPVK-100500",
+            "message": "For mange samtidige skriveforespørsler; prøv igjen om litt",
+            "errorCategory": "teknisk",
+        }
         assert history_count(engine) == before
 
         # The token endpoint writes the client assertion's jti (replay protection): RFC 6749's code.

@@ -89,7 +89,9 @@ def test_a_client_registered_by_certificate_and_certificates_added_listed_remove
 
     assert runner.invoke(app, ["certs", "issue", "--orgnr", "921000006", "--out", "a"]).exit_code == 0
     assert runner.invoke(app, ["certs", "issue", "--orgnr", "921000006", "--out", "b"]).exit_code == 0
-    added = runner.invoke(app, ["clients", "add", "min-sak", "--name", "Min sak", "--orgnr", "921000006", "--scope", "ks:fiks", "--certificate", "a.pem"])
+    added = runner.invoke(
+        app, ["clients", "add", "min-sak", "--name", "Min sak", "--orgnr", "921000006", "--scope", "ks:fiks", "--certificate", "a.pem"]
+    )
     assert added.exit_code == 0, added.output
     first = certificates.load_pem((env / "a.pem").read_bytes()).thumbprint
     assert [c.thumbprint for c in certificates.registered(_client("min-sak"))] == [first]
@@ -109,9 +111,13 @@ def test_a_client_registered_by_certificate_and_certificates_added_listed_remove
 
 def test_a_certificate_of_another_organisation_is_not_registered(env):
     assert runner.invoke(app, ["certs", "issue", "--orgnr", "910000020", "--out", "annen"]).exit_code == 0
-    result = runner.invoke(app, ["clients", "add", "min-sak", "--name", "Min sak", "--orgnr", "921000006", "--scope", "ks:fiks", "--certificate", "annen.pem"])
+    result = runner.invoke(
+        app, ["clients", "add", "min-sak", "--name", "Min sak", "--orgnr", "921000006", "--scope", "ks:fiks", "--certificate", "annen.pem"]
+    )
     assert result.exit_code == 2
-    assert "--certificate annen.pem: the certificate names organisation 910000020, but client min-sak belongs to 921000006" in " ".join(result.output.split())
+    assert "--certificate annen.pem: the certificate names organisation 910000020, but client min-sak belongs to 921000006" in " ".join(
+        result.output.split()
+    )
     assert _client("min-sak") is None
     unknown = runner.invoke(app, ["certs", "register", "nobody", "annen.pem"])
     assert unknown.exit_code == 2 and "no client 'nobody'" in unknown.output

@@ -136,7 +136,19 @@ def test_clients_add_with_generated_key_then_token(env):
     key_file = env / "mine.jwk.json"
     result = runner.invoke(
         app,
-        ["clients", "add", "my-client", "--name", "Min klient", "--orgnr", "910000047", "-s", "verktoykatalog_read", "--generate-key", str(key_file)],
+        [
+            "clients",
+            "add",
+            "my-client",
+            "--name",
+            "Min klient",
+            "--orgnr",
+            "910000047",
+            "-s",
+            "verktoykatalog_read",
+            "--generate-key",
+            str(key_file),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert json.loads(key_file.read_text())["d"]  # the private key is the user's
@@ -172,7 +184,22 @@ def test_clients_add_registers_a_professional_login_client(env):
 
 def test_clients_add_registers_child_organisations_and_multi_tenant_clients(env):
     base = ["--orgnr", "913748263", "-s", "nhn:pts/api", "--generate-key"]
-    single = runner.invoke(app, ["clients", "add", "st-epj", "--name", "EPJ", *base, str(env / "st.jwk.json"), "--child-organisation", "920000002", "--child-organisation", "920000010"])
+    single = runner.invoke(
+        app,
+        [
+            "clients",
+            "add",
+            "st-epj",
+            "--name",
+            "EPJ",
+            *base,
+            str(env / "st.jwk.json"),
+            "--child-organisation",
+            "920000002",
+            "--child-organisation",
+            "920000010",
+        ],
+    )
     multi = runner.invoke(app, ["clients", "add", "mt-epj", "--name", "SaaS", *base, str(env / "mt.jwk.json"), "--multi-tenant"])
     assert single.exit_code == 0 and multi.exit_code == 0, single.output + multi.output
     with db.read(_engine()) as conn:
@@ -183,8 +210,24 @@ def test_clients_add_registers_child_organisations_and_multi_tenant_clients(env)
 
 def test_token_names_the_organisations_it_acts_for(env):
     key_file = env / "orgs.jwk.json"
-    added = runner.invoke(app, ["clients", "add", "orgs-epj", "--name", "EPJ", "--orgnr", "913748263", "-s", "nhn:pts/api",
-                                "--generate-key", str(key_file), "--child-organisation", "920000010"])
+    added = runner.invoke(
+        app,
+        [
+            "clients",
+            "add",
+            "orgs-epj",
+            "--name",
+            "EPJ",
+            "--orgnr",
+            "913748263",
+            "-s",
+            "nhn:pts/api",
+            "--generate-key",
+            str(key_file),
+            "--child-organisation",
+            "920000010",
+        ],
+    )
     assert added.exit_code == 0, added.output
     base = ["token", "-s", "nhn:pts/api", "--client", "orgs-epj", "--key", str(key_file)]
     result = runner.invoke(app, [*base, "--child-organisation", "920000010"])
@@ -213,9 +256,18 @@ def test_clients_add_stores_the_secret_hashed(env):
         (["--orgnr", "123456789", "-s", "verktoykatalog_read", "--secret", "x"], "not a valid organisasjonsnummer"),
         (["--orgnr", "910000047", "-s", "no_such_scope", "--secret", "x"], "unknown scope"),
         (["--orgnr", "910000047", "-s", "verktoykatalog_read"], "give the client a key"),
-        (["--orgnr", "910000047", "-s", "nhn:pts/api", "--secret", "x", "--child-organisation", "920000003"], "--child-organisation[0]: '920000003' is not a valid"),
-        (["--orgnr", "910000047", "-s", "nhn:pts/api", "--secret", "x", "--child-organisation", "910000047"], "the client's own organisation"),
-        (["--orgnr", "910000047", "-s", "nhn:pts/api", "--secret", "x", "--multi-tenant", "--child-organisation", "920000002"], "for a single-tenant client"),
+        (
+            ["--orgnr", "910000047", "-s", "nhn:pts/api", "--secret", "x", "--child-organisation", "920000003"],
+            "--child-organisation[0]: '920000003' is not a valid",
+        ),
+        (
+            ["--orgnr", "910000047", "-s", "nhn:pts/api", "--secret", "x", "--child-organisation", "910000047"],
+            "the client's own organisation",
+        ),
+        (
+            ["--orgnr", "910000047", "-s", "nhn:pts/api", "--secret", "x", "--multi-tenant", "--child-organisation", "920000002"],
+            "for a single-tenant client",
+        ),
     ],
 )
 def test_clients_add_refuses_bad_input(env, args, message):
@@ -271,7 +323,19 @@ def test_token_exchange_gives_a_pts_token_naming_the_professional(database_url, 
     monkeypatch.setenv("HELSEBRO_PUBLIC_URL", PUBLIC_URL)
     monkeypatch.setenv("HELSEBRO_SECRET", "test-secret")
     key_file = tmp_path / "pts.jwk.json"
-    args = ["token", "-s", "nhn:pts/api", "--hpr", PROFESSIONAL, "--exchange", "--audience", "nhn:pts", "--dpop-key", str(key_file), "--json"]
+    args = [
+        "token",
+        "-s",
+        "nhn:pts/api",
+        "--hpr",
+        PROFESSIONAL,
+        "--exchange",
+        "--audience",
+        "nhn:pts",
+        "--dpop-key",
+        str(key_file),
+        "--json",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     response = json.loads(result.stdout)
@@ -298,6 +362,10 @@ def test_client_assertion_for_curl(env):
 
     key = load_private_key(loader.demo_private_key("helsebro-demo-epj"))
     claims = jwt.decode(result.stdout.strip(), key).claims
-    assert claims["iss"] == claims["sub"] == "helsebro-demo-epj" and claims["aud"] == "http://helsebro.test/helseid" and claims["exp"] - claims["iat"] == 60
+    assert (
+        claims["iss"] == claims["sub"] == "helsebro-demo-epj"
+        and claims["aud"] == "http://helsebro.test/helseid"
+        and claims["exp"] - claims["iat"] == 60
+    )
     unknown = runner.invoke(app, ["client-assertion", "--client", "ingen-slik"])
     assert unknown.exit_code == 2 and "no private key for 'ingen-slik'" in unknown.output

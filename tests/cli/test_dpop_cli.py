@@ -36,7 +36,9 @@ def pts_token(tokens, key_file) -> str:
 def restriction(off_id: str, requisition: str) -> dict:
     return {
         "patientSafetyObject": {"person": {"offId": off_id}, "confidentialObjectId": {"type": "Rekvisisjon", "value": requisition}},
-        "delayDays": 14, "confidentialityCode": "NORU", "cause": "Manual",
+        "delayDays": 14,
+        "confidentialityCode": "NORU",
+        "cause": "Manual",
     }
 
 
@@ -74,7 +76,12 @@ def test_pts_refuses_a_proof_for_another_method_or_url(client, tokens, tmp_path,
     assert response.status_code == 401
     assert f"DPoP proof {reason}" in response.headers["www-authenticate"]
     right = proof(key_file, "POST", tokens.base_url + SAFETY + "/_search", "--token", token)
-    assert client.post(SAFETY + "/_search", json={"offId": "12048645510"}, headers={"Authorization": f"DPoP {token}", "DPoP": right}).status_code == 200
+    assert (
+        client.post(
+            SAFETY + "/_search", json={"offId": "12048645510"}, headers={"Authorization": f"DPoP {token}", "DPoP": right}
+        ).status_code
+        == 200
+    )
 
 
 def test_pts_refuses_a_proof_without_the_token_or_for_another_token(client, tokens, tmp_path):

@@ -53,7 +53,9 @@ def test_a_token_for_another_api_is_refused_with_exit_code_1_and_the_reason(env,
 
 def test_an_expired_token_says_how_long_ago(env, app, tokens):
     now = int(time.time())
-    claims = with_claims(parts(tokens.get("verktoykatalog_read"))[1], iat=now - 3600, nbf=now - 3600, exp=now - 180, jti=secrets.token_hex(8))
+    claims = with_claims(
+        parts(tokens.get("verktoykatalog_read"))[1], iat=now - 3600, nbf=now - 3600, exp=now - 180, jti=secrets.token_hex(8)
+    )
     result = run(forge(app, claims), "--path", CATALOG)
     assert result.exit_code == 1, result.output
     assert "expired 3 minutes ago" in flat(result.stdout) and "token has expired" in result.stdout

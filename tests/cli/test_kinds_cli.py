@@ -58,7 +58,9 @@ def written(tmp_path: Path, name: str, data: dict) -> str:
 
 def test_a_tool_is_created_shown_updated_given_an_image_and_deleted(tmp_path: Path, client) -> None:
     tool = str(uuid.uuid4())
-    created = ok("tools", "create", written(tmp_path, "tool.json", {"VerktoyId": tool, "Navn": "Mitt CLI-verktøy", "Organisasjonsnummer": ORGNR}))
+    created = ok(
+        "tools", "create", written(tmp_path, "tool.json", {"VerktoyId": tool, "Navn": "Mitt CLI-verktøy", "Organisasjonsnummer": ORGNR})
+    )
     assert json.loads(created.stdout)["VerktoyId"] == tool
     shown = json.loads(ok("tools", "show", tool).stdout)
     assert shown["Navn"] == "Mitt CLI-verktøy"
@@ -90,7 +92,13 @@ def test_a_client_gets_a_generated_secret_shown_once(tmp_path: Path) -> None:
     assert created["secret"] not in shown and "secret_hash" in shown
     refused("clients", "create", "--generate-secret", written(tmp_path, "c.json", body), words=("min-cli", "finnes allerede"))
     key = RSAKey.generate_key(2048, parameters={"kid": "k"}, private=True)
-    refused("clients", "create", "-", words=("scopes", "ingen-slik"), input=json.dumps({**body, "client_id": "x", "scopes": ["ingen-slik"], "jwks": {"keys": [key.as_dict(private=False)]}}))
+    refused(
+        "clients",
+        "create",
+        "-",
+        words=("scopes", "ingen-slik"),
+        input=json.dumps({**body, "client_id": "x", "scopes": ["ingen-slik"], "jwks": {"keys": [key.as_dict(private=False)]}}),
+    )
     refused("clients", "create", "-", words=("give the client jwks",), input=json.dumps({**body, "client_id": "y"}))
     ok("clients", "delete", "min-cli")
     refused("clients", "show", "min-cli", words=("Fant ingen klient",))
@@ -100,23 +108,40 @@ def test_pvk_definitions_and_guidance_services(tmp_path: Path) -> None:
     guid = str(uuid.uuid4())
     definition = {"definisjonGuid": guid, "definisjonNavn": "Samtykke til CLI", "partKode": "CLI", "typePi": "samtykke"}
     ok("pvk-definitions", "create", written(tmp_path, "d.json", definition))
-    refused("pvk-definitions", "create", written(tmp_path, "d2.json", {**definition, "typePi": "kanskje"}), words=("typePi", "must be one of"))
+    refused(
+        "pvk-definitions", "create", written(tmp_path, "d2.json", {**definition, "typePi": "kanskje"}), words=("typePi", "must be one of")
+    )
     assert guid in ok("pvk-definitions", "list").stdout
     refused("pvk-definitions", "delete", "5b0e3c1d-8a47-4f6e-9b2d-7c1a0e4f3d58", words=("DigitaltAktiv",))
     ok("pvk-definitions", "delete", guid)
 
-    created = json.loads(ok("guidance-services", "create", "-", input=json.dumps({"navn": "Min støtte", "orgnr": ORGNR, "apningstider": [1]})).stdout)
-    refused("guidance-services", "update", created["id"], "-", words=("apningstider", "999"), input=json.dumps({**created, "apningstider": [999]}))
+    created = json.loads(
+        ok("guidance-services", "create", "-", input=json.dumps({"navn": "Min støtte", "orgnr": ORGNR, "apningstider": [1]})).stdout
+    )
+    refused(
+        "guidance-services",
+        "update",
+        created["id"],
+        "-",
+        words=("apningstider", "999"),
+        input=json.dumps({**created, "apningstider": [999]}),
+    )
     ok("guidance-services", "delete", created["id"])
 
 
 def test_svarut_accounts_and_integrations(tmp_path: Path) -> None:
     konto, integrasjon, annen = (str(uuid.uuid4()) for _ in range(3))
     ok("svarut", "integrations", "create", written(tmp_path, "i.json", {"integrasjonId": annen, "passord": "et-passord", "orgnr": ORGNR}))
-    account = {"kontoId": konto, "orgnr": ORGNR, "integrations": [{"integrasjonId": integrasjon, "passord": "mitt-passord", "orgnr": ORGNR}]}
+    account = {
+        "kontoId": konto,
+        "orgnr": ORGNR,
+        "integrations": [{"integrasjonId": integrasjon, "passord": "mitt-passord", "orgnr": ORGNR}],
+    }
     ok("svarut", "accounts", "create", written(tmp_path, "a.json", account))
     ok("svarut", "accounts", "grant", konto, annen)
-    assert sorted(i["integrasjonId"] for i in json.loads(ok("svarut", "accounts", "show", konto).stdout)["integrations"]) == sorted([integrasjon, annen])
+    assert sorted(i["integrasjonId"] for i in json.loads(ok("svarut", "accounts", "show", konto).stdout)["integrations"]) == sorted(
+        [integrasjon, annen]
+    )
     ok("svarut", "accounts", "revoke", konto, annen)
     refused("svarut", "accounts", "revoke", konto, annen, words=("har ikke tilgang",))
     ok("svarut", "integrations", "delete", annen)

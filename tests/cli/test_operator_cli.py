@@ -132,7 +132,19 @@ def test_citizens_consent_withdraw_and_give(env):
 
 
 def test_personnel_add_and_list(env):
-    result = run("personnel", "add", "7654321", "--fornavn", "Ada", "--etternavn", "Lovelace", "--autorisasjon", "LE:Lege", "--autorisasjon", "PS:Psykolog")
+    result = run(
+        "personnel",
+        "add",
+        "7654321",
+        "--fornavn",
+        "Ada",
+        "--etternavn",
+        "Lovelace",
+        "--autorisasjon",
+        "LE:Lege",
+        "--autorisasjon",
+        "PS:Psykolog",
+    )
     assert result.exit_code == 0, result.output
     with _engine().connect() as conn:
         row = conn.execute(sa.select(helsepersonell).where(helsepersonell.c.hpr_nummer == "7654321")).one()

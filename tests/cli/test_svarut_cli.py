@@ -58,7 +58,9 @@ def send_and_deliver(svarut, kind: str, recipient: str) -> tuple[str, str]:
         letter_id = svarut.send_ok("organisasjon", metadata, [("melding.pdf", pdf())])
     deliver(svarut)
     with db.read(svarut.engine) as conn:
-        row = conn.execute(sa.select(svarut_forsendelse.c.kanal, svarut_forsendelse.c.status).where(svarut_forsendelse.c.id == letter_id)).one()
+        row = conn.execute(
+            sa.select(svarut_forsendelse.c.kanal, svarut_forsendelse.c.status).where(svarut_forsendelse.c.id == letter_id)
+        ).one()
     return row.kanal, row.status
 
 
@@ -113,7 +115,18 @@ def test_krr_set_show_list_and_remove(svarut):
         (("fastlege", "set", CITIZEN, "82x"), "herId må være et tall"),
         (("fastlege", "show", NOT_IN_KRR), "Innbyggeren har ingen fastlege i fastlegeregisteret"),
     ],
-    ids=["fnr-short", "fnr-unknown", "mailbox", "varslingsstatus", "orgnr-invalid", "orgnr-unknown", "svarinn-twice", "not-svarinn", "her-id", "no-gp"],
+    ids=[
+        "fnr-short",
+        "fnr-unknown",
+        "mailbox",
+        "varslingsstatus",
+        "orgnr-invalid",
+        "orgnr-unknown",
+        "svarinn-twice",
+        "not-svarinn",
+        "her-id",
+        "no-gp",
+    ],
 )
 def test_refusals_exit_2_with_the_api_message(svarut, args, message):
     before = _snapshot(svarut)

@@ -46,7 +46,11 @@ STARTUP_SECONDS = 180
 
 
 def wait_until_healthy(
-    process: subprocess.Popen, base_url: str, log: Path, seconds: float = STARTUP_SECONDS, poll: float = 0.2,
+    process: subprocess.Popen,
+    base_url: str,
+    log: Path,
+    seconds: float = STARTUP_SECONDS,
+    poll: float = 0.2,
     verify: ssl.SSLContext | bool = True,
 ) -> float:
     """Wait for a started ``helsebro serve`` to answer /healthz; fails the test with its log if it exits or

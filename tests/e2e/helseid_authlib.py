@@ -59,7 +59,9 @@ def authlib_session(metadata: dict) -> OAuth2Session:
         redirect_uri=REDIRECT,
         code_challenge_method="S256",
     )
-    session.register_client_auth_method(ShortLivedPrivateKeyJWT(alg="ES256", headers={"kid": private_key.kid}))  # aud: the URL it is sent to
+    session.register_client_auth_method(
+        ShortLivedPrivateKeyJWT(alg="ES256", headers={"kid": private_key.kid})
+    )  # aud: the URL it is sent to
     session.metadata = metadata
     return session
 
@@ -79,7 +81,9 @@ def push(session: OAuth2Session, metadata: dict, *, login_hint: str | None = Non
         "code_challenge_method": "S256",
         **({"login_hint": login_hint} if login_hint else {}),
     }
-    pushed = session.post(metadata["pushed_authorization_request_endpoint"], data=form, auth=session.client_auth("private_key_jwt"), withhold_token=True)
+    pushed = session.post(
+        metadata["pushed_authorization_request_endpoint"], data=form, auth=session.client_auth("private_key_jwt"), withhold_token=True
+    )
     assert pushed.status_code == 201, pushed.text
     url, _ = session.create_authorization_url(metadata["authorization_endpoint"], request_uri=pushed.json()["request_uri"])
     return url, kept
@@ -124,7 +128,9 @@ def userinfo(metadata: dict, access_token: str, key: ECKey) -> httpx.Response:
     return httpx.get(url, headers={"Authorization": f"DPoP {access_token}", "DPoP": proof(key, "GET", url, access_token)})
 
 
-def the_rest_of_the_story(base_url: str, session: OAuth2Session, metadata: dict, tokens: dict, kept: dict[str, str], key: ECKey, hpr_number: str) -> None:
+def the_rest_of_the_story(
+    base_url: str, session: OAuth2Session, metadata: dict, tokens: dict, kept: dict[str, str], key: ECKey, hpr_number: str
+) -> None:
     """From the login's tokens on: ID token, userinfo, refresh, token exchange, a PTS call, logout."""
     assert tokens["token_type"] == "DPoP" and tokens["refresh_token"]
     id_token = check_id_token(metadata, tokens, kept)
@@ -135,7 +141,9 @@ def the_rest_of_the_story(base_url: str, session: OAuth2Session, metadata: dict,
     assert info.json()["sub"] == id_token["sub"] and info.json()["helseid://claims/hpr/hpr_details"]["hpr_number"] == hpr_number
 
     token_endpoint = metadata["token_endpoint"]
-    refreshed = session.refresh_token(token_endpoint, refresh_token=tokens["refresh_token"], headers={"DPoP": proof(key, "POST", token_endpoint)})
+    refreshed = session.refresh_token(
+        token_endpoint, refresh_token=tokens["refresh_token"], headers={"DPoP": proof(key, "POST", token_endpoint)}
+    )
     assert refreshed["refresh_token"] != tokens["refresh_token"] and refreshed["token_type"] == "DPoP"
 
     pts_key = ECKey.generate_key("P-256", private=True)
@@ -157,7 +165,9 @@ def the_rest_of_the_story(base_url: str, session: OAuth2Session, metadata: dict,
                                 "confidentialObjectId": {"type": "Rekvisisjon", "value": secrets.token_hex(8)}},
         "confidentialityCode": "NORU", "delayDays": 14, "cause": "Manual",
     }  # fmt: skip
-    created = httpx.post(safety, json=body, headers={"Authorization": f"DPoP {pts_token}", "DPoP": proof(pts_key, "POST", safety, pts_token)})
+    created = httpx.post(
+        safety, json=body, headers={"Authorization": f"DPoP {pts_token}", "DPoP": proof(pts_key, "POST", safety, pts_token)}
+    )
     assert created.status_code == 201, created.text
     assert created.json()["createdBy"] == EPJ_CLIENT
 

@@ -35,8 +35,12 @@ def two_apis(tmp_path_factory) -> Iterator[tuple[str, str]]:
     # B reads the clock only every minute on its own: what B shows right after the move, it read on demand.
     env = {"HELSEBRO_CLOCK_REFRESH_SECONDS": "60", "HELSEBRO_EMBEDDED_WORKER": "false"}
     for url in postgres_database(tmp_path_factory):
-        shared = {**env, "HELSEBRO_DATABASE_URL": url, "HELSEBRO_SECRET": "clock-scale-out",
-                  "HELSEBRO_PUBLIC_URL": "http://helsebro.invalid"}  # one issuer, as behind a load balancer
+        shared = {
+            **env,
+            "HELSEBRO_DATABASE_URL": url,
+            "HELSEBRO_SECRET": "clock-scale-out",
+            "HELSEBRO_PUBLIC_URL": "http://helsebro.invalid",
+        }  # one issuer, as behind a load balancer
         dir_a, dir_b = tmp_path_factory.mktemp("api-a"), tmp_path_factory.mktemp("api-b")
         for a in start_server(Path(dir_a), shared):  # A migrates and loads the data; then B starts
             for b in start_server(Path(dir_b), shared):

@@ -24,9 +24,7 @@ BODY = {
 async def _send_all(url: str, token: str, count: int) -> list[httpx.Response]:
     limits = httpx.Limits(max_connections=count)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-        return await asyncio.gather(
-            *(client.post(url, json=BODY, headers={"Authorization": f"Bearer {token}"}) for _ in range(count))
-        )
+        return await asyncio.gather(*(client.post(url, json=BODY, headers={"Authorization": f"Bearer {token}"}) for _ in range(count)))
 
 
 def test_fifty_simultaneous_identical_sends_create_one_task(live_server):
@@ -39,9 +37,9 @@ def test_fifty_simultaneous_identical_sends_create_one_task(live_server):
     engine = create_engine(settings.resolved_database_url())
     with db.read(engine) as conn:
         open_tasks = conn.execute(
-            sa.select(sa.func.count()).select_from(verktoy_oppgave).where(
-                verktoy_oppgave.c.verktoy_id == SEED_TOOL, verktoy_oppgave.c.status == "aapen"
-            )
+            sa.select(sa.func.count())
+            .select_from(verktoy_oppgave)
+            .where(verktoy_oppgave.c.verktoy_id == SEED_TOOL, verktoy_oppgave.c.status == "aapen")
         ).scalar()
     engine.dispose()
     assert open_tasks == 1

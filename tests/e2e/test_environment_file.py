@@ -66,7 +66,14 @@ def helseid_token(server: LiveServer, environment: VendorEnvironment, scope: str
 
 def maskinporten_token(server: LiveServer, environment: VendorEnvironment) -> str:
     now = int(time.time())
-    claims = {"aud": server.base_url + "/maskinporten", "iss": SAK_CLIENT, "scope": "ks:fiks", "iat": now, "exp": now + 60, "jti": uuid.uuid4().hex}
+    claims = {
+        "aud": server.base_url + "/maskinporten",
+        "iss": SAK_CLIENT,
+        "scope": "ks:fiks",
+        "iat": now,
+        "exp": now + 60,
+        "jti": uuid.uuid4().hex,
+    }
     grant = jwt.encode({"alg": "RS256", "kid": environment.sak_key.kid}, claims, environment.sak_key)
     response = httpx.post(server.base_url + "/maskinporten/token", data={"grant_type": JWT_BEARER, "assertion": grant})
     assert response.status_code == 200, response.text
@@ -112,7 +119,12 @@ def test_the_archive_sends_a_letter_from_its_own_account(served) -> None:
     server, environment = served
     token = maskinporten_token(server, environment)
     content_type, body = multipart(letter_parts(person_letter("vedtak.pdf"), [("vedtak.pdf", pdf())]))
-    headers = {"Authorization": f"Bearer {token}", "IntegrasjonId": INTEGRASJON, "IntegrasjonPassord": PASSORD, "Content-Type": content_type}
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "IntegrasjonId": INTEGRASJON,
+        "IntegrasjonPassord": PASSORD,
+        "Content-Type": content_type,
+    }
     response = httpx.post(f"{server.base_url}/api/v3/kontoer/{KONTO}/forsendelser/person", headers=headers, content=body)
     assert response.status_code == 200, response.text
     wrong = httpx.post(

@@ -107,11 +107,15 @@ def test_maskinporten_and_svarut_as_ks_hosts_lay_them_out(ports):
         "IntegrasjonPassord": svarut_testdata.DEMO_INTEGRASJON_PASSORD,
     }
     konto = svarut_testdata.DEMO_KONTO_ID
-    status = httpx.post(f"{ports.url('svarut')}/api/v3/kontoer/{konto}/forsendelser/status/sok", json={"id": []}, headers=headers, timeout=30)
+    status = httpx.post(
+        f"{ports.url('svarut')}/api/v3/kontoer/{konto}/forsendelser/status/sok", json={"id": []}, headers=headers, timeout=30
+    )
     assert status.status_code == 200, status.text
     assert status.json() == {"statuser": []}
     # A grant for the main port's issuer is not one for this port's.
-    wrong = httpx.post(issuer + "/token", data={"grant_type": JWT_BEARER, "assertion": jwt_grant(KOMMUNE_CLIENT, kommune_key())}, timeout=30)
+    wrong = httpx.post(
+        issuer + "/token", data={"grant_type": JWT_BEARER, "assertion": jwt_grant(KOMMUNE_CLIENT, kommune_key())}, timeout=30
+    )
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
 
 
@@ -121,9 +125,15 @@ def test_helsenorge_and_the_citizen_login(ports):
     assert login["token_endpoint"] == ports.url("helsenorge-login") + "/connect/token"
     token = subprocess.run(
         [sys.executable, "-m", "helsebro", "token", "--scope", "verktoykatalog_read"],
-        env=ports.server.env, capture_output=True, text=True, check=True, timeout=120,
+        env=ports.server.env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     ).stdout.strip()
-    catalog = httpx.get(ports.url("helsenorge") + "/verktoy/v1/SelvstendigVerktoy?AntallVerktoy=2", headers={"Authorization": f"Bearer {token}"})
+    catalog = httpx.get(
+        ports.url("helsenorge") + "/verktoy/v1/SelvstendigVerktoy?AntallVerktoy=2", headers={"Authorization": f"Bearer {token}"}
+    )
     assert catalog.status_code == 200, catalog.text
     assert len(catalog.json()) == 2
     no_token = httpx.get(ports.url("helsenorge") + "/DigitaltAktiv/api/v1/DigitaltAktivStatusEndringer")

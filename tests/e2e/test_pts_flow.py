@@ -84,18 +84,26 @@ def test_a_professional_restricts_and_checks_access_through_token_exchange(live_
     requisition = {"type": "Rekvisisjon", "value": str(uuid.uuid4())}
     report = {"type": "Svarrapport", "value": str(uuid.uuid4())}
 
-    created = pts.post(SAFETY, {
-        "patientSafetyObject": {"person": {"offId": off_id}, "confidentialObjectId": requisition},
-        "delayDays": 14, "confidentialityCode": "NORU", "cause": "Manual",
-    })
+    created = pts.post(
+        SAFETY,
+        {
+            "patientSafetyObject": {"person": {"offId": off_id}, "confidentialObjectId": requisition},
+            "delayDays": 14,
+            "confidentialityCode": "NORU",
+            "cause": "Manual",
+        },
+    )
     assert created.status_code == 201, created.text
 
     answered = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    associated = pts.post(SAFETY + "/associate-parent", {
-        "patientSafetyObject": {"person": {"offId": off_id}, "confidentialObjectId": report},
-        "parentConfidentialObjectId": requisition,
-        "delayFromTime": answered.isoformat(),
-    })
+    associated = pts.post(
+        SAFETY + "/associate-parent",
+        {
+            "patientSafetyObject": {"person": {"offId": off_id}, "confidentialObjectId": report},
+            "parentConfidentialObjectId": requisition,
+            "delayFromTime": answered.isoformat(),
+        },
+    )
     assert associated.status_code == 200, associated.text
     derived = associated.json()["accessRestrictions"][0]
     assert dt.datetime.fromisoformat(derived["delayDeliveryUntil"]) == answered + dt.timedelta(days=14)
@@ -104,10 +112,17 @@ def test_a_professional_restricts_and_checks_access_through_token_exchange(live_
     found = pts.post(SAFETY + "/_search", {"offId": off_id, "ApplicableOnly": True})
     assert found.status_code == 200 and {a["confidentialObjectId"]["type"] for a in found.json()} == {"Rekvisisjon", "Svarrapport"}
 
-    shield = pts.post(PRIVACY, {
-        "offId": off_id, "privacyType": "Shield", "privacyLevel": "Hard", "restrictionDomain": "PPS",
-        "objectScope": {"type": "All"}, "subjectScope": {"type": "Specified", "identifiers": [{"type": "HPR", "value": "4128168"}]},
-    })
+    shield = pts.post(
+        PRIVACY,
+        {
+            "offId": off_id,
+            "privacyType": "Shield",
+            "privacyLevel": "Hard",
+            "restrictionDomain": "PPS",
+            "objectScope": {"type": "All"},
+            "subjectScope": {"type": "Specified", "identifiers": [{"type": "HPR", "value": "4128168"}]},
+        },
+    )
     assert shield.status_code == 201, shield.text
 
     # Venstre Morfar (from the token) waits for the answer report; Linda Ingrid Telle is shielded from the requisition.

@@ -21,7 +21,7 @@ SECTION = "## Maskinporten with a business certificate"
 
 def blocks() -> list[str]:
     text = README.read_text(encoding="utf-8")
-    section = text[text.index(SECTION):]
+    section = text[text.index(SECTION) :]
     section = section[: section.index("\n## ", len(SECTION))]
     return re.findall(r"```sh\n(.*?)```", section, flags=re.S)
 
@@ -42,5 +42,7 @@ def test_readme_certificate_blocks_work_when_pasted(live_server: LiveServer, tmp
         assert result.returncode == 0, f"block {number}:\n{result.stdout}\n{result.stderr}"
         for expected in re.findall(r"^# → (.*)$", block, flags=re.M):
             assert expected in result.stdout, f"block {number}: {expected!r} not in\n{result.stdout}"
-    listed = subprocess.run([".venv/bin/helsebro", "certs", "list", "min-sak"], cwd=tmp_path, env=live_server.env, capture_output=True, text=True, check=True)
+    listed = subprocess.run(
+        [".venv/bin/helsebro", "certs", "list", "min-sak"], cwd=tmp_path, env=live_server.env, capture_output=True, text=True, check=True
+    )
     assert len(listed.stdout.splitlines()) == 1  # the second certificate was registered, then removed

@@ -30,13 +30,33 @@ def server(tmp_path_factory) -> Iterator[LiveServer]:
 
 def test_the_section_has_its_file_and_its_walk_through() -> None:
     assert len(blocks("yaml")) == 1 and len(blocks("sh")) == 1
-    assert all(f"{key}:" in blocks("yaml")[0] for key in ("organisations", "clients", "verktoy", "guidance_services", "pvk_definitions", "svarut_accounts", "citizens", "health_personnel"))
+    assert all(
+        f"{key}:" in blocks("yaml")[0]
+        for key in (
+            "organisations",
+            "clients",
+            "verktoy",
+            "guidance_services",
+            "pvk_definitions",
+            "svarut_accounts",
+            "citizens",
+            "health_personnel",
+        )
+    )
 
 
 def test_the_walk_through_runs_against_a_server_started_on_the_file(server: LiveServer, tmp_path) -> None:
     (code,) = blocks("sh")
     block = Block(TITLE, 1, code)
-    run = subprocess.run(["bash", "-c", block.script(server.base_url)], check=False, cwd=tmp_path, env=server.env, capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        ["bash", "-c", block.script(server.base_url)],
+        check=False,
+        cwd=tmp_path,
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     report = f"{code}\n--- stdout\n{run.stdout}\n--- stderr\n{run.stderr}"
     assert run.returncode == 0, report
     answers = run.stdout.split(f"\n{STEP}\n")

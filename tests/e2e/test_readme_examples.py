@@ -51,7 +51,7 @@ class Block:
 
     @property
     def expected(self) -> list[str]:
-        return [line.strip()[len(EXPECTED):].strip() for line in self.code.splitlines() if line.strip().startswith(EXPECTED)]
+        return [line.strip()[len(EXPECTED) :].strip() for line in self.code.splitlines() if line.strip().startswith(EXPECTED)]
 
     @property
     def name(self) -> str:
@@ -76,7 +76,9 @@ def readme_blocks() -> list[Block]:
     text = README.read_text(encoding="utf-8")
     blocks = []
     for title in SECTIONS:
-        for number, code in enumerate(re.findall(r"^```(?:sh|bash|shell)\n(.*?)^```", section(text, title), flags=re.MULTILINE | re.DOTALL), 1):
+        for number, code in enumerate(
+            re.findall(r"^```(?:sh|bash|shell)\n(.*?)^```", section(text, title), flags=re.MULTILINE | re.DOTALL), 1
+        ):
             blocks.append(Block(title, number, code))
     return blocks
 
@@ -137,7 +139,9 @@ def reader(live_server, tmp_path_factory):
 def test_readme_block_runs_and_shows_its_answers(reader, block: Block):
     base_url, home, env = reader
     started = time.monotonic()
-    run = subprocess.run(["bash", "-c", block.script(base_url)], check=False, cwd=home, env=env, capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        ["bash", "-c", block.script(base_url)], check=False, cwd=home, env=env, capture_output=True, text=True, timeout=120
+    )
     took = time.monotonic() - started
     report = f"--- {block.section} #{block.number} ({took:.1f} s)\n{block.code}\n--- stdout\n{run.stdout}\n--- stderr\n{run.stderr}"
     assert run.returncode == 0, report

@@ -117,7 +117,13 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
     for database_url in postgres_database(tmp_path_factory):
         ports = [free_port(), free_port()]
         public_url = f"http://127.0.0.1:{ports[0]}"
-        base_env = {**os.environ, **ENV, "HELSEBRO_DATABASE_URL": database_url, "HELSEBRO_DATA_DIR": str(logs), "HELSEBRO_PUBLIC_URL": public_url}
+        base_env = {
+            **os.environ,
+            **ENV,
+            "HELSEBRO_DATABASE_URL": database_url,
+            "HELSEBRO_DATA_DIR": str(logs),
+            "HELSEBRO_PUBLIC_URL": public_url,
+        }
         processes: list[subprocess.Popen] = []
         made = Cluster([f"http://127.0.0.1:{p}" for p in ports], public_url, database_url, logs)
         try:
@@ -179,7 +185,11 @@ def race(pool: ThreadPoolExecutor, call: Callable[[DemoClients], Any], apis: lis
 def letter(fnr: str, filnavn: str) -> dict:
     return {
         "tittel": "Vedtak om tildeling av omsorgsbolig",
-        "mottaker": {"navn": "Klient Testesen", "digitalId": fnr, "adresse": {"adresselinje1": "Storgata 1", "postnummer": "0150", "poststed": "OSLO"}},
+        "mottaker": {
+            "navn": "Klient Testesen",
+            "digitalId": fnr,
+            "adresse": {"adresselinje1": "Storgata 1", "postnummer": "0150", "poststed": "OSLO"},
+        },
         "avgivendeSystem": "helsebro-scale-out",
         "dokumenter": [{"filnavn": filnavn, "mimeType": "application/pdf"}],
     }
@@ -220,7 +230,13 @@ def citizen_story(fnr: str, index: int, apis: list[DemoClients], pool: ThreadPoo
         out.letters[printed] = PRINT
     key = str(uuid.uuid4())
     body = f"%PDF-1.7\n% brev {index}\n".encode()
-    raced = race(pool, lambda api: api.svarut.send_person(DEMO_KONTO_ID, letter(SEED_CITIZEN, "brev.pdf"), [Document("brev.pdf", body)], idempotency_key=key), apis)
+    raced = race(
+        pool,
+        lambda api: api.svarut.send_person(
+            DEMO_KONTO_ID, letter(SEED_CITIZEN, "brev.pdf"), [Document("brev.pdf", body)], idempotency_key=key
+        ),
+        apis,
+    )
     out.add("raced_letters", tuple(raced))
     with out.lock:
         out.letters[raced[0]] = DIGITAL
@@ -335,7 +351,13 @@ def test_two_apis_and_two_workers_lose_and_duplicate_nothing(cluster: Cluster, t
     with db.read(engine) as conn:
         tasks = count_by(conn, verktoy_oppgave.c.innbygger_fnr, citizens, verktoy_oppgave.c.verktoy_id == SEED_TOOL)
         nfs_history = count_by(conn, pvk_historikk.c.innbygger_fnr, citizens, pvk_historikk.c.definisjon_guid == NFS)
-        withdrawn = count_by(conn, pvk_historikk.c.innbygger_fnr, citizens, pvk_historikk.c.definisjon_guid == HN_CONSENT, pvk_historikk.c.ny_aktiv.is_(False))
+        withdrawn = count_by(
+            conn,
+            pvk_historikk.c.innbygger_fnr,
+            citizens,
+            pvk_historikk.c.definisjon_guid == HN_CONSENT,
+            pvk_historikk.c.ny_aktiv.is_(False),
+        )
         safety = count_by(conn, pts_safety_attribute.c.off_id, citizens)
         safety_restrictions = conn.execute(
             sa.select(sa.func.count()).select_from(pts_safety_restriction).where(pts_safety_restriction.c.attribute_id.in_(out.safety))

@@ -55,8 +55,10 @@ def test_a_client_that_stops_in_its_headers_is_cut_off(server: LiveServer):
 
 def test_a_client_that_stops_in_its_body_gets_the_familys_408(server: LiveServer):
     with connect(server) as sock:  # the token endpoint reads its form before anything else
-        sock.sendall(b"POST /helseid/connect/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                     b"Content-Length: 100\r\n\r\ngrant_type=client_cre")
+        sock.sendall(
+            b"POST /helseid/connect/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 100\r\n\r\ngrant_type=client_cre"
+        )
         status, _, body = answer(sock)
     assert status == 408, body
     error = json.loads(body)
@@ -81,8 +83,10 @@ def test_endless_headers_are_cut_off(server: LiveServer):
 
 def test_an_announced_200_mb_body_is_refused_before_it_is_sent(server: LiveServer):
     with connect(server) as sock:
-        sock.sendall(b"POST /svarut/api/v3/kontoer/k/forsendelser/status/sok HTTP/1.1\r\nHost: localhost\r\n"
-                     b"Content-Type: application/json\r\nContent-Length: 200000000\r\n\r\n{")
+        sock.sendall(
+            b"POST /svarut/api/v3/kontoer/k/forsendelser/status/sok HTTP/1.1\r\nHost: localhost\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 200000000\r\n\r\n{"
+        )
         status, headers, body = answer(sock)
     assert status == 413 and headers["connection"] == "close", body
     error = json.loads(body)

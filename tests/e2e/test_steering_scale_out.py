@@ -26,7 +26,12 @@ ENV = {"HELSEBRO_FAULT_REFRESH_SECONDS": "0", "HELSEBRO_EMBEDDED_WORKER": "false
 @pytest.fixture()
 def two_apis(tmp_path_factory) -> Iterator[tuple[str, str]]:
     for url in postgres_database(tmp_path_factory):
-        shared = {**ENV, "HELSEBRO_DATABASE_URL": url, "HELSEBRO_SECRET": "steering-scale-out", "HELSEBRO_PUBLIC_URL": "http://helsebro.invalid"}
+        shared = {
+            **ENV,
+            "HELSEBRO_DATABASE_URL": url,
+            "HELSEBRO_SECRET": "steering-scale-out",
+            "HELSEBRO_PUBLIC_URL": "http://helsebro.invalid",
+        }
         for a in start_server(Path(tmp_path_factory.mktemp("api-a")), shared):
             for b in start_server(Path(tmp_path_factory.mktemp("api-b")), shared):
                 yield a.base_url, b.base_url

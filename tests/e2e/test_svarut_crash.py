@@ -126,7 +126,12 @@ def recipients(engine: sa.Engine) -> list[tuple[str, dict, str, list[str]]]:
         ("organisasjon", to_organisation("964107580"), "melding.pdf", accepted + ["KLAR_FOR_MOTTAK"]),
         ("organisasjon", to_organisation("913748263"), "melding.pdf", accepted + ["SENDT_DIGITALT"]),
         ("nhn", nhn_letter(), "epikrise.pdf", accepted + ["SENDT_NHN_MOTTAKER", "LEVERT_NHN_MOTTAKER"]),
-        ("nhn", nhn_letter(mottakertype="HER_ID", mottakerHerId=8100002), "epikrise.pdf", accepted + ["SENDT_NHN_MOTTAKER", "LEVERT_NHN_MOTTAKER"]),
+        (
+            "nhn",
+            nhn_letter(mottakertype="HER_ID", mottakerHerId=8100002),
+            "epikrise.pdf",
+            accepted + ["SENDT_NHN_MOTTAKER", "LEVERT_NHN_MOTTAKER"],
+        ),
         ("print", print_letter(), "brev.pdf", accepted + ["SENDT_PRINT", "PRINTET"]),
     ]
 
@@ -297,7 +302,11 @@ def test_workers_killed_at_random_deliver_every_letter_exactly_once(server, tmp_
     assert not unfinished, f"jobs not done, or parked (seed {seed}): {unfinished}"
     for letter_id, statuses in expected.items():
         recorded = [name for name, _ in histories[letter_id]]
-        its_jobs = [(j.id, j.payload.get("status"), j.attempts, j.done_at, j.parked_at, j.last_error) for j in jobs if j.payload["forsendelseId"] == letter_id]
+        its_jobs = [
+            (j.id, j.payload.get("status"), j.attempts, j.done_at, j.parked_at, j.last_error)
+            for j in jobs
+            if j.payload["forsendelseId"] == letter_id
+        ]
         assert recorded == statuses, f"letter {letter_id}: {recorded}, expected {statuses} (seed {seed}); jobs {its_jobs}"
         times = [at for _, at in histories[letter_id]]
         assert times == sorted(times)

@@ -61,7 +61,16 @@ def _generate(spec: Path, package: str, root: Path, config: Path | None = None) 
     # The generator's console script sits next to this interpreter; it formats its output with ruff, found on
     # PATH (installed in the same venv). No network: the spec is a local file.
     bin_dir = Path(sys.executable).parent
-    command = [str(bin_dir / "openapi-python-client"), "generate", "--path", str(spec), "--meta", "none", "--output-path", str(root / package)]
+    command = [
+        str(bin_dir / "openapi-python-client"),
+        "generate",
+        "--path",
+        str(spec),
+        "--meta",
+        "none",
+        "--output-path",
+        str(root / package),
+    ]
     if config is not None:
         command += ["--config", str(config)]
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
@@ -140,7 +149,9 @@ def _organisation_body(g: Generated, pdf_bytes: bytes):
             tittel="Melding om vedtak",
             mottaker=models.Mottaker(navn="Helse Vestfjord HF", digital_id=ORGANISATION),
             metadata_fra_avleverende_system=models.NoarkMetadataFraAvleverendeSakssystem(saksaar=2026, sakssekvensnummer=42),
-            dokumenter=[models.OrganisasjonForsendelseDokumenterItem(filnavn="melding.pdf", mime_type="application/pdf", dokument_type="U")],
+            dokumenter=[
+                models.OrganisasjonForsendelseDokumenterItem(filnavn="melding.pdf", mime_type="application/pdf", dokument_type="U")
+            ],
         ),
         dokumenter=[types.File(payload=_stream(pdf_bytes), file_name="melding.pdf", mime_type="application/pdf")],
     )
@@ -169,7 +180,10 @@ def test_generated_client_sends_and_finds_the_letter(live_server: LiveServer, ge
     if kind == "person":
         operation, body = generated.module(generated.send, "api.send_forsendelse.send_til_person"), _person_body(generated, document)
     else:
-        operation, body = generated.module(generated.send, "api.send_forsendelse.send_til_organisasjon"), _organisation_body(generated, document)
+        operation, body = (
+            generated.module(generated.send, "api.send_forsendelse.send_til_organisasjon"),
+            _organisation_body(generated, document),
+        )
     response = operation.sync_detailed(UUID(KONTO), client=send_client, body=body)
 
     assert response.status_code == 200, response.content

@@ -36,7 +36,12 @@ pytestmark = pytest.mark.server
 PACKAGES = {"send": "forsendelse-send-api-v2.json", "status": "forsendelse-status-api-v2.json",
             "hendelser": "forsendelse-hendelser-api-v2.json", "lest": "forsendelse-lest-api-v2.json"}  # fmt: skip
 DELIVERY_SECONDS = 180  # the server's default step is 2 s; this bounds a wait on a condition, it is no timing
-INBOX_STEPS = ["Mottatt av SvarUt", "Akseptert for ekspedering", "Sendt digitalt til mottakerens innboks (Helsenorge/Altinn)", "Mottaker er varslet om forsendelsen"]
+INBOX_STEPS = [
+    "Mottatt av SvarUt",
+    "Akseptert for ekspedering",
+    "Sendt digitalt til mottakerens innboks (Helsenorge/Altinn)",
+    "Mottaker er varslet om forsendelsen",
+]
 
 
 @pytest.fixture(scope="session")
@@ -120,7 +125,10 @@ def test_a_generated_v2_client_sends_follows_events_and_marks_read(live_server: 
         body=lest_models.LestAv(fnr=CITIZEN, tidspunkt=dt.datetime.now(dt.UTC), eksternt_systemnavn="Generert klient"),
     )
     assert marked.status_code == 204, marked.content
-    assert hent_hendelser.sync(UUID(letter_id), client=_client(events_pkg, live_server, token)).hendelser[-1].hendelse == "Lest i eksternt system: Generert klient"
+    assert (
+        hent_hendelser.sync(UUID(letter_id), client=_client(events_pkg, live_server, token)).hendelser[-1].hendelse
+        == "Lest i eksternt system: Generert klient"
+    )
 
 
 def _operations(package: ModuleType) -> list[ModuleType]:
@@ -139,7 +147,10 @@ def test_the_whole_v2_story(live_server: LiveServer) -> None:
     fiks = {"Authorization": f"Bearer {token}", "IntegrasjonId": INTEGRASJON, "IntegrasjonPassord": PASSORD}
     with httpx.Client(base_url=live_server.base_url, timeout=60, follow_redirects=False) as http:
         # 1. The case system sends as SendKlientV2 does: /api/v2 at the root, Jetty's parts.
-        content_type, body = multipart(jetty_parts(til_person(tittel="Vedtak om støtte"), [("vedtak.pdf", pdf("historien"))]), boundary="JettyHttpClientBoundaryhistorie")
+        content_type, body = multipart(
+            jetty_parts(til_person(tittel="Vedtak om støtte"), [("vedtak.pdf", pdf("historien"))]),
+            boundary="JettyHttpClientBoundaryhistorie",
+        )
         sent = http.post(f"/api/v2/kontoer/{KONTO}/forsendelser/", headers={**fiks, "Content-Type": content_type}, content=body)
         assert sent.status_code == 200, sent.text
         letter_id = sent.json()["id"]
@@ -178,5 +189,7 @@ def test_the_whole_v2_story(live_server: LiveServer) -> None:
         assert read["status"] == "LEST" and v3.json()["statuser"] == [read]
         events = http.get(f"/api/v2/forsendelser/{letter_id}/hendelser", headers=fiks).json()["hendelser"]
         assert events[-1] == {"tidspunkt": read["sisteStatusEndring"], "hendelse": "Lest av mottaker"}
-        late = http.post(f"/api/v2/forsendelser/{letter_id}/lest", headers=fiks, json={"fnr": CITIZEN, "tidspunkt": dt.datetime.now(dt.UTC).isoformat()})
+        late = http.post(
+            f"/api/v2/forsendelser/{letter_id}/lest", headers=fiks, json={"fnr": CITIZEN, "tidspunkt": dt.datetime.now(dt.UTC).isoformat()}
+        )
         assert late.status_code == 204 and v2_status() == read

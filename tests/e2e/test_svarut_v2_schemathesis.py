@@ -40,7 +40,12 @@ MAX_EXAMPLES = int(os.environ.get("HELSEBRO_SCHEMATHESIS_EXAMPLES", "12"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]
 CONFIG = schemathesis.Config.from_dict(
     {
-        "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True}, "fuzzing": {"enabled": True}, "stateful": {"enabled": False}},
+        "phases": {
+            "examples": {"enabled": True},
+            "coverage": {"enabled": True},
+            "fuzzing": {"enabled": True},
+            "stateful": {"enabled": False},
+        },
         "generation": {"mode": "all", "deterministic": True, "database": "none", "no-shrink": True},
     }
 )
@@ -52,11 +57,22 @@ class Fixture:
     """Per live server: a token, and a delivered letter of the demo account."""
 
     def __init__(self, server: LiveServer):
-        token = httpx.post(server.base_url + "/maskinporten/token", data=token_form(jwt_grant(aud=server.base_url + "/maskinporten")), timeout=30)
+        token = httpx.post(
+            server.base_url + "/maskinporten/token", data=token_form(jwt_grant(aud=server.base_url + "/maskinporten")), timeout=30
+        )
         assert token.status_code == 200, token.text
-        self.headers = {"Authorization": f"Bearer {token.json()['access_token']}", "IntegrasjonId": INTEGRASJON, "IntegrasjonPassord": PASSORD}
+        self.headers = {
+            "Authorization": f"Bearer {token.json()['access_token']}",
+            "IntegrasjonId": INTEGRASJON,
+            "IntegrasjonPassord": PASSORD,
+        }
         content_type, body = multipart(jetty_parts(til_person(), [("vedtak.pdf", pdf("schemathesis"))]))
-        sent = httpx.post(f"{server.base_url}/api/v2/kontoer/{KONTO}/forsendelser/", headers={**self.headers, "Content-Type": content_type}, content=body, timeout=30)
+        sent = httpx.post(
+            f"{server.base_url}/api/v2/kontoer/{KONTO}/forsendelser/",
+            headers={**self.headers, "Content-Type": content_type},
+            content=body,
+            timeout=30,
+        )
         assert sent.status_code == 200, sent.text
         self.letter = sent.json()["id"]
         self._wait_delivered(server)
@@ -64,7 +80,12 @@ class Fixture:
     def _wait_delivered(self, server: LiveServer) -> None:
         deadline = time.monotonic() + 180  # a bound for a loaded machine, not a figure
         while time.monotonic() < deadline:
-            answer = httpx.post(f"{server.base_url}/api/v2/kontoer/{KONTO}/forsendelser/status-sok", headers=self.headers, json={"forsendelseIds": [self.letter]}, timeout=30)
+            answer = httpx.post(
+                f"{server.base_url}/api/v2/kontoer/{KONTO}/forsendelser/status-sok",
+                headers=self.headers,
+                json={"forsendelseIds": [self.letter]},
+                timeout=30,
+            )
             if answer.json()["statuser"][0]["status"] not in ("MOTTATT", "AKSEPTERT"):
                 return
             time.sleep(0.3)

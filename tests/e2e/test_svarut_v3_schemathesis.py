@@ -40,9 +40,15 @@ _headers: dict[str, dict[str, str]] = {}
 
 def headers_for(server: LiveServer) -> dict[str, str]:
     if server.base_url not in _headers:
-        token = httpx.post(server.base_url + "/maskinporten/token", data=token_form(jwt_grant(aud=server.base_url + "/maskinporten")), timeout=30)
+        token = httpx.post(
+            server.base_url + "/maskinporten/token", data=token_form(jwt_grant(aud=server.base_url + "/maskinporten")), timeout=30
+        )
         assert token.status_code == 200, token.text
-        _headers[server.base_url] = {"Authorization": f"Bearer {token.json()['access_token']}", "IntegrasjonId": INTEGRASJON, "IntegrasjonPassord": PASSORD}
+        _headers[server.base_url] = {
+            "Authorization": f"Bearer {token.json()['access_token']}",
+            "IntegrasjonId": INTEGRASJON,
+            "IntegrasjonPassord": PASSORD,
+        }
     return _headers[server.base_url]
 
 

@@ -46,7 +46,9 @@ class TlsServer:
 
 def export_ca(env: dict[str, str], to: Path) -> Path:
     """The CA a developer trusts, exported the way the README says (before the server ever ran)."""
-    exported = subprocess.run([sys.executable, "-m", "helsebro", "ca", "export"], env=env, capture_output=True, text=True, check=True, timeout=60)
+    exported = subprocess.run(
+        [sys.executable, "-m", "helsebro", "ca", "export"], env=env, capture_output=True, text=True, check=True, timeout=60
+    )
     to.write_text(exported.stdout)
     return to
 
@@ -92,7 +94,14 @@ def test_a_maskinporten_token_over_https_calls_svarut(tls_server):
     key = load_private_key(loader.demo_private_key("helsebro-demo-kommune"))
     now = int(time.time())
     issuer = tls_server.base_url + "/maskinporten"
-    claims = {"aud": issuer + "/", "iss": "helsebro-demo-kommune", "scope": "ks:fiks", "iat": now, "exp": now + 120, "jti": secrets.token_hex(8)}
+    claims = {
+        "aud": issuer + "/",
+        "iss": "helsebro-demo-kommune",
+        "scope": "ks:fiks",
+        "iat": now,
+        "exp": now + 120,
+        "jti": secrets.token_hex(8),
+    }
     grant = jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
     konto = svarut_testdata.DEMO_KONTO_ID
     with httpx.Client(verify=tls_server.trusting()) as client:
@@ -104,7 +113,9 @@ def test_a_maskinporten_token_over_https_calls_svarut(tls_server):
             "IntegrasjonId": svarut_testdata.DEMO_INTEGRASJON_ID,
             "IntegrasjonPassord": svarut_testdata.DEMO_INTEGRASJON_PASSORD,
         }
-        answer = client.post(f"{tls_server.base_url}/svarut/api/v3/kontoer/{konto}/forsendelser/status/sok", json={"id": []}, headers=headers)
+        answer = client.post(
+            f"{tls_server.base_url}/svarut/api/v3/kontoer/{konto}/forsendelser/status/sok", json={"id": []}, headers=headers
+        )
     assert jwt.decode(token, KeySet.import_key_set(httpx.get(issuer + "/jwk", verify=tls_server.trusting()).json())).claims["iss"] == issuer
     assert answer.status_code == 200, answer.text
 
@@ -138,12 +149,28 @@ def jvm_keystores(tls_server, tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("jvm")
     subprocess.run(
         [sys.executable, "-m", "helsebro", "certs", "issue", "--orgnr", "910000063", "--out", str(folder / "ks")],
-        env=tls_server.env, check=True, capture_output=True, timeout=60,
+        env=tls_server.env,
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     subprocess.run(
-        ["keytool", "-importcert", "-noprompt", "-alias", "helsebro", "-file", str(tls_server.ca_file),
-         "-keystore", str(folder / "trust.p12"), "-storepass", "changeit"],
-        check=True, capture_output=True, timeout=60,
+        [
+            "keytool",
+            "-importcert",
+            "-noprompt",
+            "-alias",
+            "helsebro",
+            "-file",
+            str(tls_server.ca_file),
+            "-keystore",
+            str(folder / "trust.p12"),
+            "-storepass",
+            "changeit",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     return {"keystore": folder / "ks.p12", "truststore": folder / "trust.p12"}
 
@@ -152,7 +179,9 @@ def _jvm_grant(tls_server, truststore: str, keystore: Path) -> subprocess.Comple
     issuer = tls_server.base_url + "/maskinporten"
     return subprocess.run(
         ["java", str(JVM_CLIENT), str(keystore), "helsebro", truststore, "helsebro-demo-kommune", issuer + "/", issuer + "/token"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

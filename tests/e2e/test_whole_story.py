@@ -78,9 +78,7 @@ def task_status_in_the_database(live_server) -> str:
     try:
         with db.read(engine) as conn:
             return conn.execute(
-                sa.select(verktoy_oppgave.c.status).where(
-                    verktoy_oppgave.c.verktoy_id == TOOL, verktoy_oppgave.c.innbygger_fnr == CITIZEN
-                )
+                sa.select(verktoy_oppgave.c.status).where(verktoy_oppgave.c.verktoy_id == TOOL, verktoy_oppgave.c.innbygger_fnr == CITIZEN)
             ).scalar_one()
     finally:
         engine.dispose()
@@ -104,9 +102,7 @@ def test_send_then_login_then_accept_then_behandler(live_server):
 
     assert task_status_in_the_database(live_server) == "akseptert"
 
-    behandler = httpx.get(
-        base + "/verktoy/v1/Behandler", params={"VerktoyId": TOOL}, headers={"Authorization": f"Bearer {citizen_token}"}
-    )
+    behandler = httpx.get(base + "/verktoy/v1/Behandler", params={"VerktoyId": TOOL}, headers={"Authorization": f"Bearer {citizen_token}"})
     assert behandler.status_code == 200, behandler.text
     assert behandler.json() == {"Id": HPR, "IdType": "HPR", "Navn": "Venstre Morfar"}
     assert CITIZEN not in live_server.log.read_text()  # the fødselsnummer never reaches the server's log

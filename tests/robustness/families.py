@@ -15,7 +15,12 @@ from tests.conftest import PUBLIC_URL
 from tests.support import EPJ_CLIENT, VERKTOY_CLIENT, TokenHelper
 from tests.support_svarut import INTEGRASJON, KONTO, PASSORD, jwt_grant, token_form
 
-OPERATOR_FORM = {"grant_type": "client_credentials", "client_id": "helsebro-operator", "client_secret": "helsebro-operator", "scope": "helsebro:operator"}
+OPERATOR_FORM = {
+    "grant_type": "client_credentials",
+    "client_id": "helsebro-operator",
+    "client_secret": "helsebro-operator",
+    "scope": "helsebro:operator",
+}
 
 HELSENORGE_401 = {"Code": "SEC-110000", "Message": "Token is expired or invalid"}
 HELSENORGE_403 = {"Code": "SEC-110001", "Message": "Mangler tilgang (scope)"}
@@ -99,7 +104,10 @@ FAMILIES = {
     "pvk": Family("pvk", "POST", "/personvern/Personverninnstillinger/SjekkInnbyggersPiStatus/v2", body={}),
     "pts": Family("pts", "POST", PTS_BASE + "/_search", body={"offId": "91234567890"}),
     "svarut": Family(
-        "svarut", "POST", f"/svarut/api/v3/kontoer/{KONTO}/forsendelser/status/sok", body={"id": []},
+        "svarut",
+        "POST",
+        f"/svarut/api/v3/kontoer/{KONTO}/forsendelser/status/sok",
+        body={"id": []},
         headers={"IntegrasjonId": INTEGRASJON, "IntegrasjonPassord": PASSORD},
     ),
     "operator": Family("operator", "GET", "/operator/api/v1/innbyggere", params={"limit": "1"}),
@@ -132,16 +140,26 @@ def target_for(name: str, app, client) -> Target:
     family = FAMILIES[name]
     url = PUBLIC_URL + family.path
     if name == "verktoy_catalog":
-        return Target(app, family.method, url, _real_claims(helseid_token(client, "verktoykatalog_read", VERKTOY_CLIENT)), PTS_AUDIENCE, "digitaltaktiv")
+        return Target(
+            app,
+            family.method,
+            url,
+            _real_claims(helseid_token(client, "verktoykatalog_read", VERKTOY_CLIENT)),
+            PTS_AUDIENCE,
+            "digitaltaktiv",
+        )
     if name == "verktoy_send":
         claims = _real_claims(helseid_token(client, "verktoysendtilinnbygger", VERKTOY_CLIENT))
         return Target(app, family.method, url, claims, PTS_AUDIENCE, "verktoykatalog_read")
     if name == "digitaltaktiv":
-        return Target(app, family.method, url, _real_claims(helseid_token(client, "digitaltaktiv", EPJ_CLIENT)), PTS_AUDIENCE, "verktoykatalog_read")
+        return Target(
+            app, family.method, url, _real_claims(helseid_token(client, "digitaltaktiv", EPJ_CLIENT)), PTS_AUDIENCE, "verktoykatalog_read"
+        )
     if name == "pvk":
         claims = _real_claims(helseid_token(client, "Personverninnstillinger_les", EPJ_CLIENT))
         return Target(app, family.method, url, claims, PTS_AUDIENCE, "digitaltaktiv")
     if name == "pts":
+
         def pts() -> dict:  # unbound: Target binds the claims to the key it presents the token with
             return with_claims(pts_claims(app, new_key()), cnf=DROP)
 

@@ -12,15 +12,37 @@ from hypothesis import strategies as st
 
 from tests.support_svarut import Part, letter_parts, multipart, pdf
 
-HUGE_NUMBERS = ["1e999", "-1e999", "1" * 400, "-" + "9" * 400, "1E-400", "-0", "NaN", "Infinity", "-Infinity", "1.7976931348623157e309",
-                "18446744073709551616", "9223372036854775808", "0.000000000000000000000000000001", "01", "1.", ".5", "+1"]
+HUGE_NUMBERS = [
+    "1e999",
+    "-1e999",
+    "1" * 400,
+    "-" + "9" * 400,
+    "1E-400",
+    "-0",
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "1.7976931348623157e309",
+    "18446744073709551616",
+    "9223372036854775808",
+    "0.000000000000000000000000000001",
+    "01",
+    "1.",
+    ".5",
+    "+1",
+]
 _MARK = "__helsebro_fuzz_value__"
 
 json_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70), st.floats(allow_nan=False, allow_infinity=False),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
     st.text(max_size=40),
 )
-json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=12)
+json_values = st.recursive(
+    json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=12
+)
 
 
 def _dump(value: Any) -> bytes:
@@ -94,8 +116,14 @@ def duplicate_keys(sample: Any) -> st.SearchStrategy[bytes]:
 def broken_json(sample: Any) -> st.SearchStrategy[bytes]:
     valid = _dump(sample)
     return st.one_of(
-        truncated(valid), wrong_types(sample), huge_numbers(sample), deep_nesting(), invalid_utf8(valid), duplicate_keys(sample),
-        json_values.map(_dump), st.binary(max_size=64),
+        truncated(valid),
+        wrong_types(sample),
+        huge_numbers(sample),
+        deep_nesting(),
+        invalid_utf8(valid),
+        duplicate_keys(sample),
+        json_values.map(_dump),
+        st.binary(max_size=64),
     )
 
 
@@ -112,13 +140,27 @@ def broken_multipart(draw, metadata: dict, filnavn: str) -> tuple[str, bytes]:
     boundary = "helsebrofuzz" + str(draw(st.integers(min_value=0, max_value=10**6)))
     content_type = f"multipart/form-data; boundary={boundary}"
     good = letter_parts(metadata, [(filnavn, pdf("fuzz"))])
-    kinds = ["no_boundary", "truncated", "wrong_order", "giant_header", "no_files", "mismatched_filnavn", "other_boundary",
-             "broken_metadata", "no_closing", "garbage", "not_multipart", "duplicate_metadata"]
+    kinds = [
+        "no_boundary",
+        "truncated",
+        "wrong_order",
+        "giant_header",
+        "no_files",
+        "mismatched_filnavn",
+        "other_boundary",
+        "broken_metadata",
+        "no_closing",
+        "garbage",
+        "not_multipart",
+        "duplicate_metadata",
+    ]
     if "dokumenter" not in metadata:  # nhn: one PDF under any name, so no name can mismatch
         kinds.remove("mismatched_filnavn")
     kind = draw(st.sampled_from(kinds))
     if kind == "no_boundary":
-        return draw(st.sampled_from(["multipart/form-data", "multipart/form-data; boundary=", 'multipart/form-data; boundary=""'])), _raw(good, boundary)
+        return draw(st.sampled_from(["multipart/form-data", "multipart/form-data; boundary=", 'multipart/form-data; boundary=""'])), _raw(
+            good, boundary
+        )
     if kind == "truncated":
         body = _raw(good, boundary)
         # Stop short of the closing delimiter: a body that ends there is complete.
@@ -138,7 +180,9 @@ def broken_multipart(draw, metadata: dict, filnavn: str) -> tuple[str, bytes]:
         return content_type, _raw(good, boundary + "x")
     if kind == "broken_metadata":  # broken so that no reading of it is a good letter
         valid = _dump(metadata)
-        data = draw(truncated(valid) | invalid_utf8(valid) | deep_nesting() | json_values.filter(lambda v: not isinstance(v, dict)).map(_dump))
+        data = draw(
+            truncated(valid) | invalid_utf8(valid) | deep_nesting() | json_values.filter(lambda v: not isinstance(v, dict)).map(_dump)
+        )
         return content_type, _raw([Part("forsendelse", data, content_type="application/json"), *good[1:]], boundary)
     if kind == "no_closing":
         return content_type, _raw(good, boundary).rsplit(f"--{boundary}--".encode(), 1)[0]

@@ -117,8 +117,14 @@ class Server:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.database_url = database_url
-        self.env = {**os.environ, "HELSEBRO_HOST": "127.0.0.1", "HELSEBRO_PORT": str(self.port), "HELSEBRO_DATA_DIR": str(data_dir),
-                    "HELSEBRO_DATABASE_URL": database_url, "HELSEBRO_EMBEDDED_WORKER": "false"}
+        self.env = {
+            **os.environ,
+            "HELSEBRO_HOST": "127.0.0.1",
+            "HELSEBRO_PORT": str(self.port),
+            "HELSEBRO_DATA_DIR": str(data_dir),
+            "HELSEBRO_DATABASE_URL": database_url,
+            "HELSEBRO_EMBEDDED_WORKER": "false",
+        }
         self.log = data_dir / "server.log"
         with self.log.open("a") as out:
             self.process = subprocess.Popen([sys.executable, "-m", "helsebro", "serve"], env=self.env, stdout=out, stderr=subprocess.STDOUT)
@@ -150,8 +156,17 @@ def assert_family_5xx(response: httpx.Response) -> None:
     assert "Traceback" not in response.text and "sqlalchemy" not in response.text.lower() and "psycopg" not in response.text.lower(), body
 
 
-def writer(kind: str, server: Server, keys: Iterator[str], lock: threading.Lock, tokens: dict[str, str], outcomes: Outcomes,
-           failures: list[httpx.Response], stop: threading.Event, seed: int) -> None:
+def writer(
+    kind: str,
+    server: Server,
+    keys: Iterator[str],
+    lock: threading.Lock,
+    tokens: dict[str, str],
+    outcomes: Outcomes,
+    failures: list[httpx.Response],
+    stop: threading.Event,
+    seed: int,
+) -> None:
     """Fresh writes until told to stop; 2xx is acknowledged, a 5xx (or a lost answer) may or may not have happened."""
     rng = random.Random(seed)
     with httpx.Client(base_url=server.base_url, timeout=CLIENT_TIMEOUT) as client:
@@ -184,8 +199,10 @@ def run_traffic(server: Server, outage: callable) -> tuple[Outcomes, list[httpx.
     citizens = iter(create_citizens(server.base_url, CITIZENS))
     tokens = tokens_for(server.base_url)
     outcomes, failures, stop, lock = Outcomes(), [], threading.Event(), threading.Lock()
-    threads = [threading.Thread(target=writer, args=(kind, server, citizens, lock, tokens, outcomes, failures, stop, i), daemon=True)
-               for i, kind in enumerate(["pvk", "send"] * (WRITERS // 2))]
+    threads = [
+        threading.Thread(target=writer, args=(kind, server, citizens, lock, tokens, outcomes, failures, stop, i), daemon=True)
+        for i, kind in enumerate(["pvk", "send"] * (WRITERS // 2))
+    ]
     for thread in threads:
         thread.start()
     try:
@@ -204,8 +221,11 @@ def wait_for_recovery(server: Server, tokens: dict[str, str]) -> None:
     deadline = time.monotonic() + RECOVERY_SECONDS
     with httpx.Client(base_url=server.base_url, timeout=CLIENT_TIMEOUT) as client:
         while time.monotonic() < deadline:
-            response = client.get("/verktoy/v1/SelvstendigVerktoy/SokSelvstendigVerktoy", params={"SokeOrd": "test", "RowCount": "1"},
-                                  headers={"Authorization": f"Bearer {tokens['send']}"})
+            response = client.get(
+                "/verktoy/v1/SelvstendigVerktoy/SokSelvstendigVerktoy",
+                params={"SokeOrd": "test", "RowCount": "1"},
+                headers={"Authorization": f"Bearer {tokens['send']}"},
+            )
             if response.status_code in (200, 403):  # 403: the send token lacks the catalog scope, but the database answered
                 return
             time.sleep(0.2)
@@ -235,10 +255,17 @@ def test_sessions_killed_again_and_again_mid_traffic(schema_url: str, tmp_path: 
         with admin.connect() as conn:
             for _ in range(6 * OUTAGE_ROUNDS):
                 time.sleep(0.4)
-                pids = conn.execute(sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE application_name = left('helsebro:' || current_database() || ':' || :schema, 63) AND pid <> pg_backend_pid()"),
-                    {"schema": schema}).scalars().all()
+                pids = (
+                    conn.execute(
+                        sa.text(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE application_name = left('helsebro:' || current_database() || ':' || :schema, 63) AND pid <> pg_backend_pid()"
+                        ),
+                        {"schema": schema},
+                    )
+                    .scalars()
+                    .all()
+                )
                 killed.append(len(pids))
                 conn.commit()
 

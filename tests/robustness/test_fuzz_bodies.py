@@ -50,15 +50,36 @@ PATH_VALUES = {"fnr": CITIZEN, "id": "1", "hpr": "565513636", "orgnr": "91374826
 
 # A good body per endpoint where one is easy to write: the fuzz breaks it one way at a time. Others start from {}.
 SAMPLES: dict[str, object] = {
-    "/verktoy/system/verktoy/v2": {"VerktoyId": SEED_TOOL, "InnbyggerFnr": CITIZEN, "AvsenderOrgNummer": "913748263",
-                                   "AvsenderNavn": "Poliklinikk", "FristDato": "2026-12-24", "Melding": "Hei"},
-    "/verktoy/v1/Verktoy": {"VerktoyId": SEED_TOOL_2, "InnbyggerFnr": CITIZEN, "BehandlerHpr": "565513636", "FristDato": "2026-12-24", "Melding": "Hei"},
+    "/verktoy/system/verktoy/v2": {
+        "VerktoyId": SEED_TOOL,
+        "InnbyggerFnr": CITIZEN,
+        "AvsenderOrgNummer": "913748263",
+        "AvsenderNavn": "Poliklinikk",
+        "FristDato": "2026-12-24",
+        "Melding": "Hei",
+    },
+    "/verktoy/v1/Verktoy": {
+        "VerktoyId": SEED_TOOL_2,
+        "InnbyggerFnr": CITIZEN,
+        "BehandlerHpr": "565513636",
+        "FristDato": "2026-12-24",
+        "Melding": "Hei",
+    },
     "/digitaltaktiv/helsenorgeaktivsjekken/v1": {"fnrListe": [CITIZEN], "omraade": "Helsehjelp"},
     "/digitaltaktiv/v1/DigitaltAktivOmraade": {"fnr": CITIZEN, "omraade": 1},
     "/personvern/Personverninnstillinger/SettInnbyggersPersonvernInnstilling/v2": {
-        "innbyggerFnr": CITIZEN, "definisjonGuid": "3fe2a80a-4200-42e2-817b-da8a6236708a", "definisjonNavn": "Samtykke til oppbevaring av biomateriale",
-        "partKode": "NFS", "typePi": "samtykke", "aktiv": True},
-    "/personvern/Personverninnstillinger/SjekkInnbyggersPiStatus/v2": {"innbyggerFnr": CITIZEN, "definisjonGuid": "3fe2a80a-4200-42e2-817b-da8a6236708a", "partKode": "NFS"},
+        "innbyggerFnr": CITIZEN,
+        "definisjonGuid": "3fe2a80a-4200-42e2-817b-da8a6236708a",
+        "definisjonNavn": "Samtykke til oppbevaring av biomateriale",
+        "partKode": "NFS",
+        "typePi": "samtykke",
+        "aktiv": True,
+    },
+    "/personvern/Personverninnstillinger/SjekkInnbyggersPiStatus/v2": {
+        "innbyggerFnr": CITIZEN,
+        "definisjonGuid": "3fe2a80a-4200-42e2-817b-da8a6236708a",
+        "partKode": "NFS",
+    },
     "/personvern/Personverninnstillinger/HentInnbyggersPiForPart/v2": {"innbyggerFnr": CITIZEN, "partKode": "NFS"},
     "/operator/api/v1/innbyggere": {"fodselsdato": "1990-05-17", "fornavn": "Kari", "etternavn": "Testesen", "helsenorgeSamtykke": True},
     "/operator/api/v1/innbyggere/{fnr}": {"fornavn": "Line"},
@@ -145,7 +166,9 @@ SAMPLED = [(m, p) for m, p in JSON_OPERATIONS if sample_for(p)]
 @pytest.mark.usefixtures("default_data")
 def test_control_each_sample_body_is_good(client, app, credentials, method, template):
     """The bodies the fuzz breaks are good ones, so each broken body is broken in one way only."""
-    response = client.request(method, concrete(template), json=sample_for(template), headers=headers_for(credentials, app, method, template))
+    response = client.request(
+        method, concrete(template), json=sample_for(template), headers=headers_for(credentials, app, method, template)
+    )
     assert response.status_code in (200, 201), response.text
 
 

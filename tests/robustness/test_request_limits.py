@@ -37,7 +37,12 @@ SVARUT_HEADERS = {"IntegrasjonId": INTEGRASJON, "IntegrasjonPassord": PASSORD}
 # (path, limit, content type, the family's error check)
 BODY_CASES = {
     "pvk": (PVK, LIMITS.max_body_bytes_helsenorge, "application/json", assert_helsenorge_error),
-    "digitaltaktiv": ("/digitaltaktiv/helsenorgeaktivsjekken/v1", LIMITS.max_body_bytes_helsenorge, "application/json", assert_helsenorge_error),
+    "digitaltaktiv": (
+        "/digitaltaktiv/helsenorgeaktivsjekken/v1",
+        LIMITS.max_body_bytes_helsenorge,
+        "application/json",
+        assert_helsenorge_error,
+    ),
     "verktoy": ("/verktoy/system/verktoy/v2", LIMITS.max_body_bytes_helsenorge, "application/json", assert_helsenorge_error),
     "operator": ("/operator/api/v1/innbyggere", LIMITS.max_body_bytes_helsenorge, "application/json", assert_helsenorge_error),
     "operator_page": ("/operator/logg-inn", LIMITS.max_body_bytes_helsenorge, "application/x-www-form-urlencoded", assert_helsenorge_error),
@@ -72,7 +77,7 @@ def check_for(case: str):
 class CountingBody:
     """A request body of ``chunks`` chunks that counts how many the server pulled."""
 
-    def __init__(self, chunks: int, first: bytes = b"{\"a\": \""):
+    def __init__(self, chunks: int, first: bytes = b'{"a": "'):
         self.chunks, self.first, self.pulled = chunks, first, 0
 
     async def __aiter__(self):
@@ -143,8 +148,15 @@ def test_a_body_under_the_limit_still_reaches_the_endpoint(app):
     assert_helsenorge_error(response, 401)  # past the limit, the token is checked as before
 
 
-@pytest.mark.parametrize(("path", "check"), [(PVK, assert_helsenorge_error), (PTS_BASE + "/_search", assert_problem),
-                                             (SVARUT_SEARCH, assert_fiks_error), ("/helseid/connect/token", assert_oauth_error)])
+@pytest.mark.parametrize(
+    ("path", "check"),
+    [
+        (PVK, assert_helsenorge_error),
+        (PTS_BASE + "/_search", assert_problem),
+        (SVARUT_SEARCH, assert_fiks_error),
+        ("/helseid/connect/token", assert_oauth_error),
+    ],
+)
 def test_headers_query_and_parameters_are_bounded(client, path: str, check):
     check(client.post(path, headers={"X-Stor": "x" * (LIMITS.max_header_bytes + 1)}), 431)
     check(client.post(path, headers={f"X-Mange-{n}": "1" for n in range(LIMITS.max_headers + 1)}), 431)

@@ -76,8 +76,14 @@ class Server:
     def __init__(self, data_dir: Path, extra_env: dict[str, str]):
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "HELSEBRO_HOST": "127.0.0.1", "HELSEBRO_PORT": str(self.port), "HELSEBRO_DATA_DIR": str(data_dir),
-                    "HELSEBRO_EMBEDDED_WORKER": "false", **extra_env}  # letters stay MOTTATT: the API's writes are under test
+        self.env = {
+            **os.environ,
+            "HELSEBRO_HOST": "127.0.0.1",
+            "HELSEBRO_PORT": str(self.port),
+            "HELSEBRO_DATA_DIR": str(data_dir),
+            "HELSEBRO_EMBEDDED_WORKER": "false",
+            **extra_env,
+        }  # letters stay MOTTATT: the API's writes are under test
         self.log = data_dir / "server.log"
         self.process: subprocess.Popen | None = None
 
@@ -147,8 +153,12 @@ def create_citizens(base_url: str, count: int) -> list[str]:
         headers = {"Authorization": f"Bearer {token}"}
 
         def create(index: int) -> str:
-            body = {"fodselsdato": f"19{50 + index % 40}-0{1 + index % 9}-1{index % 9}", "fornavn": "Krasj", "etternavn": f"Test{index}",
-                    "helsenorgeSamtykke": True}
+            body = {
+                "fodselsdato": f"19{50 + index % 40}-0{1 + index % 9}-1{index % 9}",
+                "fornavn": "Krasj",
+                "etternavn": f"Test{index}",
+                "helsenorgeSamtykke": True,
+            }
             response = client.post("/operator/api/v1/innbyggere", json=body, headers=headers)
             assert response.status_code == 201, response.text
             return response.json()["fnr"]
@@ -172,16 +182,33 @@ def tokens_for(base_url: str) -> dict[str, str]:
 def request_for(kind: str, key: str, tokens: dict[str, str], rng: random.Random) -> tuple[str, dict[str, str], bytes]:
     """(path, headers, body) of one write; ``key`` is a fresh citizen (pvk, send) or a letter title (letter)."""
     if kind == "pvk":
-        body = {"innbyggerFnr": key, "definisjonGuid": NFS_CONSENT, "definisjonNavn": "Samtykke til oppbevaring av biomateriale",
-                "partKode": "NFS", "typePi": "samtykke", "aktiv": True}
+        body = {
+            "innbyggerFnr": key,
+            "definisjonGuid": NFS_CONSENT,
+            "definisjonNavn": "Samtykke til oppbevaring av biomateriale",
+            "partKode": "NFS",
+            "typePi": "samtykke",
+            "aktiv": True,
+        }
         return PVK_SET, {"Authorization": f"Bearer {tokens['pvk']}", "Content-Type": "application/json"}, json.dumps(body).encode()
     if kind == "send":
-        body = {"VerktoyId": SEED_TOOL, "InnbyggerFnr": key, "AvsenderOrgNummer": "913748263", "AvsenderNavn": "Krasjtest",
-                "FristDato": "2026-12-24", "Melding": f"krasj {key}"}
+        body = {
+            "VerktoyId": SEED_TOOL,
+            "InnbyggerFnr": key,
+            "AvsenderOrgNummer": "913748263",
+            "AvsenderNavn": "Krasjtest",
+            "FristDato": "2026-12-24",
+            "Melding": f"krasj {key}",
+        }
         return SEND_V2, {"Authorization": f"Bearer {tokens['send']}", "Content-Type": "application/json"}, json.dumps(body).encode()
     size = rng.choice([2_000, 200_000, 3_000_000])
     content_type, body = multipart(letter_parts(person_letter("vedtak.pdf", tittel=key), [("vedtak.pdf", pdf(key, size))]))
-    headers = {"Authorization": f"Bearer {tokens['letter']}", "IntegrasjonId": INTEGRASJON, "IntegrasjonPassord": PASSORD, "Content-Type": content_type}
+    headers = {
+        "Authorization": f"Bearer {tokens['letter']}",
+        "IntegrasjonId": INTEGRASJON,
+        "IntegrasjonPassord": PASSORD,
+        "Content-Type": content_type,
+    }
     return LETTERS, headers, body
 
 
@@ -212,8 +239,16 @@ class InFlight:
         return False
 
 
-def writer(kind: str, base_url: str, keys: Callable[[], str | None], tokens: dict[str, str], outcomes: Outcomes, stop: threading.Event, seed: int,
-           in_flight: InFlight) -> None:
+def writer(
+    kind: str,
+    base_url: str,
+    keys: Callable[[], str | None],
+    tokens: dict[str, str],
+    outcomes: Outcomes,
+    stop: threading.Event,
+    seed: int,
+    in_flight: InFlight,
+) -> None:
     rng = random.Random(seed)
     with httpx.Client(base_url=base_url, timeout=30) as client:
         key = None
@@ -247,17 +282,30 @@ def writer(kind: str, base_url: str, keys: Callable[[], str | None], tokens: dic
 
 def check_pvk(conn: sa.Connection, outcomes: Outcomes) -> None:
     for fnr, expected in [(f, {1}) for f in outcomes.acknowledged["pvk"]] + [(f, {0, 1}) for f in outcomes.lost["pvk"]]:
-        settings = conn.execute(sa.select(sa.func.count()).select_from(pvk_innstilling).where(
-            (pvk_innstilling.c.innbygger_fnr == fnr) & (pvk_innstilling.c.definisjon_guid == NFS_CONSENT))).scalar()
-        history = conn.execute(sa.select(sa.func.count()).select_from(pvk_historikk).where(
-            (pvk_historikk.c.innbygger_fnr == fnr) & (pvk_historikk.c.definisjon_guid == NFS_CONSENT))).scalar()
+        settings = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(pvk_innstilling)
+            .where((pvk_innstilling.c.innbygger_fnr == fnr) & (pvk_innstilling.c.definisjon_guid == NFS_CONSENT))
+        ).scalar()
+        history = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(pvk_historikk)
+            .where((pvk_historikk.c.innbygger_fnr == fnr) & (pvk_historikk.c.definisjon_guid == NFS_CONSENT))
+        ).scalar()
         assert settings in expected and history == settings, f"PVK {fnr}: {settings} settings, {history} history rows, expected {expected}"
 
 
 def check_sends(conn: sa.Connection, outcomes: Outcomes) -> None:
     for fnr, expected in [(f, {1}) for f in outcomes.acknowledged["send"]] + [(f, {0, 1}) for f in outcomes.lost["send"]]:
-        tasks = conn.execute(sa.select(verktoy_oppgave.c.melding).where(
-            (verktoy_oppgave.c.innbygger_fnr == fnr) & (verktoy_oppgave.c.verktoy_id == SEED_TOOL))).scalars().all()
+        tasks = (
+            conn.execute(
+                sa.select(verktoy_oppgave.c.melding).where(
+                    (verktoy_oppgave.c.innbygger_fnr == fnr) & (verktoy_oppgave.c.verktoy_id == SEED_TOOL)
+                )
+            )
+            .scalars()
+            .all()
+        )
         assert len(tasks) in expected and all(m == f"krasj {fnr}" for m in tasks), f"send to {fnr}: {tasks}, expected {expected}"
 
 
@@ -281,7 +329,11 @@ def check_letters(conn: sa.Connection, store: blobs.BlobStore, outcomes: Outcome
             digest.update(chunk)
             size += len(chunk)
         assert (size, digest.hexdigest()) == (documents[0].storrelse, documents[0].sha256), f"letter {letter_id}: blob incomplete"
-        statuses = conn.execute(sa.select(svarut_status_historikk.c.status).where(svarut_status_historikk.c.forsendelse_id == letter_id)).scalars().all()
+        statuses = (
+            conn.execute(sa.select(svarut_status_historikk.c.status).where(svarut_status_historikk.c.forsendelse_id == letter_id))
+            .scalars()
+            .all()
+        )
         assert statuses == ["MOTTATT"] == [letter_status], f"letter {letter_id}: {letter_status}, history {statuses}"
         assert letter_id in jobs, f"letter {letter_id} has no outbox job"
     return len(ours)
@@ -307,7 +359,9 @@ def test_server_killed_during_writes_leaves_a_consistent_database(server: Server
 
     outcomes, stop, in_flight = Outcomes(), threading.Event(), InFlight()
     threads = [
-        threading.Thread(target=writer, args=(kind, server.base_url, next_key(kind), tokens, outcomes, stop, seed + i, in_flight), daemon=True)
+        threading.Thread(
+            target=writer, args=(kind, server.base_url, next_key(kind), tokens, outcomes, stop, seed + i, in_flight), daemon=True
+        )
         for i, kind in enumerate(["pvk", "send", "letter"] * WRITERS_PER_KIND)
     ]
     for thread in threads:
@@ -339,7 +393,9 @@ def test_server_killed_during_writes_leaves_a_consistent_database(server: Server
         engine.dispose()
     acknowledged = {kind: len(keys) for kind, keys in outcomes.acknowledged.items()}
     lost = {kind: len(keys) for kind, keys in outcomes.lost.items()}
-    print(f"seed {seed}: {len(restarts)} kills, restarts {[round(r, 1) for r in restarts]} s, acknowledged {acknowledged}, answers lost {lost}, "
-          f"letters stored {stored_letters}, setup {setup_seconds:.1f} s, {time.monotonic() - started:.1f} s in all")
+    print(
+        f"seed {seed}: {len(restarts)} kills, restarts {[round(r, 1) for r in restarts]} s, acknowledged {acknowledged}, answers lost {lost}, "
+        f"letters stored {stored_letters}, setup {setup_seconds:.1f} s, {time.monotonic() - started:.1f} s in all"
+    )
     assert all(count > 0 for count in acknowledged.values()), f"a kind of write never got through: {acknowledged} (seed {seed})"
     assert sum(lost.values()) >= 1, f"no kill landed during a write in {len(restarts)} kills: {lost} (seed {seed})"

@@ -44,7 +44,11 @@ def client_for(url: str, engine: sa.Engine) -> TestClient:
 
 
 def citizen(index: int) -> dict:
-    return {"fodselsdato": f"19{50 + index % 40}-0{1 + index % 9}-1{index % 9}", "fornavn": "Full", "etternavn": "Disk" + "x" * 80 + str(index)}
+    return {
+        "fodselsdato": f"19{50 + index % 40}-0{1 + index % 9}-1{index % 9}",
+        "fornavn": "Full",
+        "etternavn": "Disk" + "x" * 80 + str(index),
+    }
 
 
 def count_citizens(path: Path) -> int:

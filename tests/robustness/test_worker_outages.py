@@ -46,13 +46,17 @@ WORKER_ENV = {
 def kill_sessions(admin: sa.Engine, schema: str) -> int:
     """Terminate every PostgreSQL session helsebro has open on this test's schema; how many there were."""
     with admin.connect() as conn:
-        pids = conn.execute(
-            sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE application_name = left('helsebro:' || current_database() || ':' || :schema, 63) AND pid <> pg_backend_pid()"
-            ),
-            {"schema": schema},
-        ).scalars().all()
+        pids = (
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = left('helsebro:' || current_database() || ':' || :schema, 63) AND pid <> pg_backend_pid()"
+                ),
+                {"schema": schema},
+            )
+            .scalars()
+            .all()
+        )
         conn.commit()
     return len(pids)
 

@@ -20,7 +20,13 @@ def problems(data: object) -> list[str]:
 
 
 def client(**changes: object) -> dict:
-    return {"client_id": "min-epj", "orgnr": "921000006", "scopes": ["verktoysendtilinnbygger"], "jwks": {"keys": [KEY.as_dict(private=False)]}, **changes}
+    return {
+        "client_id": "min-epj",
+        "orgnr": "921000006",
+        "scopes": ["verktoysendtilinnbygger"],
+        "jwks": {"keys": [KEY.as_dict(private=False)]},
+        **changes,
+    }
 
 
 def test_an_unknown_top_level_key_is_refused() -> None:
@@ -28,7 +34,13 @@ def test_an_unknown_top_level_key_is_refused() -> None:
 
 
 def test_entries_carry_more_fields() -> None:
-    parsed = environment_file.parse({"clients": [client(kontaktperson="Kari")], "verktoy": [{"VerktoyId": "6F1C2A3B-4D5E-4F60-8A7B-9C0D1E2F3A4B", "Navn": "x", "eier": "min-epj", "AntattTid": 5}]}, "env.yaml")
+    parsed = environment_file.parse(
+        {
+            "clients": [client(kontaktperson="Kari")],
+            "verktoy": [{"VerktoyId": "6F1C2A3B-4D5E-4F60-8A7B-9C0D1E2F3A4B", "Navn": "x", "eier": "min-epj", "AntattTid": 5}],
+        },
+        "env.yaml",
+    )
     assert parsed.verktoy[0].VerktoyId == "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
     assert parsed.verktoy[0].model_extra == {"AntattTid": 5}
 
@@ -37,7 +49,9 @@ def test_each_problem_names_the_entry_and_the_field() -> None:
     found = problems(
         {
             "clients": [client(), client(client_id="min-sak", issuer="maskinporten", scopes=["ks:fiks", "digitaltaktiv"])],
-            "pvk_definitions": [{"definisjonGuid": "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d", "definisjonNavn": "x", "partKode": "P", "typePi": "ja"}],
+            "pvk_definitions": [
+                {"definisjonGuid": "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d", "definisjonNavn": "x", "partKode": "P", "typePi": "ja"}
+            ],
             "citizens": [{"fnr": "1234567890", "fornavn": "Kari", "etternavn": "Nordmann"}],
         }
     )
@@ -49,14 +63,18 @@ def test_each_problem_names_the_entry_and_the_field() -> None:
 
 
 def test_a_client_needs_a_credential_and_no_private_key() -> None:
-    assert problems({"clients": [client(jwks=None)]}) == ["env.yaml: clients[0] (min-epj): give the client jwks, jwks_uri, secret or certificates"]
+    assert problems({"clients": [client(jwks=None)]}) == [
+        "env.yaml: clients[0] (min-epj): give the client jwks, jwks_uri, secret or certificates"
+    ]
     assert problems({"clients": [client(jwks={"keys": [KEY.as_dict(private=True)]})]}) == [
         "env.yaml: clients[0] (min-epj): jwks: holds a private key: give the public key only"
     ]
 
 
 def test_an_id_given_twice_is_refused() -> None:
-    assert problems({"clients": [client(), client(client_id="MIN-EPJ")]}) == ["env.yaml: clients[1] (MIN-EPJ): client_id: given twice in the file"]
+    assert problems({"clients": [client(), client(client_id="MIN-EPJ")]}) == [
+        "env.yaml: clients[1] (MIN-EPJ): client_id: given twice in the file"
+    ]
 
 
 def test_a_guidance_service_in_the_file_names_its_id() -> None:

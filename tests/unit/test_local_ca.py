@@ -132,7 +132,9 @@ def test_with_tls_links_are_https():
     assert Settings(tls=False, port=8080).base_url() == "http://127.0.0.1:8080"
 
 
-@pytest.mark.parametrize(("seid", "oid", "value"), [(2, NameOID.ORGANIZATION_IDENTIFIER, "NTRNO-921000006"), (1, NameOID.SERIAL_NUMBER, "921000006")])
+@pytest.mark.parametrize(
+    ("seid", "oid", "value"), [(2, NameOID.ORGANIZATION_IDENTIFIER, "NTRNO-921000006"), (1, NameOID.SERIAL_NUMBER, "921000006")]
+)
 def test_business_certificate_carries_the_orgnr_where_seid_puts_it(tmp_path, seid, oid, value):
     ca = local_ca.load_or_create(tmp_path)
     key, certificate = ca.issue_business_certificate("921000006", "MIN VIRKSOMHET AS", seid=seid)

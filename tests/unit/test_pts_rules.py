@@ -54,8 +54,11 @@ def later(**delta: float) -> str:
 
 
 def test_n_with_delay_delivery_until():
-    assert_message(lambda: safety_rules.parse_create(safety("N", delayDeliveryUntil=later(days=1)), V05, NOW),
-                   "DelayDeliveryUntil", "DelayDeliveryUntil cannot be specified with ConfidentialityCode N")
+    assert_message(
+        lambda: safety_rules.parse_create(safety("N", delayDeliveryUntil=later(days=1)), V05, NOW),
+        "DelayDeliveryUntil",
+        "DelayDeliveryUntil cannot be specified with ConfidentialityCode N",
+    )
 
 
 @pytest.mark.parametrize("code", safety_rules.NORN_CODES)
@@ -76,14 +79,20 @@ def test_norn_codes_are_withheld_forever(code):
 
 
 def test_another_code_needs_a_delay():
-    assert_message(lambda: safety_rules.parse_create(safety(), V05, NOW),
-                   "DelayDeliveryUntil", "DelayDeliveryUntil or DelayDays must have values for confidentialityCode NORU")
+    assert_message(
+        lambda: safety_rules.parse_create(safety(), V05, NOW),
+        "DelayDeliveryUntil",
+        "DelayDeliveryUntil or DelayDays must have values for confidentialityCode NORU",
+    )
 
 
 @pytest.mark.parametrize("until", [later(seconds=-1), NOW.isoformat()])
 def test_delay_delivery_until_must_lie_ahead(until):
-    assert_message(lambda: safety_rules.parse_create(safety(delayDeliveryUntil=until), V05, NOW),
-                   "DelayDeliveryUntil", "DelayDeliveryUntil must be set to a value in the future")
+    assert_message(
+        lambda: safety_rules.parse_create(safety(delayDeliveryUntil=until), V05, NOW),
+        "DelayDeliveryUntil",
+        "DelayDeliveryUntil must be set to a value in the future",
+    )
 
 
 @pytest.mark.parametrize(
@@ -100,8 +109,11 @@ def test_only_one_of_the_three_delay_fields(fields):
 
 
 def test_delay_days_only_on_a_requisition_and_within_range():
-    assert_message(lambda: safety_rules.parse_create(safety(kind="Svarrapport", delayDays=3), V05, NOW),
-                   "DelayDays", safety_rules.DAYS_ONLY_ON_REKVISISJON)
+    assert_message(
+        lambda: safety_rules.parse_create(safety(kind="Svarrapport", delayDays=3), V05, NOW),
+        "DelayDays",
+        safety_rules.DAYS_ONLY_ON_REKVISISJON,
+    )
     for days in (0, -1, 36501):
         assert_message(lambda d=days: safety_rules.parse_create(safety(delayDays=d), V05, NOW), "DelayDays", safety_rules.DAYS_OUT_OF_RANGE)
     assert_message(lambda: safety_rules.parse_create(safety(delayDays=1.5), V05, NOW), "DelayDays", "DelayDays must be a whole number")
@@ -150,15 +162,21 @@ def test_missing_parts_use_aspnet_required_messages():
         "Cause": ["The Cause field is required."],
     }
     assert problem.title == errors.VALIDATION_TITLE
-    assert problem.detail == "The PatientSafetyObject field is required. The ConfidentialityCode field is required. The Cause field is required."
+    assert (
+        problem.detail
+        == "The PatientSafetyObject field is required. The ConfidentialityCode field is required. The Cause field is required."
+    )
 
 
 @pytest.mark.parametrize("off_id", ["1204864551", "120486455100", "1204864551x", 12048645510])
 def test_off_id_has_eleven_digits(off_id):
     body = safety(delayDays=3)
     body["patientsafetyobject"]["person"]["offid"] = off_id
-    assert_message(lambda: safety_rules.parse_create(body, V05, NOW),
-                   "PatientSafetyObject.Person.OffId", "PatientSafetyObject.Person.OffId must be 11 digits (a fødselsnummer or D-number)")
+    assert_message(
+        lambda: safety_rules.parse_create(body, V05, NOW),
+        "PatientSafetyObject.Person.OffId",
+        "PatientSafetyObject.Person.OffId must be 11 digits (a fødselsnummer or D-number)",
+    )
 
 
 def test_guid_values_are_kept_in_one_spelling():
@@ -176,8 +194,11 @@ def test_applicable_only_in_any_casing(name):
 
 
 def test_applicable_only_must_be_a_boolean():
-    assert_message(lambda: safety_rules.parse_search(lower_keys({"offId": OFF_ID, "ApplicableOnly": "yes"})),
-                   "ApplicableOnly", "ApplicableOnly must be true or false")
+    assert_message(
+        lambda: safety_rules.parse_search(lower_keys({"offId": OFF_ID, "ApplicableOnly": "yes"})),
+        "ApplicableOnly",
+        "ApplicableOnly must be true or false",
+    )
 
 
 def test_applicable_means_the_delay_is_not_in_the_past():
@@ -190,7 +211,10 @@ def test_applicable_means_the_delay_is_not_in_the_past():
 
 def associate(**fields: Any) -> dict[str, Any]:
     body = {
-        "patientSafetyObject": {"person": {"offId": OFF_ID}, "confidentialObjectId": {"type": "Svarrapport", "value": "d20b8fa0-7a2b-4c3d-8e4f-5a6b7c8d9e0f"}},
+        "patientSafetyObject": {
+            "person": {"offId": OFF_ID},
+            "confidentialObjectId": {"type": "Svarrapport", "value": "d20b8fa0-7a2b-4c3d-8e4f-5a6b7c8d9e0f"},
+        },
         "parentConfidentialObjectId": {"type": "Rekvisisjon", "value": GUID},
         "delayFromTime": "2026-11-23T08:00:00Z",
     }
@@ -208,7 +232,9 @@ def test_associate_parent_refuses_a_delay_and_itself_as_parent_and_a_bad_cause()
     assert_message(lambda: safety_rules.parse_associate(associate(delayDays=3), V05), "DelayDeliveryUntil", safety_rules.DERIVED_ONLY)
     same = associate(parentConfidentialObjectId={"type": "Svarrapport", "value": "d20b8fa0-7a2b-4c3d-8e4f-5a6b7c8d9e0f"})
     assert_message(lambda: safety_rules.parse_associate(same, V05), "ParentConfidentialObjectId", safety_rules.PARENT_IS_CHILD)
-    assert_message(lambda: safety_rules.parse_associate(associate(cause="Guess"), V05), "Cause", "Cause must be Manual, Automated or Derived")
+    assert_message(
+        lambda: safety_rules.parse_associate(associate(cause="Guess"), V05), "Cause", "Cause must be Manual, Automated or Derived"
+    )
     assert safety_rules.parse_associate(associate(cause="Guess"), V04)  # v0.4 knows no cause
 
 
@@ -235,7 +261,9 @@ def test_derive_from_norn_is_forever():
 
 
 def test_derive_needs_delay_from_time_with_days():
-    assert_message(lambda: safety_rules.derive_child(Restriction("NORU", delay_days=3), None), "DelayFromTime", safety_rules.FROM_TIME_NEEDED)
+    assert_message(
+        lambda: safety_rules.derive_child(Restriction("NORU", delay_days=3), None), "DelayFromTime", safety_rules.FROM_TIME_NEEDED
+    )
 
 
 def test_derive_past_the_end_of_time_is_forever():
@@ -278,7 +306,9 @@ def test_privacy_create_with_defaults():
 
 
 def test_privacy_enums_bind_in_any_casing():
-    terms = privacy_rules.parse_create(privacy(privacyType="BLOCK", privacyLevel="soft", restrictionDomain="pps", subjectScope={"type": "all"}), NOW)
+    terms = privacy_rules.parse_create(
+        privacy(privacyType="BLOCK", privacyLevel="soft", restrictionDomain="pps", subjectScope={"type": "all"}), NOW
+    )
     assert (terms.privacy_type, terms.privacy_level, terms.restriction_domain, terms.subject_scope.type) == ("Block", "Soft", "PPS", "All")
 
 
@@ -289,9 +319,16 @@ def test_privacy_enums_bind_in_any_casing():
         ({"privacyLevel": "Medium"}, "PrivacyLevel", "PrivacyLevel must be Soft or Hard"),
         ({"restrictionDomain": "X"}, "RestrictionDomain", "RestrictionDomain must be PPS"),
         ({"objectScope": None}, "ObjectScope", "The ObjectScope field is required."),
-        ({"subjectScope": {"type": "Specified", "identifiers": "565513636"}}, "SubjectScope.Identifiers", "SubjectScope.Identifiers must be a list"),
-        ({"subjectScope": {"type": "Specified", "identifiers": [{"type": "HPR", "value": str(n)} for n in range(101)]}},
-         "SubjectScope.Identifiers", "SubjectScope.Identifiers can hold at most 100 identifiers"),
+        (
+            {"subjectScope": {"type": "Specified", "identifiers": "565513636"}},
+            "SubjectScope.Identifiers",
+            "SubjectScope.Identifiers must be a list",
+        ),
+        (
+            {"subjectScope": {"type": "Specified", "identifiers": [{"type": "HPR", "value": str(n)} for n in range(101)]}},
+            "SubjectScope.Identifiers",
+            "SubjectScope.Identifiers can hold at most 100 identifiers",
+        ),
         ({"validFrom": "yesterday"}, "ValidFrom", "ValidFrom must be a date and time in ISO 8601 (2026-11-23T08:00:00Z)"),
     ],
 )
@@ -322,7 +359,9 @@ def question(hpr: str = "565513636", emergency: bool = False, document_time: dt.
 
 
 def shield(level: str = "Hard", subject: SubjectScope | None = None, objects: ObjectScope | None = None, **changes: Any) -> PrivacyFact:
-    terms = PrivacyTerms(OFF_ID, "Shield", level, "PPS", objects or ObjectScope("All"), subject or SubjectScope("All"), NOW - dt.timedelta(days=1), None)
+    terms = PrivacyTerms(
+        OFF_ID, "Shield", level, "PPS", objects or ObjectScope("All"), subject or SubjectScope("All"), NOW - dt.timedelta(days=1), None
+    )
     return PrivacyFact("p1", terms, changes.get("revoked", False))
 
 
@@ -388,9 +427,15 @@ def test_one_problem_is_its_message_and_several_are_sentences():
 
 def test_object_identifiers_fit_their_columns():
     long_type = safety(kind="R" * 51, delayDays=3)
-    assert_message(lambda: safety_rules.parse_create(long_type, V05, NOW),
-                   "PatientSafetyObject.ConfidentialObjectId.Type", "PatientSafetyObject.ConfidentialObjectId.Type must be at most 50 characters")
+    assert_message(
+        lambda: safety_rules.parse_create(long_type, V05, NOW),
+        "PatientSafetyObject.ConfidentialObjectId.Type",
+        "PatientSafetyObject.ConfidentialObjectId.Type must be at most 50 characters",
+    )
     long_value = safety(delayDays=3)
     long_value["patientsafetyobject"]["confidentialobjectid"]["value"] = "v" * 201
-    assert_message(lambda: safety_rules.parse_create(long_value, V05, NOW),
-                   "PatientSafetyObject.ConfidentialObjectId.Value", "PatientSafetyObject.ConfidentialObjectId.Value must be at most 200 characters")
+    assert_message(
+        lambda: safety_rules.parse_create(long_value, V05, NOW),
+        "PatientSafetyObject.ConfidentialObjectId.Value",
+        "PatientSafetyObject.ConfidentialObjectId.Value must be at most 200 characters",
+    )

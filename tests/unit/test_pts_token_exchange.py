@@ -57,12 +57,22 @@ def issue_user_token(ctx: grants.TokenContext, hpr: str = "565513636", client_id
         client = get_client(conn, client_id)
         assert client is not None
         return user_tokens.issue(
-            conn, ctx.keys, client=client, client_claims=grants.client_claims(client), hpr_number=hpr,
-            scopes=scopes or [PTS_SCOPE], issuer=ISSUER, secret="unit", lifetime=600, now=int(time.time()),
+            conn,
+            ctx.keys,
+            client=client,
+            client_claims=grants.client_claims(client),
+            hpr_number=hpr,
+            scopes=scopes or [PTS_SCOPE],
+            issuer=ISSUER,
+            secret="unit",
+            lifetime=600,
+            now=int(time.time()),
         )
 
 
-def request(ctx: grants.TokenContext, subject: str | None, *, dpop: ECKey | None = None, client_id: str = EPJ_CLIENT, **form: Any) -> grants.TokenRequest:
+def request(
+    ctx: grants.TokenContext, subject: str | None, *, dpop: ECKey | None = None, client_id: str = EPJ_CLIENT, **form: Any
+) -> grants.TokenRequest:
     values = {
         "grant_type": grants.TOKEN_EXCHANGE,
         "client_assertion_type": ASSERTION_TYPE,

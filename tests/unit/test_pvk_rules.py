@@ -199,7 +199,16 @@ def test_proof_is_kept_as_received():
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [("YWJj", True), ("YWI=", True), ("YW\r\nJj", True), ("", False), ("YWJ", False), ("YWJj=", False), ("YW*j", False), ("YWJj-_==", False)],
+    [
+        ("YWJj", True),
+        ("YWI=", True),
+        ("YW\r\nJj", True),
+        ("", False),
+        ("YWJ", False),
+        ("YWJj=", False),
+        ("YW*j", False),
+        ("YWJj-_==", False),
+    ],
 )
 def test_base64(value, ok):
     assert fields.is_base64(value) is ok

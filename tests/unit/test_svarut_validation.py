@@ -117,25 +117,103 @@ SCHEMA_CASES = [
     ("person", "lenker", [{"url": "https://ks.no"}], "forsendelse.lenker[0].tekst", "er påkrevd"),
     ("person", "lenker", [{"url": "https://ks.no/" + "x" * 1000, "tekst": "KS"}], "forsendelse.lenker[0].url", "høyst 1000 tegn"),
     ("person", "lenker", [{"url": "https://ks.no", "tekst": "KS", "ledetekst": ""}], "forsendelse.lenker[0].ledetekst", "minst 1 tegn"),
-    ("person", "signering", {"signeringUtloper": "2027-01-01T00:00:00Z", "signaturType": "BANKID"}, "forsendelse.signering.signaturType", "AUTENTISERT_SIGNATUR"),
-    ("person", "signering", {"signeringUtloper": "i morgen", "signaturType": "AVANSERT_SIGNATUR"}, "forsendelse.signering.signeringUtloper", "RFC 3339"),
+    (
+        "person",
+        "signering",
+        {"signeringUtloper": "2027-01-01T00:00:00Z", "signaturType": "BANKID"},
+        "forsendelse.signering.signaturType",
+        "AUTENTISERT_SIGNATUR",
+    ),
+    (
+        "person",
+        "signering",
+        {"signeringUtloper": "i morgen", "signaturType": "AVANSERT_SIGNATUR"},
+        "forsendelse.signering.signeringUtloper",
+        "RFC 3339",
+    ),
     ("person", "signering", {"signaturType": "AVANSERT_SIGNATUR"}, "forsendelse.signering.signeringUtloper", "er påkrevd"),
-    ("person", "svarSendesTil", {"navn": "A", "type": "KOMMUNE", "digitalId": "910000063", "adresse": {"adresselinje1": "a", "poststed": "b"}}, "forsendelse.svarSendesTil.type", "PERSON, ORGANISASJON, NHN_MOTTAKER"),
-    ("person", "svarSendesTil", {"navn": "A", "type": "ORGANISASJON", "digitalId": "12a", "adresse": {"adresselinje1": "a", "poststed": "b"}}, "forsendelse.svarSendesTil.digitalId", "mønsteret"),
-    ("person", "svarSendesTil", {"navn": "A", "type": "ORGANISASJON", "digitalId": "910000063"}, "forsendelse.svarSendesTil.adresse", "er påkrevd"),
+    (
+        "person",
+        "svarSendesTil",
+        {"navn": "A", "type": "KOMMUNE", "digitalId": "910000063", "adresse": {"adresselinje1": "a", "poststed": "b"}},
+        "forsendelse.svarSendesTil.type",
+        "PERSON, ORGANISASJON, NHN_MOTTAKER",
+    ),
+    (
+        "person",
+        "svarSendesTil",
+        {"navn": "A", "type": "ORGANISASJON", "digitalId": "12a", "adresse": {"adresselinje1": "a", "poststed": "b"}},
+        "forsendelse.svarSendesTil.digitalId",
+        "mønsteret",
+    ),
+    (
+        "person",
+        "svarSendesTil",
+        {"navn": "A", "type": "ORGANISASJON", "digitalId": "910000063"},
+        "forsendelse.svarSendesTil.adresse",
+        "er påkrevd",
+    ),
     ("organisasjon", "metadataFraAvleverendeSystem.saksaar", 999, "forsendelse.metadataFraAvleverendeSystem.saksaar", "minst 1000"),
-    ("organisasjon", "metadataFraAvleverendeSystem.sakssekvensnummer", 0, "forsendelse.metadataFraAvleverendeSystem.sakssekvensnummer", "minst 1"),
-    ("organisasjon", "metadataFraAvleverendeSystem.journaldato", "2026-01-16", "forsendelse.metadataFraAvleverendeSystem.journaldato", "RFC 3339"),
-    ("organisasjon", "metadataFraAvleverendeSystem.saksbehandler", "", "forsendelse.metadataFraAvleverendeSystem.saksbehandler", "minst 1 tegn"),
-    ("organisasjon", "metadataFraAvleverendeSystem.ekstraMetadata", [{"key": f"k{i}", "value": "v"} for i in range(21)], "forsendelse.metadataFraAvleverendeSystem.ekstraMetadata", "høyst 20 elementer"),
-    ("organisasjon", "metadataFraAvleverendeSystem.ekstraMetadata", [{"key": "k", "value": "v" * 501}], "forsendelse.metadataFraAvleverendeSystem.ekstraMetadata[0].value", "høyst 500 tegn"),
-    ("organisasjon", "metadataFraAvleverendeSystem.ekstraMetadata", [{"key": "k", "value": "v"}, {"key": "k", "value": "v"}], "forsendelse.metadataFraAvleverendeSystem.ekstraMetadata", "unike"),
+    (
+        "organisasjon",
+        "metadataFraAvleverendeSystem.sakssekvensnummer",
+        0,
+        "forsendelse.metadataFraAvleverendeSystem.sakssekvensnummer",
+        "minst 1",
+    ),
+    (
+        "organisasjon",
+        "metadataFraAvleverendeSystem.journaldato",
+        "2026-01-16",
+        "forsendelse.metadataFraAvleverendeSystem.journaldato",
+        "RFC 3339",
+    ),
+    (
+        "organisasjon",
+        "metadataFraAvleverendeSystem.saksbehandler",
+        "",
+        "forsendelse.metadataFraAvleverendeSystem.saksbehandler",
+        "minst 1 tegn",
+    ),
+    (
+        "organisasjon",
+        "metadataFraAvleverendeSystem.ekstraMetadata",
+        [{"key": f"k{i}", "value": "v"} for i in range(21)],
+        "forsendelse.metadataFraAvleverendeSystem.ekstraMetadata",
+        "høyst 20 elementer",
+    ),
+    (
+        "organisasjon",
+        "metadataFraAvleverendeSystem.ekstraMetadata",
+        [{"key": "k", "value": "v" * 501}],
+        "forsendelse.metadataFraAvleverendeSystem.ekstraMetadata[0].value",
+        "høyst 500 tegn",
+    ),
+    (
+        "organisasjon",
+        "metadataFraAvleverendeSystem.ekstraMetadata",
+        [{"key": "k", "value": "v"}, {"key": "k", "value": "v"}],
+        "forsendelse.metadataFraAvleverendeSystem.ekstraMetadata",
+        "unike",
+    ),
     ("organisasjon", "metadataForImport", {"journalpostnummer": 0}, "forsendelse.metadataForImport.journalpostnummer", "minst 1"),
     ("organisasjon", "metadataForImport", {"tittel": "x" * 1001}, "forsendelse.metadataForImport.tittel", "høyst 1000 tegn"),
-    ("organisasjon", "metadataForImport", {"sakssekvensnummer": 2**63}, "forsendelse.metadataForImport.sakssekvensnummer", f"høyst {2**63 - 1}"),
+    (
+        "organisasjon",
+        "metadataForImport",
+        {"sakssekvensnummer": 2**63},
+        "forsendelse.metadataForImport.sakssekvensnummer",
+        f"høyst {2**63 - 1}",
+    ),
     ("organisasjon", "dokumenter.0.dokumentType", "", "forsendelse.dokumenter[0].dokumentType", "minst 1 tegn"),
     ("organisasjon", "dokumenter.0.ekstraMetadata", [{"key": "k"}], "forsendelse.dokumenter[0].ekstraMetadata[0].value", "er påkrevd"),
-    ("organisasjon", "dokumenter.0.inneholderPersonsensitivInformasjon", "ja", "forsendelse.dokumenter[0].inneholderPersonsensitivInformasjon", "true eller false"),
+    (
+        "organisasjon",
+        "dokumenter.0.inneholderPersonsensitivInformasjon",
+        "ja",
+        "forsendelse.dokumenter[0].inneholderPersonsensitivInformasjon",
+        "true eller false",
+    ),
     ("organisasjon", "forsendelsestype", "x" * 101, "forsendelse.forsendelsestype", "høyst 100 tegn"),
     ("organisasjon", "taushetsbelagtPost", "nei", "forsendelse.taushetsbelagtPost", "true eller false"),
     ("print", "mottaker.adresse", DELETE, "forsendelse.mottaker.adresse", "er påkrevd"),
@@ -166,13 +244,30 @@ def test_schema_rule(specs, kind, path, value, field, message):
 # -- rules the spec states in words --------------------------------------------------------------------
 
 SIGNED = [{"filnavn": "avtale.pdf", "mimeType": "application/pdf", "skalSigneres": True}]
-REPLY = {"navn": "Demo kommune", "type": "ORGANISASJON", "digitalId": "910000063", "adresse": {"adresselinje1": "Rådhuset", "poststed": "OSLO"}}
+REPLY = {
+    "navn": "Demo kommune",
+    "type": "ORGANISASJON",
+    "digitalId": "910000063",
+    "adresse": {"adresselinje1": "Rådhuset", "poststed": "OSLO"},
+}
 TEXT_CASES = [
     ("person", "dokumenter.0.filnavn", "vedtak?.pdf", "forsendelse.dokumenter[0].filnavn", "kan ikke inneholde ?"),
     ("person", "dokumenter.0.filnavn", 'a/b\\c:"*<>|.pdf', "forsendelse.dokumenter[0].filnavn", '" * / : < > \\ |'),
     ("person", "dokumenter", [{"filnavn": "a.pdf", "mimeType": "application/pdf"}] * 2, "forsendelse.dokumenter[1].filnavn", "unikt"),
-    ("person", "dokumenter", [{"filnavn": "data.csv", "mimeType": "text/csv"}], "forsendelse.dokumenter[0].mimeType", "kun application/pdf kan printes"),
-    ("organisasjon", "dokumenter", [{"filnavn": "data.xml", "mimeType": "application/xml"}], "forsendelse.dokumenter[0].mimeType", "kun application/pdf kan printes"),
+    (
+        "person",
+        "dokumenter",
+        [{"filnavn": "data.csv", "mimeType": "text/csv"}],
+        "forsendelse.dokumenter[0].mimeType",
+        "kun application/pdf kan printes",
+    ),
+    (
+        "organisasjon",
+        "dokumenter",
+        [{"filnavn": "data.xml", "mimeType": "application/xml"}],
+        "forsendelse.dokumenter[0].mimeType",
+        "kun application/pdf kan printes",
+    ),
     ("print", "dokumenter.0.mimeType", "image/png", "forsendelse.dokumenter[0].mimeType", "kun application/pdf godtas for print"),
     ("person", "sikkerhetsniva", "HOYESTE", "forsendelse.kryptert", "HOYESTE"),
     ("organisasjon", "sikkerhetsniva", "HOYESTE", "forsendelse.kryptert", "HOYESTE"),
@@ -188,14 +283,28 @@ TEXT_CASES = [
     ("person", "lenker", [{"url": "https://[::1/", "tekst": "a"}], "forsendelse.lenker[0].url", "URI"),
     ("person", "lenker", [{"url": "https://ks.no/%zz", "tekst": "a"}], "forsendelse.lenker[0].url", "URI"),
     ("person", "dokumenter", SIGNED * 2, "forsendelse.dokumenter", "kun ett dokument kan signeres"),
-    ("person", "dokumenter", [{"filnavn": "a.docx", "mimeType": "application/msword", "skalSigneres": True, "skalEkskluderesFraUtskrift": True}], "forsendelse.dokumenter[0].mimeType", "signeres må være application/pdf"),
+    (
+        "person",
+        "dokumenter",
+        [{"filnavn": "a.docx", "mimeType": "application/msword", "skalSigneres": True, "skalEkskluderesFraUtskrift": True}],
+        "forsendelse.dokumenter[0].mimeType",
+        "signeres må være application/pdf",
+    ),
     ("person", "dokumenter", SIGNED, "forsendelse.signering", "påkrevd når et dokument skal signeres"),
-    ("person", "signering", {"signeringUtloper": "2026-11-24T18:00:00Z", "signaturType": "AVANSERT_SIGNATUR"}, "forsendelse.signering.signeringUtloper", "minst én dag frem i tid"),
+    (
+        "person",
+        "signering",
+        {"signeringUtloper": "2026-11-24T18:00:00Z", "signaturType": "AVANSERT_SIGNATUR"},
+        "forsendelse.signering.signeringUtloper",
+        "minst én dag frem i tid",
+    ),
     ("nhn", "mottakertype", "HER_ID", "forsendelse.mottakerHerId", "påkrevd når mottakertype er HER_ID"),
 ]
 
 
-@pytest.mark.parametrize(("kind", "path", "value", "field", "message"), TEXT_CASES, ids=[f"{c[0]}:{c[1]}={str(c[2])[:20]}" for c in TEXT_CASES])
+@pytest.mark.parametrize(
+    ("kind", "path", "value", "field", "message"), TEXT_CASES, ids=[f"{c[0]}:{c[1]}={str(c[2])[:20]}" for c in TEXT_CASES]
+)
 def test_rule_stated_in_words(specs, kind, path, value, field, message):
     letter = changed(kind, path, value)
     assert specs.errors(letter, SCHEMA[kind]) == [], "KS's schema refuses this example already"
@@ -210,13 +319,30 @@ def test_rule_stated_in_words(specs, kind, path, value, field, message):
         ("person", {"sikkerhetsniva": "HOYESTE", "kryptert": True}),
         ("person", {"sikkerhetsniva": "BETYDELIG"}),
         ("person", {"kanSvareViaEdialog": True, "svarSendesTil": REPLY}),
-        ("person", {"dokumenter": SIGNED, "signering": {"signeringUtloper": "2026-11-26T12:00:00+01:00", "signaturType": "AUTENTISERT_SIGNATUR"}}),
-        ("person", {"lenker": [{"url": "https://ks.no/sti?a=b#c", "tekst": "KS"}, {"url": "http://[2001:db8::1]:8080/x", "tekst": "IPv6"}]}),
+        (
+            "person",
+            {"dokumenter": SIGNED, "signering": {"signeringUtloper": "2026-11-26T12:00:00+01:00", "signaturType": "AUTENTISERT_SIGNATUR"}},
+        ),
+        (
+            "person",
+            {"lenker": [{"url": "https://ks.no/sti?a=b#c", "tekst": "KS"}, {"url": "http://[2001:db8::1]:8080/x", "tekst": "IPv6"}]},
+        ),
         ("person", {"eksponertFor": ["12048645510", "910000063"]}),
         ("nhn", {"mottakertype": "HER_ID", "mottakerHerId": 8100001}),
         ("organisasjon", {"metadataForImport": {"saksaar": 2026, "journalaar": 2026, "dokumentetsDato": "2026-01-16T18:39:11.123+01:00"}}),
     ],
-    ids=["non-pdf-digital-only", "non-pdf-excluded", "hoyeste-encrypted", "betydelig-unencrypted", "edialog", "signing", "links", "exposed", "her-id", "noark"],
+    ids=[
+        "non-pdf-digital-only",
+        "non-pdf-excluded",
+        "hoyeste-encrypted",
+        "betydelig-unencrypted",
+        "edialog",
+        "signing",
+        "links",
+        "exposed",
+        "her-id",
+        "noark",
+    ],
 )
 def test_letters_that_meet_the_rules_in_words_are_accepted(specs, kind, changes):
     letter = {**EXAMPLES[kind](), **changes}
@@ -327,9 +453,7 @@ def test_multipart_reader_gives_the_same_parts_whatever_the_chunking(chunk):
 
 
 def test_multipart_reader_reads_rfc2231_filenames():
-    body = (
-        b"--g\r\nContent-Disposition: form-data; name=\"f\"; filename*=UTF-8''%C3%A6%C3%B8%C3%A5.pdf\r\n\r\nx\r\n--g--\r\n"
-    )
+    body = b"--g\r\nContent-Disposition: form-data; name=\"f\"; filename*=UTF-8''%C3%A6%C3%B8%C3%A5.pdf\r\n\r\nx\r\n--g--\r\n"
     assert asyncio.run(_read_all(body, b"g", 5)) == [("f", "æøå.pdf", None, b"x")]
 
 
@@ -337,10 +461,10 @@ def test_multipart_reader_reads_rfc2231_filenames():
     "disposition",
     [
         # An ASCII fallback first, as curl, requests/urllib3 with RFC 2231 and many Java clients write it ...
-        b"form-data; name=\"filer\"; filename=\"vedtak_aeoa.pdf\"; filename*=UTF-8''vedtak_%C3%A6%C3%B8%C3%A5.pdf",
+        b'form-data; name="filer"; filename="vedtak_aeoa.pdf"; filename*=UTF-8\'\'vedtak_%C3%A6%C3%B8%C3%A5.pdf',
         # ... or after, and with the extended value split over continuations (RFC 2231 section 3)
-        b"form-data; name=\"filer\"; filename*0*=UTF-8''vedtak_%C3%A6; filename*1*=%C3%B8%C3%A5.pdf; filename=\"vedtak_aeoa.pdf\"",
-        b"form-data; filename*=utf-8'nb'vedtak_%C3%A6%C3%B8%C3%A5.pdf; name=\"filer\"; filename=\"vedtak_aeoa.pdf\"",
+        b'form-data; name="filer"; filename*0*=UTF-8\'\'vedtak_%C3%A6; filename*1*=%C3%B8%C3%A5.pdf; filename="vedtak_aeoa.pdf"',
+        b'form-data; filename*=utf-8\'nb\'vedtak_%C3%A6%C3%B8%C3%A5.pdf; name="filer"; filename="vedtak_aeoa.pdf"',
     ],
 )
 def test_filename_star_wins_over_filename(disposition):

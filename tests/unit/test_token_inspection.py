@@ -181,8 +181,18 @@ def test_without_an_api_only_the_token_is_checked(app, tokens):
 
 def test_the_path_table_agrees_with_the_routes(app, client):
     """A token with the right audience and no scope: each route's 403 names the scope the table says."""
-    token = forge(app, {"iss": PUBLIC_URL + "/helseid", "aud": HELSENORGE_AUDIENCE, "scope": [], "client_id": "x",
-                        "exp": int(time.time()) + 300, "iat": int(time.time()), "jti": secrets.token_hex(8)})
+    token = forge(
+        app,
+        {
+            "iss": PUBLIC_URL + "/helseid",
+            "aud": HELSENORGE_AUDIENCE,
+            "scope": [],
+            "client_id": "x",
+            "exp": int(time.time()) + 300,
+            "iat": int(time.time()),
+            "jti": secrets.token_hex(8),
+        },
+    )
     for method, path in [
         ("GET", "/verktoy/v1/SelvstendigVerktoy"),
         ("GET", "/verktoy/v1/GrafiskElement/5"),
@@ -229,7 +239,9 @@ def test_a_key_in_the_tokens_own_header_is_never_used(app, targets):
     from tests.attacks import signed
 
     claims = with_claims(target.claims(), cnf=DROP)
-    token = signed({"alg": "ES256", "kid": app.state.services.keys.signing_key()[0], "jwk": attacker.as_dict(private=False)}, claims, attacker)
+    token = signed(
+        {"alg": "ES256", "kid": app.state.services.keys.signing_key()[0], "jwk": attacker.as_dict(private=False)}, claims, attacker
+    )
     report = inspect(app, {"Authorization": f"Bearer {token}"}, target)
     assert not report.accepted and line(report, "signature").decisive
 
@@ -267,7 +279,10 @@ def _odd_tokens(app, target: Target) -> list[tuple[str, dict[str, str]]]:
         ("cnf a string", {"Authorization": "Bearer " + forge(app, with_claims(good, cnf="x"))}),
         ("proof garbage", {"Authorization": f"DPoP {token}", "DPoP": "not-a-proof"}),
         ("proof without htm", {"Authorization": f"DPoP {token}", "DPoP": proof(key, "GET", target.url, token=token, htm=DROP)}),
-        ("proof jwk a string", {"Authorization": f"DPoP {token}", "DPoP": unsigned({"typ": "dpop+jwt", "alg": "ES256", "jwk": "x"}, {}) + "x"}),
+        (
+            "proof jwk a string",
+            {"Authorization": f"DPoP {token}", "DPoP": unsigned({"typ": "dpop+jwt", "alg": "ES256", "jwk": "x"}, {}) + "x"},
+        ),
         ("proof alg none", {"Authorization": f"DPoP {token}", "DPoP": unsigned({"typ": "dpop+jwt", "alg": "none"}, {})}),
         ("proof jti too long", {"Authorization": f"DPoP {token}", "DPoP": proof(key, "GET", target.url, token=token, jti="j" * 400)}),
     ]

@@ -227,7 +227,9 @@ def test_paging_applies_after_filtering():
 # -- parse_search ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("params", [{}, {"sokeord": []}, {"sokeord": [""]}, {"sokeord": ["   "]}, {"sokeord": ["\t\n"]}, {"rowcount": ["5"]}])
+@pytest.mark.parametrize(
+    "params", [{}, {"sokeord": []}, {"sokeord": [""]}, {"sokeord": ["   "]}, {"sokeord": ["\t\n"]}, {"rowcount": ["5"]}]
+)
 def test_missing_search_term_is_VER_000205(params):
     error = error_of(service.parse_search, params)
     assert (error.status, error.code) == (400, "VER-000205")
@@ -334,8 +336,19 @@ def test_tool_id_accepts_the_guid_forms_of_dotnet(raw):
 
 @pytest.mark.parametrize(
     "raw",
-    ["", "abc", GUID[:-1], GUID + "0", GUID[:-1] + "g", "urn:uuid:" + GUID, "0" + GUID.replace("-", "", 1)[1:],
-     "{" + GUID + ")", "{" + GUID, "٠" * 32, GUID.replace("-", "", 1)],
+    [
+        "",
+        "abc",
+        GUID[:-1],
+        GUID + "0",
+        GUID[:-1] + "g",
+        "urn:uuid:" + GUID,
+        "0" + GUID.replace("-", "", 1)[1:],
+        "{" + GUID + ")",
+        "{" + GUID,
+        "٠" * 32,
+        GUID.replace("-", "", 1),
+    ],
 )
 def test_malformed_tool_id_is_VER_000209(raw):
     error = error_of(service.parse_tool_id, raw)

@@ -86,7 +86,9 @@ class BusinessCertificate:
         """The certificate as a JWK for the client's key set (RFC 7517: ``x5c`` standard base64)."""
         key = self.certificate.public_key()
         if not isinstance(key, rsa.RSAPublicKey):
-            raise CertificateError(f"the certificate's key is {_key_kind(key)}: Maskinporten grants are RS256/RS384/RS512, so it must be RSA")
+            raise CertificateError(
+                f"the certificate's key is {_key_kind(key)}: Maskinporten grants are RS256/RS384/RS512, so it must be RSA"
+            )
         jwk = RSAKey.import_key(key).as_dict(private=False)
         return {**jwk, "kid": self.thumbprint, "use": "sig", "x5c": [base64.b64encode(self.der).decode()], "x5t#S256": self.thumbprint}
 
@@ -97,7 +99,7 @@ def orgnr_of(certificate: x509.Certificate) -> str | None:
     for oid, prefix in ((NameOID.ORGANIZATION_IDENTIFIER, SEID2_PREFIX), (NameOID.SERIAL_NUMBER, "")):
         for attribute in certificate.subject.get_attributes_for_oid(oid):
             value = str(attribute.value).strip()
-            value = value[len(prefix):] if prefix and value.upper().startswith(prefix) else value
+            value = value[len(prefix) :] if prefix and value.upper().startswith(prefix) else value
             if orgnr_check.is_valid(value) and len(value) == 9:
                 return value
     return None
@@ -140,7 +142,9 @@ def with_certificates(client: ApiClient, pems: Iterable[str | bytes], now: dt.da
             if certificate.orgnr is None:
                 raise CertificateError(_NO_ORGNR)
             if certificate.orgnr != client.orgnr:
-                raise CertificateError(f"the certificate names organisation {certificate.orgnr}, but client {client.client_id} belongs to {client.orgnr}")
+                raise CertificateError(
+                    f"the certificate names organisation {certificate.orgnr}, but client {client.client_id} belongs to {client.orgnr}"
+                )
             jwk = certificate.jwk()
         except (CertificateError, InvalidToken) as exc:
             raise CertificateError(f"certificate {number}: {exc}") from None

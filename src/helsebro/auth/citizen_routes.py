@@ -58,13 +58,20 @@ async def jwks(request: Request) -> JSONResponse:
     return JSONResponse(await run_in_threadpool(services.of(request).keys.public_jwks))
 
 
-@router.get(AUTHORIZE_PATH, summary="Authorization endpoint: shows the test login page", response_class=HTMLResponse, responses=_PAGE_RESPONSES)
+@router.get(
+    AUTHORIZE_PATH, summary="Authorization endpoint: shows the test login page", response_class=HTMLResponse, responses=_PAGE_RESPONSES
+)
 async def authorize(request: Request) -> Response:
     params = dict(request.query_params)
     return await _login_page(request, params)
 
 
-@router.post(AUTHORIZE_PATH, summary="The login page's form: issues a code and sends the user back", response_class=HTMLResponse, responses=_PAGE_RESPONSES)
+@router.post(
+    AUTHORIZE_PATH,
+    summary="The login page's form: issues a code and sends the user back",
+    response_class=HTMLResponse,
+    responses=_PAGE_RESPONSES,
+)
 async def login(request: Request) -> Response:
     form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
     svc = services.of(request)
@@ -106,7 +113,10 @@ async def fault_redirect(request: Request, route: str, error: str, description: 
     except citizen_login.AuthorizeError as exc:
         if not exc.redirectable:
             return None
-    return _back_to_client(_full(svc.base_url, params.get("redirect_uri", "")), {"error": error, "error_description": description, "state": params.get("state")})
+    return _back_to_client(
+        _full(svc.base_url, params.get("redirect_uri", "")),
+        {"error": error, "error_description": description, "state": params.get("state")},
+    )
 
 
 # -- helpers --------------------------------------------------------------------------------------------------

@@ -42,7 +42,15 @@ def client_assertion(
     header = {"alg": alg or default_alg(key), "typ": "JWT"}
     if kid or key.kid:
         header["kid"] = kid or key.kid
-    claims = {"iss": client_id, "sub": client_id, "aud": audience, "jti": secrets.token_hex(16), "iat": now, "nbf": now, "exp": now + lifetime}
+    claims = {
+        "iss": client_id,
+        "sub": client_id,
+        "aud": audience,
+        "jti": secrets.token_hex(16),
+        "iat": now,
+        "nbf": now,
+        "exp": now + lifetime,
+    }
     claims.update(extra_claims or {})
     # joserfc signs only its "recommended" algorithms unless told otherwise; PS256 and friends are valid choices.
     return jwt.encode(header, claims, key, algorithms=[header["alg"]])

@@ -98,8 +98,6 @@ def save_client(conn: sa.Connection, client: ApiClient) -> None:
         "multi_tenant": client.multi_tenant,
         "child_organisations": list(client.child_organisations),
     }
-    updated = conn.execute(
-        sa.update(api_clients).where(api_clients.c.client_id == client.client_id).values(**values)
-    ).rowcount
+    updated = conn.execute(sa.update(api_clients).where(api_clients.c.client_id == client.client_id).values(**values)).rowcount
     if not updated:
         conn.execute(sa.insert(api_clients).values(client_id=client.client_id, **values))

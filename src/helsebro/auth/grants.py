@@ -117,7 +117,9 @@ def _granted_scopes(client: ApiClient, requested: str) -> list[str]:
     wanted = requested.split() or helseid_scopes
     personal = [s for s in wanted if is_identity_scope(s)]
     if personal:
-        raise OAuthError("invalid_scope", f"{' '.join(personal)}: identity scopes come with a professional's login (authorization_code), not here")
+        raise OAuthError(
+            "invalid_scope", f"{' '.join(personal)}: identity scopes come with a professional's login (authorization_code), not here"
+        )
     refused = [s for s in wanted if not client.grants(s) or canonical(s) in MASKINPORTEN_SCOPES]
     if refused:
         raise OAuthError("invalid_scope", f"client {client.client_id} is not granted {' '.join(refused)}")
@@ -185,7 +187,10 @@ def _exchange_scopes(client: ApiClient, form: Mapping[str, str]) -> list[str]:
     requested = form.get("scope", "").strip()
     if resource:
         if len(resource) > MAX_RESOURCE_CHARS or resource not in EXCHANGE_AUDIENCES:
-            raise OAuthError("invalid_target", f"resource {resource[:100]!r} is not an API a user token can be exchanged for; use one of {', '.join(EXCHANGE_AUDIENCES)}")
+            raise OAuthError(
+                "invalid_target",
+                f"resource {resource[:100]!r} is not an API a user token can be exchanged for; use one of {', '.join(EXCHANGE_AUDIENCES)}",
+            )
         if audience and audience != resource:
             raise OAuthError("invalid_target", f"audience {audience[:100]!r} and resource {resource!r} name different APIs; name one")
         audience = resource

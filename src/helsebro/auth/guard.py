@@ -106,9 +106,7 @@ class Guard:
         # Validation is pure, so a token checked once is good until it expires (or for five minutes).
         self._validated: dict[str, Checked] = {}
 
-    async def authenticate(
-        self, request: Request, *, audience: str | None, scope: str | None, require_dpop: bool = False
-    ) -> Principal:
+    async def authenticate(self, request: Request, *, audience: str | None, scope: str | None, require_dpop: bool = False) -> Principal:
         """``audience`` None: any audience (HelseID's userinfo takes every access token of its login)."""
         # ``failure.check`` names the step that refused (the token inspector's line names), for the journal.
         step = "authorization"

@@ -39,7 +39,9 @@ _NO_STORE = token_http.NO_STORE
 _CLIENT_AUTH = ("client_assertion", "client_assertion_type", "client_secret")
 _PAGE_RESPONSES: dict[int | str, dict] = {
     302: {"description": "Back to the client's redirect_uri with code, state and iss (or an error)"},
-    400: {"description": "The request cannot go back to the client (unknown client or redirect_uri): RFC 6749 JSON, or a page for a browser"},
+    400: {
+        "description": "The request cannot go back to the client (unknown client or redirect_uri): RFC 6749 JSON, or a page for a browser"
+    },
 }
 
 
@@ -102,7 +104,12 @@ class Back:
     values: dict[str, str | None]
 
 
-@router.get(AUTHORIZE_PATH, summary="Authorization endpoint: code + PKCE S256; login_hint=hpr:N or the test login page", response_class=HTMLResponse, responses=_PAGE_RESPONSES)
+@router.get(
+    AUTHORIZE_PATH,
+    summary="Authorization endpoint: code + PKCE S256; login_hint=hpr:N or the test login page",
+    response_class=HTMLResponse,
+    responses=_PAGE_RESPONSES,
+)
 async def authorize(request: Request) -> Response:
     ctx = token_http.context(request, HELSEID)
     items = request.query_params.multi_items()
@@ -116,7 +123,12 @@ async def authorize(request: Request) -> Response:
     return await _answer(request, ctx, outcome)
 
 
-@router.post(AUTHORIZE_PATH, summary="The login page's form: logs the chosen professional in and sends them back with a code", response_class=HTMLResponse, responses=_PAGE_RESPONSES)
+@router.post(
+    AUTHORIZE_PATH,
+    summary="The login page's form: logs the chosen professional in and sends them back with a code",
+    response_class=HTMLResponse,
+    responses=_PAGE_RESPONSES,
+)
 async def log_in(request: Request) -> Response:
     ctx = token_http.context(request, HELSEID)
     form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
@@ -137,7 +149,10 @@ def _start(ctx: TokenContext, params: dict[str, str]) -> Page | Back:
             pending = login_requests.take(conn, login_requests.handle_of(params["request_uri"]), client.client_id, pushed=True)
         else:
             if client.require_par:
-                raise AuthorizeError("invalid_request", f"client {client.client_id} must push its authorization request to the PAR endpoint first (require_par)")
+                raise AuthorizeError(
+                    "invalid_request",
+                    f"client {client.client_id} must push its authorization request to the PAR endpoint first (require_par)",
+                )
             # The client signed its request object on its own (real) clock.
             merged = login_requests.with_request_object(client, params, _object_rules(ctx, int(_time.real_epoch())))
             pending = Pending(login_requests.check(client, merged), merged.get("dpop_jkt"))
@@ -216,7 +231,11 @@ def _professionals(engine: sa.Engine) -> list[dict[str, str]]:
             .limit(100)
         ).all()
     return [
-        {"hpr": r.hpr_nummer, "navn": f"{r.fornavn} {r.etternavn}", "yrke": ", ".join(a.get("navn", "") for a in (r.autorisasjoner or [])) or "helsepersonell"}
+        {
+            "hpr": r.hpr_nummer,
+            "navn": f"{r.fornavn} {r.etternavn}",
+            "yrke": ", ".join(a.get("navn", "") for a in (r.autorisasjoner or [])) or "helsepersonell",
+        }
         for r in rows
     ]
 
@@ -225,7 +244,9 @@ def _refusal(request: Request, ctx: TokenContext, exc: AuthorizeError) -> Respon
     """A refused authorization request: back to the client when its redirect URI is known good, else an
     answer here (JSON, or a page when a browser asks for HTML) and never a redirect."""
     if exc.redirect_uri:
-        return _redirect(exc.redirect_uri, {"error": exc.error, "error_description": exc.description, "state": exc.state, "iss": ctx.issuer})
+        return _redirect(
+            exc.redirect_uri, {"error": exc.error, "error_description": exc.description, "state": exc.state, "iss": ctx.issuer}
+        )
     body = {"error": exc.error, "error_description": exc.description}
     if "text/html" in request.headers.get("accept", ""):
         context = {"message": exc.description, "error": exc.error}
@@ -308,7 +329,13 @@ def _userinfo(engine: sa.Engine, claims: Mapping[str, Any]) -> dict[str, Any]:
 # -- end session (RP-initiated logout) ---------------------------------------------------------------------
 
 
-@router.api_route(END_SESSION_PATH, methods=["GET", "POST"], summary="End session: logs the professional out (id_token_hint), back to a registered post_logout_redirect_uri", response_class=HTMLResponse, responses=_PAGE_RESPONSES)
+@router.api_route(
+    END_SESSION_PATH,
+    methods=["GET", "POST"],
+    summary="End session: logs the professional out (id_token_hint), back to a registered post_logout_redirect_uri",
+    response_class=HTMLResponse,
+    responses=_PAGE_RESPONSES,
+)
 async def end_session(request: Request) -> Response:
     ctx = token_http.context(request, HELSEID)
     params = dict(request.query_params)
@@ -342,4 +369,3 @@ def _end(ctx: TokenContext, params: dict[str, str]) -> tuple[bool, str | None]:
     with db.write(ctx.engine) as conn:
         ended = login_sessions.end(conn, str(claims.get("sid", "")))
     return ended, back
-

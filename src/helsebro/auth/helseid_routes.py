@@ -83,11 +83,13 @@ async def jwks(request: Request) -> JSONResponse:
     return JSONResponse(await run_in_threadpool(keys.public_jwks), headers={"Cache-Control": "max-age=60"})
 
 
-@router.post("/connect/token", summary="HelseID token endpoint: client_credentials, token exchange, authorization_code, refresh_token (private_key_jwt, DPoP)")
+@router.post(
+    "/connect/token",
+    summary="HelseID token endpoint: client_credentials, token exchange, authorization_code, refresh_token (private_key_jwt, DPoP)",
+)
 async def token(request: Request) -> JSONResponse:
     return await token_http.serve(request, HELSEID, HELSEID_GRANTS)
 
 
 def _scopes() -> list[str]:
     return [*IDENTITY_SCOPES, *HELSENORGE_SCOPES, *(HELSENORGE_PREFIX + s for s in HELSENORGE_SCOPES), PTS_SCOPE]
-

@@ -331,8 +331,12 @@ async def _inspect(
         return report
     sent = "DPoP" if scheme == "dpop" else "Bearer"
     if assumed:
-        report.add("authorization", PASSED, f"taken as sent with 'Authorization: {sent}'" + (" (a DPoP proof was given)" if proof else ""),
-                   f"Regnet som sendt med 'Authorization: {sent}'" + (" (et DPoP-bevis var med)" if proof else ""))
+        report.add(
+            "authorization",
+            PASSED,
+            f"taken as sent with 'Authorization: {sent}'" + (" (a DPoP proof was given)" if proof else ""),
+            f"Regnet som sendt med 'Authorization: {sent}'" + (" (et DPoP-bevis var med)" if proof else ""),
+        )
     else:
         report.add("authorization", PASSED, f"sent as 'Authorization: {sent} <token>'", f"Sendt som 'Authorization: {sent} <token>'")
 
@@ -347,16 +351,21 @@ async def _inspect(
     # 3. Audience, presentation, proof and scope: what each endpoint asks.
     if endpoint is None:
         for name in ("audience", "binding", "dpop_proof", "scope"):
-            report.add(name, NOT_APPLICABLE, "name the API (--path or --family) to check this",
-                       "Velg API (sti eller familie) for å sjekke dette")
+            report.add(
+                name, NOT_APPLICABLE, "name the API (--path or --family) to check this", "Velg API (sti eller familie) for å sjekke dette"
+            )
         return report
     _check_audience(report, checked, endpoint, note_en, note_nb)
     needs_proof = _check_binding(report, checked, scheme, endpoint, note_en, note_nb)
     if needs_proof:
         await _check_proof(guard, report, bare, checked.bound_to or "", proof, method, url, endpoint)
     else:
-        report.add("dpop_proof", NOT_APPLICABLE, "checked only for a DPoP-bound token sent as DPoP",
-                   "Sjekkes bare for et DPoP-bundet token sendt som DPoP")
+        report.add(
+            "dpop_proof",
+            NOT_APPLICABLE,
+            "checked only for a DPoP-bound token sent as DPoP",
+            "Sjekkes bare for et DPoP-bundet token sendt som DPoP",
+        )
     _check_scope(report, checked, endpoint, note_en, note_nb)
     return report
 
@@ -370,8 +379,12 @@ async def _check_token(guard: Guard, token: str, report: Report, now: float) -> 
     try:
         header, unverified = unverified_parts(token)
     except InvalidToken as exc:
-        failed("format", exc, f"{exc}: paste the access_token itself (three base64url parts separated by dots)",
-               f"Ikke en signert JWT ({exc}): lim inn selve access_token (tre base64url-deler skilt med punktum)")
+        failed(
+            "format",
+            exc,
+            f"{exc}: paste the access_token itself (three base64url parts separated by dots)",
+            f"Ikke en signert JWT ({exc}): lim inn selve access_token (tre base64url-deler skilt med punktum)",
+        )
         return None
     report.decodable = True
     report.header, report.claims = mask(header), mask(unverified)
@@ -389,8 +402,12 @@ async def _check_token(guard: Guard, token: str, report: Report, now: float) -> 
         issuer = issuer_of(unverified)
         report.add("iss", PASSED, f"iss is {issuer}", f"iss er {issuer}")
     except InvalidToken as exc:
-        failed("iss", exc, "the token has no iss claim (a string): helsebro cannot tell who issued it",
-               "Tokenet mangler kravet iss (tekst): helsebro kan ikke se hvem som utstedte det")
+        failed(
+            "iss",
+            exc,
+            "the token has no iss claim (a string): helsebro cannot tell who issued it",
+            "Tokenet mangler kravet iss (tekst): helsebro kan ikke se hvem som utstedte det",
+        )
 
     kid = header.get("kid")
     kid_ok = True
@@ -420,26 +437,40 @@ async def _check_token(guard: Guard, token: str, report: Report, now: float) -> 
             key = await guard.issuer_key(issuer, own, kid)  # type: ignore[arg-type]
             report.add("key", PASSED, f"{kid!r} is one of {issuer}'s signing keys", f"{kid!r} er en av signeringsnøklene til {issuer}")
         except InvalidToken as exc:
-            failed("key", exc,
-                   f"{issuer} has no signing key {kid!r}: the key was rotated away (helsebro keys rotate), or the token "
-                   "comes from another helsebro database",
-                   f"{issuer} har ingen signeringsnøkkel {kid!r}: nøkkelen er rotert bort (helsebro keys rotate), eller "
-                   "tokenet kommer fra en annen helsebro-database")
+            failed(
+                "key",
+                exc,
+                f"{issuer} has no signing key {kid!r}: the key was rotated away (helsebro keys rotate), or the token "
+                "comes from another helsebro database",
+                f"{issuer} har ingen signeringsnøkkel {kid!r}: nøkkelen er rotert bort (helsebro keys rotate), eller "
+                "tokenet kommer fra en annen helsebro-database",
+            )
 
     claims = unverified
     if key is None or alg is None:
-        report.add("signature", NOT_APPLICABLE, "not checked without an accepted alg and the issuer's key",
-                   "Ikke sjekket uten godkjent alg og utstederens nøkkel")
+        report.add(
+            "signature",
+            NOT_APPLICABLE,
+            "not checked without an accepted alg and the issuer's key",
+            "Ikke sjekket uten godkjent alg og utstederens nøkkel",
+        )
     else:
         try:
             claims = verify_signature(token, key, alg)
             own_key = " (the key in the token's own header is ignored)" if _carries_key(header) else ""
-            report.add("signature", PASSED, f"valid, with the issuer's key {kid!r}{own_key}",
-                       f"Gyldig, med utstederens nøkkel {kid!r}" + (" (nøkkelen i tokenets egen header brukes ikke)" if own_key else ""))
+            report.add(
+                "signature",
+                PASSED,
+                f"valid, with the issuer's key {kid!r}{own_key}",
+                f"Gyldig, med utstederens nøkkel {kid!r}" + (" (nøkkelen i tokenets egen header brukes ikke)" if own_key else ""),
+            )
         except InvalidToken as exc:
-            failed("signature", exc,
-                   f"{exc}: the token was changed after it was signed, or signed with another key than {issuer}'s {kid!r}",
-                   f"Signaturen stemmer ikke: tokenet er endret etter signering, eller signert med en annen nøkkel enn {kid!r} hos {issuer}")
+            failed(
+                "signature",
+                exc,
+                f"{exc}: the token was changed after it was signed, or signed with another key than {issuer}'s {kid!r}",
+                f"Signaturen stemmer ikke: tokenet er endret etter signering, eller signert med en annen nøkkel enn {kid!r} hos {issuer}",
+            )
 
     unverified_en = "" if claims is not unverified else " (claims not verified)"
     unverified_nb = "" if claims is not unverified else " (kravene er ikke verifisert)"
@@ -463,12 +494,16 @@ def _carries_key(header: dict[str, Any]) -> bool:
 def _alg_texts(alg: Any) -> tuple[str, str]:
     accepted = ", ".join(ASYMMETRIC_ALGS)
     if isinstance(alg, str) and alg.lower() == "none":
-        return (f"alg is none: an unsigned token; helsebro only accepts signed tokens ({accepted})",
-                f"alg er none: et usignert token; helsebro godtar bare signerte tokener ({accepted})")
+        return (
+            f"alg is none: an unsigned token; helsebro only accepts signed tokens ({accepted})",
+            f"alg er none: et usignert token; helsebro godtar bare signerte tokener ({accepted})",
+        )
     if isinstance(alg, str) and alg.upper().startswith("HS"):
-        return (f"alg {alg} is a shared-secret (HMAC) signature: helsebro only accepts {accepted} "
-                "(an HMAC keyed with the server's public key is a known forgery)",
-                f"alg {alg} er en signatur med delt hemmelighet (HMAC): helsebro godtar bare {accepted}")
+        return (
+            f"alg {alg} is a shared-secret (HMAC) signature: helsebro only accepts {accepted} "
+            "(an HMAC keyed with the server's public key is a known forgery)",
+            f"alg {alg} er en signatur med delt hemmelighet (HMAC): helsebro godtar bare {accepted}",
+        )
     return (f"alg {alg!r} is not accepted: helsebro only accepts {accepted}", f"alg {alg!r} godtas ikke: helsebro godtar bare {accepted}")
 
 
@@ -478,8 +513,10 @@ def _issuer_names(guard: Guard) -> tuple[list[str], list[str]]:
 
 def _trusted_texts(guard: Guard, issuer: str, own: bool) -> tuple[str, str]:
     if not own:
-        return (f"{issuer} is a configured external issuer (HELSEBRO_EXTERNAL_ISSUERS)",
-                f"{issuer} er en konfigurert ekstern utsteder (HELSEBRO_EXTERNAL_ISSUERS)")
+        return (
+            f"{issuer} is a configured external issuer (HELSEBRO_EXTERNAL_ISSUERS)",
+            f"{issuer} er en konfigurert ekstern utsteder (HELSEBRO_EXTERNAL_ISSUERS)",
+        )
     base = guard.settings.base_url()
     names = {HELSEID.url(base): "HelseID", HELSENORGE_LOGIN.url(base): "Helsenorge login", MASKINPORTEN.url(base): "Maskinporten"}
     name = names.get(issuer, "token service")
@@ -490,10 +527,12 @@ def _untrusted_texts(guard: Guard, issuer: str) -> tuple[str, str]:
     own, external = _issuer_names(guard)
     ext_en = ", ".join(external) if external else "none configured"
     ext_nb = ", ".join(external) if external else "ingen konfigurert"
-    return (f"issuer {issuer!r} is not trusted: this helsebro trusts its own {', '.join(own)} and external issuers: {ext_en}. "
-            "A token from a helsebro on another port or HELSEBRO_PUBLIC_URL names that one's URL",
-            f"Utsteder {issuer!r} er ikke godkjent: denne helsebroen godtar sine egne {', '.join(own)} og eksterne utstedere: "
-            f"{ext_nb}. Et token fra en helsebro på en annen port eller HELSEBRO_PUBLIC_URL har den helsebroens adresse")
+    return (
+        f"issuer {issuer!r} is not trusted: this helsebro trusts its own {', '.join(own)} and external issuers: {ext_en}. "
+        "A token from a helsebro on another port or HELSEBRO_PUBLIC_URL names that one's URL",
+        f"Utsteder {issuer!r} er ikke godkjent: denne helsebroen godtar sine egne {', '.join(own)} og eksterne utstedere: "
+        f"{ext_nb}. Et token fra en helsebro på en annen port eller HELSEBRO_PUBLIC_URL har den helsebroens adresse",
+    )
 
 
 def _valid_texts(claims: dict[str, Any], now: float) -> tuple[str, str]:
@@ -506,14 +545,20 @@ def _valid_texts(claims: dict[str, Any], now: float) -> tuple[str, str]:
 def _lifetime_texts(message: str, claims: dict[str, Any], now: float) -> tuple[str, str]:
     exp, nbf, iat = claims.get("exp"), claims.get("nbf"), claims.get("iat")
     if "has expired" in message:
-        return (f"expired {_span(now - exp, 'en')} ago (exp {_when(exp)}): get a new token",
-                f"Utløpt for {_span(now - exp, 'nb')} siden (exp {_when(exp)}): hent et nytt token")
+        return (
+            f"expired {_span(now - exp, 'en')} ago (exp {_when(exp)}): get a new token",
+            f"Utløpt for {_span(now - exp, 'nb')} siden (exp {_when(exp)}): hent et nytt token",
+        )
     if "not valid yet" in message:
-        return (f"not valid until {_when(nbf)} (nbf, in {_span(nbf - now, 'en')}): check the issuer's clock",
-                f"Ikke gyldig før {_when(nbf)} (nbf, om {_span(nbf - now, 'nb')}): sjekk klokken hos utstederen")
+        return (
+            f"not valid until {_when(nbf)} (nbf, in {_span(nbf - now, 'en')}): check the issuer's clock",
+            f"Ikke gyldig før {_when(nbf)} (nbf, om {_span(nbf - now, 'nb')}): sjekk klokken hos utstederen",
+        )
     if "issued in the future" in message:
-        return (f"issued in the future (iat {_when(iat)}, in {_span(iat - now, 'en')}): check the issuer's clock",
-                f"Utstedt i fremtiden (iat {_when(iat)}, om {_span(iat - now, 'nb')}): sjekk klokken hos utstederen")
+        return (
+            f"issued in the future (iat {_when(iat)}, in {_span(iat - now, 'en')}): check the issuer's clock",
+            f"Utstedt i fremtiden (iat {_when(iat)}, om {_span(iat - now, 'nb')}): sjekk klokken hos utstederen",
+        )
     if "exp is missing" in message:
         return "the token has no exp: access tokens must expire", "Tokenet mangler exp: tilgangstokener må utløpe"
     name = message.split()[0]
@@ -528,8 +573,12 @@ def _check_audience(report: Report, checked: Checked, endpoint: Endpoint, note_e
         check_audience(checked, endpoint.audience)
         report.add("audience", PASSED, f"aud includes {endpoint.audience!r}{note_en}", f"aud inneholder {endpoint.audience!r}{note_nb}")
     except AuthFailure as failure:
-        report.fail("audience", failure, f"aud is {shown}: {where_en}{note_en}",
-                    f"aud er {shown.replace('missing', 'fraværende')}: {where_nb}{note_nb}")
+        report.fail(
+            "audience",
+            failure,
+            f"aud is {shown}: {where_en}{note_en}",
+            f"aud er {shown.replace('missing', 'fraværende')}: {where_nb}{note_nb}",
+        )
 
 
 def _check_binding(report: Report, checked: Checked, scheme: str, endpoint: Endpoint, note_en: str, note_nb: str) -> bool:
@@ -537,21 +586,31 @@ def _check_binding(report: Report, checked: Checked, scheme: str, endpoint: Endp
         needs_proof = check_presentation(checked, scheme, endpoint.require_dpop)
     except AuthFailure as failure:
         if checked.bound_to:
-            en = (f"token is DPoP-bound (cnf.jkt {checked.bound_to}) but sent as Bearer: send 'Authorization: DPoP <token>' "
-                  "with a DPoP proof signed by that key")
-            nb = (f"Tokenet er DPoP-bundet (cnf.jkt {checked.bound_to}), men sendt som Bearer: send 'Authorization: DPoP <token>' "
-                  "med et DPoP-bevis signert med den nøkkelen")
+            en = (
+                f"token is DPoP-bound (cnf.jkt {checked.bound_to}) but sent as Bearer: send 'Authorization: DPoP <token>' "
+                "with a DPoP proof signed by that key"
+            )
+            nb = (
+                f"Tokenet er DPoP-bundet (cnf.jkt {checked.bound_to}), men sendt som Bearer: send 'Authorization: DPoP <token>' "
+                "med et DPoP-bevis signert med den nøkkelen"
+            )
         elif scheme == "dpop":
             en = "token is not DPoP-bound (no cnf.jkt) but sent as DPoP: send it as Bearer, or ask the token endpoint with a DPoP proof"
-            nb = "Tokenet er ikke DPoP-bundet (ingen cnf.jkt), men sendt som DPoP: send det som Bearer, eller hent tokenet med et DPoP-bevis"
+            nb = (
+                "Tokenet er ikke DPoP-bundet (ingen cnf.jkt), men sendt som DPoP: send det som Bearer, eller hent tokenet med et DPoP-bevis"
+            )
         else:
             en = f"{endpoint.family} only takes DPoP-bound tokens: get the token with a DPoP proof (cnf.jkt) and send it as DPoP"
             nb = f"{endpoint.family} tar bare DPoP-bundne tokener: hent tokenet med et DPoP-bevis (cnf.jkt) og send det som DPoP"
         report.fail("binding", failure, en + note_en, nb + note_nb)
         return False
     if needs_proof:
-        report.add("binding", PASSED, f"DPoP-bound (cnf.jkt {checked.bound_to}) and sent as DPoP{note_en}",
-                   f"DPoP-bundet (cnf.jkt {checked.bound_to}) og sendt som DPoP{note_nb}")
+        report.add(
+            "binding",
+            PASSED,
+            f"DPoP-bound (cnf.jkt {checked.bound_to}) and sent as DPoP{note_en}",
+            f"DPoP-bundet (cnf.jkt {checked.bound_to}) og sendt som DPoP{note_nb}",
+        )
     else:
         report.add("binding", PASSED, f"a Bearer token sent as Bearer{note_en}", f"Et Bearer-token sendt som Bearer{note_nb}")
     return needs_proof
@@ -575,16 +634,22 @@ _PROOF_HINTS: dict[str, tuple[str, str]] = {
     "proof_format": ("paste the DPoP header's value (a JWT)", "lim inn verdien av DPoP-headeren (en JWT)"),
     "proof_typ": ("the proof's header must say typ dpop+jwt", "beviset må ha typ dpop+jwt i headeren"),
     "proof_alg": (f"sign the proof with one of {', '.join(ASYMMETRIC_ALGS)}", f"signer beviset med en av {', '.join(ASYMMETRIC_ALGS)}"),
-    "proof_jwk": ("put the public (never the private) RSA or EC key in the header's jwk",
-                  "legg den offentlige (aldri den private) RSA- eller EC-nøkkelen i headerens jwk"),
-    "proof_signature": ("sign the proof with the private key of the jwk in its header",
-                        "signer beviset med den private nøkkelen til jwk i headeren"),
+    "proof_jwk": (
+        "put the public (never the private) RSA or EC key in the header's jwk",
+        "legg den offentlige (aldri den private) RSA- eller EC-nøkkelen i headerens jwk",
+    ),
+    "proof_signature": (
+        "sign the proof with the private key of the jwk in its header",
+        "signer beviset med den private nøkkelen til jwk i headeren",
+    ),
     "proof_htm": ("make a new proof for this request's method", "lag et nytt bevis for forespørselens metode"),
     "proof_htu": ("htu must be the request URL without query and fragment", "htu må være forespørselens URL uten query og fragment"),
     "proof_iat": ("make a new proof for each request, with iat now", "lag et nytt bevis for hver forespørsel, med iat nå"),
     "proof_jti": ("give each proof a new random jti", "gi hvert bevis en ny tilfeldig jti"),
-    "proof_ath": ("ath must be base64url(SHA-256(access token)) of the token sent with it",
-                  "ath må være base64url(SHA-256(tilgangstoken)) av tokenet som sendes med"),
+    "proof_ath": (
+        "ath must be base64url(SHA-256(access token)) of the token sent with it",
+        "ath må være base64url(SHA-256(tilgangstoken)) av tokenet som sendes med",
+    ),
 }
 
 
@@ -601,9 +666,12 @@ async def _check_proof(
     try:
         proof_value = require_proof(proof_header)
     except AuthFailure as failure:
-        report.fail("dpop_proof", failure,
-                    "the token is DPoP-bound but no DPoP proof was given: send a DPoP header with a fresh proof",
-                    "Tokenet er DPoP-bundet, men det var ikke med noe DPoP-bevis: send DPoP-headeren med et nytt bevis")
+        report.fail(
+            "dpop_proof",
+            failure,
+            "the token is DPoP-bound but no DPoP proof was given: send a DPoP header with a fresh proof",
+            "Tokenet er DPoP-bundet, men det var ikke med noe DPoP-bevis: send DPoP-headeren med et nytt bevis",
+        )
         return
     unverified: dict[str, Any] = {}
     try:
@@ -634,39 +702,72 @@ async def _check_proof(
     for index, (name, _, passed_en, passed_nb) in enumerate(_PROOF_STEPS):
         if index < failed_at:
             if name == "proof_htm" and not given_method:
-                report.add(name, NOT_APPLICABLE, f"no request method given; the proof names {method}",
-                           f"Ingen metode oppgitt; beviset gjelder {method}")
+                report.add(
+                    name,
+                    NOT_APPLICABLE,
+                    f"no request method given; the proof names {method}",
+                    f"Ingen metode oppgitt; beviset gjelder {method}",
+                )
             elif name == "proof_htu" and not given_url:
-                report.add(name, NOT_APPLICABLE, f"no request URL given; the proof names {urls[0]}",
-                           f"Ingen URL oppgitt; beviset gjelder {urls[0]}")
+                report.add(
+                    name,
+                    NOT_APPLICABLE,
+                    f"no request URL given; the proof names {urls[0]}",
+                    f"Ingen URL oppgitt; beviset gjelder {urls[0]}",
+                )
             else:
                 report.add(name, PASSED, passed_en, passed_nb)
         elif index == failed_at and failure is not None:
             hint_en, hint_nb = _PROOF_HINTS[name]
-            report.fail(name, failure, f"{_plain(failure.description)}: {hint_en}", f"{hint_nb[0].upper()}{hint_nb[1:]} ({failure.description})")
+            report.fail(
+                name, failure, f"{_plain(failure.description)}: {hint_en}", f"{hint_nb[0].upper()}{hint_nb[1:]} ({failure.description})"
+            )
         else:
-            report.add(name, NOT_APPLICABLE, "not checked: the proof failed an earlier check", "Ikke sjekket: beviset feilet en tidligere sjekk")
+            report.add(
+                name, NOT_APPLICABLE, "not checked: the proof failed an earlier check", "Ikke sjekket: beviset feilet en tidligere sjekk"
+            )
     if proof is None:
         for name in ("proof_key", "proof_nonce", "proof_replay"):
-            report.add(name, NOT_APPLICABLE, "not checked: the proof failed an earlier check", "Ikke sjekket: beviset feilet en tidligere sjekk")
+            report.add(
+                name, NOT_APPLICABLE, "not checked: the proof failed an earlier check", "Ikke sjekket: beviset feilet en tidligere sjekk"
+            )
         return
-    _after_proof(report, "proof_key", lambda: check_proof_key(proof, bound_to),
-                 (f"signed by the key the token is bound to ({bound_to})", f"Signert med nøkkelen tokenet er bundet til ({bound_to})"),
-                 (f"the proof is signed by key {proof.jkt}, but the token is bound to {bound_to}: sign with the key the token was issued for",
-                  f"Beviset er signert med nøkkel {proof.jkt}, men tokenet er bundet til {bound_to}: signer med nøkkelen tokenet ble utstedt for"))
+    _after_proof(
+        report,
+        "proof_key",
+        lambda: check_proof_key(proof, bound_to),
+        (f"signed by the key the token is bound to ({bound_to})", f"Signert med nøkkelen tokenet er bundet til ({bound_to})"),
+        (
+            f"the proof is signed by key {proof.jkt}, but the token is bound to {bound_to}: sign with the key the token was issued for",
+            f"Beviset er signert med nøkkel {proof.jkt}, men tokenet er bundet til {bound_to}: signer med nøkkelen tokenet ble utstedt for",
+        ),
+    )
     if guard.settings.dpop_nonce != "all":
-        report.add("proof_nonce", NOT_APPLICABLE, "the APIs demand no nonce (HELSEBRO_DPOP_NONCE is not 'all')",
-                   "API-ene krever ingen nonce (HELSEBRO_DPOP_NONCE er ikke 'all')")
+        report.add(
+            "proof_nonce",
+            NOT_APPLICABLE,
+            "the APIs demand no nonce (HELSEBRO_DPOP_NONCE is not 'all')",
+            "API-ene krever ingen nonce (HELSEBRO_DPOP_NONCE er ikke 'all')",
+        )
     else:
-        _after_proof(report, "proof_nonce", lambda: guard.check_nonce(proof, now),
-                     ("carries a current server nonce", "Har en gyldig server-nonce"),
-                     ("the proof must carry the server's nonce: take DPoP-Nonce from the 401 and make a new proof with it",
-                      "Beviset må ha serverens nonce: ta DPoP-Nonce fra 401-svaret og lag et nytt bevis med den"))
+        _after_proof(
+            report,
+            "proof_nonce",
+            lambda: guard.check_nonce(proof, now),
+            ("carries a current server nonce", "Har en gyldig server-nonce"),
+            (
+                "the proof must carry the server's nonce: take DPoP-Nonce from the 401 and make a new proof with it",
+                "Beviset må ha serverens nonce: ta DPoP-Nonce fra 401-svaret og lag et nytt bevis med den",
+            ),
+        )
     used = await run_in_threadpool(guard.replay.seen, "dpop", proof.jkt, proof.jti)
     if used:
-        report.fail("proof_replay", replayed_proof(),
-                    f"the proof's jti {proof.jti!r} was used before: make a new proof (new jti) for each request",
-                    f"Beviset med jti {proof.jti!r} er brukt før: lag et nytt bevis (ny jti) for hver forespørsel")
+        report.fail(
+            "proof_replay",
+            replayed_proof(),
+            f"the proof's jti {proof.jti!r} was used before: make a new proof (new jti) for each request",
+            f"Beviset med jti {proof.jti!r} er brukt før: lag et nytt bevis (ny jti) for hver forespørsel",
+        )
     else:
         report.add("proof_replay", PASSED, "not used before (looked up, not used up)", "Ikke brukt før (slått opp, ikke brukt opp)")
 
@@ -689,8 +790,12 @@ def _check_scope(report: Report, checked: Checked, endpoint: Endpoint, note_en: 
     has_en = ", ".join(has) if has else "no scopes"
     has_nb = ", ".join(has) if has else "ingen scopes"
     if not endpoint.scopes or endpoint.scopes == (None,):
-        report.add("scope", NOT_APPLICABLE, "no scope needed here: Behandler takes a citizen's token from the Helsenorge login",
-                   "Ingen scope kreves her: Behandler tar et innbyggertoken fra Helsenorge-innloggingen")
+        report.add(
+            "scope",
+            NOT_APPLICABLE,
+            "no scope needed here: Behandler takes a citizen's token from the Helsenorge login",
+            "Ingen scope kreves her: Behandler tar et innbyggertoken fra Helsenorge-innloggingen",
+        )
         return
     wanted = [s for s in endpoint.scopes if s is not None]
     held = [s for s in wanted if canonical(s) in checked.principal.scopes]

@@ -101,11 +101,7 @@ class KeyStore:
         kid = secrets.token_urlsafe(12)
         now = utcnow()
         with db.write(self.engine) as conn:
-            conn.execute(
-                sa.update(signing_keys).where(signing_keys.c.retired_at.is_(None)).values(retired_at=now)
-            )
-            conn.execute(
-                sa.insert(signing_keys).values(kid=kid, alg=SIGNING_ALG, private_jwk=key.as_dict(private=True))
-            )
+            conn.execute(sa.update(signing_keys).where(signing_keys.c.retired_at.is_(None)).values(retired_at=now))
+            conn.execute(sa.insert(signing_keys).values(kid=kid, alg=SIGNING_ALG, private_jwk=key.as_dict(private=True)))
         self.load()
         return kid

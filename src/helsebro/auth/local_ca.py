@@ -80,9 +80,7 @@ class LocalCA:
             .not_valid_after(not_after)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), critical=False
-            )
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), critical=False)
         )
 
     # -- HTTPS ----------------------------------------------------------------------------------------
@@ -98,7 +96,12 @@ class LocalCA:
                 now = _now()
                 alt_names = [_alt_name(name) for name in wanted]
                 certificate = (
-                    self._builder(_name(CN="helsebro (localhost)", O="helsebro"), key.public_key(), now - dt.timedelta(minutes=5), now + dt.timedelta(days=SERVER_DAYS))
+                    self._builder(
+                        _name(CN="helsebro (localhost)", O="helsebro"),
+                        key.public_key(),
+                        now - dt.timedelta(minutes=5),
+                        now + dt.timedelta(days=SERVER_DAYS),
+                    )
                     .add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
                     .add_extension(_key_usage(digital_signature=True), critical=True)
                     .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)

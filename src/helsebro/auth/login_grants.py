@@ -57,7 +57,10 @@ def authorization_code(ctx: TokenContext, request: TokenRequest) -> dict[str, An
         with db.write(ctx.engine) as conn:
             redeemed = login_codes.redeem(conn, client.client_id, dict(request.form))
             if redeemed.dpop_jkt and jkt != redeemed.dpop_jkt:
-                raise OAuthError("invalid_dpop_proof", "the authorization request bound the code to a DPoP key (dpop_jkt): send a DPoP proof made with that key")
+                raise OAuthError(
+                    "invalid_dpop_proof",
+                    "the authorization request bound the code to a DPoP key (dpop_jkt): send a DPoP proof made with that key",
+                )
             session = login_sessions.active(conn, redeemed.sid)
             if session is None:
                 raise OAuthError("invalid_grant", "the login session of this code has ended (logged out)")

@@ -76,7 +76,9 @@ def rotate(conn: sa.Connection, client_id: str, token: str) -> tuple[str, Family
     if as_utc(row.expires_at) <= now:
         raise OAuthError("invalid_grant", "refresh token has expired; log the professional in again")
     used = conn.execute(
-        sa.update(refresh_tokens).where(refresh_tokens.c.token_hash == row.token_hash, refresh_tokens.c.used_at.is_(None)).values(used_at=now)
+        sa.update(refresh_tokens)
+        .where(refresh_tokens.c.token_hash == row.token_hash, refresh_tokens.c.used_at.is_(None))
+        .values(used_at=now)
     ).rowcount
     if not used:  # a concurrent request used it a moment ago: a reuse all the same
         raise RefreshReused(row.family_id)

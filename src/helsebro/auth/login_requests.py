@@ -74,7 +74,13 @@ class AuthorizeRequest:
         return self.scope.split()
 
     def as_json(self) -> dict[str, Any]:
-        return {"client_id": self.client_id, "redirect_uri": self.redirect_uri, "scope": self.scope, "code_challenge": self.code_challenge, **self.extra}
+        return {
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "scope": self.scope,
+            "code_challenge": self.code_challenge,
+            **self.extra,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> AuthorizeRequest:
@@ -118,7 +124,9 @@ def check(client: ApiClient, params: Mapping[str, Any]) -> AuthorizeRequest:
     if not challenge:
         raise AuthorizeError("invalid_request", "code_challenge is required (PKCE with code_challenge_method=S256)", **back)
     if method != "S256":
-        raise AuthorizeError("invalid_request", f"code_challenge_method must be S256, not {method or 'absent (plain)'}: plain PKCE is refused", **back)
+        raise AuthorizeError(
+            "invalid_request", f"code_challenge_method must be S256, not {method or 'absent (plain)'}: plain PKCE is refused", **back
+        )
     if not isinstance(challenge, str) or not _S256_CHALLENGE.match(challenge):
         raise AuthorizeError("invalid_request", "code_challenge must be the 43-character base64url SHA-256 of the code_verifier", **back)
     extra = {k: params[k] for k in _OPTIONAL if params.get(k) not in (None, "")}
@@ -238,7 +246,9 @@ def take(conn: sa.Connection, handle: str, client_id: str, *, pushed: bool, cons
     if not consume:
         return pending
     used = conn.execute(
-        sa.update(login_requests).where(login_requests.c.handle_hash == row.handle_hash, login_requests.c.used_at.is_(None)).values(used_at=now)
+        sa.update(login_requests)
+        .where(login_requests.c.handle_hash == row.handle_hash, login_requests.c.used_at.is_(None))
+        .values(used_at=now)
     ).rowcount
     if not used:  # another request took it between the read and the update
         raise AuthorizeError("invalid_request", f"{what} has already been used; {again}")

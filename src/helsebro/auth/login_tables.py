@@ -70,7 +70,9 @@ refresh_tokens = sa.Table(
     "helseid_refresh_tokens",
     metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
-    sa.Column("family_id", sa.String(64), sa.ForeignKey("helseid_refresh_families.family_id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column(
+        "family_id", sa.String(64), sa.ForeignKey("helseid_refresh_families.family_id", ondelete="CASCADE"), nullable=False, index=True
+    ),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
     *timestamps(),

@@ -152,7 +152,8 @@ def _token_audience(scopes: list[str], resource: object) -> str | list[str]:
         return audience[0] if len(audience) == 1 else audience
     values = [resource] if isinstance(resource, str) else resource
     if (
-        not isinstance(values, list) or not 1 <= len(values) <= MAX_RESOURCES
+        not isinstance(values, list)
+        or not 1 <= len(values) <= MAX_RESOURCES
         or not all(isinstance(v, str) and v.strip() and len(v) <= MAX_RESOURCE_CHARS for v in values)
     ):
         raise OAuthError(

@@ -59,7 +59,10 @@ def details_for(parent: str | None, child: str | None) -> dict[str, Any]:
     """``authorization_details`` as HelseID.Samples builds it: the multi-tenant form when a parent is named,
     else the child organisation form (for ``helsebro token`` and other clients of helsebro's own)."""
     system, value = (MULTI_TENANT_SYSTEM, f"{MULTI_TENANT_PREFIX}{parent}:{child or ''}") if parent else (CHILD_SYSTEM, child or "")
-    return {"type": TYPE, "practitioner_role": {"organization": {"identifier": {"system": system, "type": IDENTIFIER_TYPE, "value": value}}}}
+    return {
+        "type": TYPE,
+        "practitioner_role": {"organization": {"identifier": {"system": system, "type": IDENTIFIER_TYPE, "value": value}}},
+    }
 
 
 def _refused(number: int, description: str) -> OAuthError:
@@ -136,12 +139,18 @@ def _organisation(item: dict[str, Any], where: str) -> Requested:
         return Requested(CHILD_SYSTEM, None, _orgnr(value, "the child organisation"))
     if system == MULTI_TENANT_SYSTEM:
         if not value.startswith(MULTI_TENANT_PREFIX):
-            raise _malformed(f"{path}.value must be {MULTI_TENANT_PREFIX}<parent orgnr>:<child orgnr> for system {MULTI_TENANT_SYSTEM}, not {value!r}")
+            raise _malformed(
+                f"{path}.value must be {MULTI_TENANT_PREFIX}<parent orgnr>:<child orgnr> for system {MULTI_TENANT_SYSTEM}, not {value!r}"
+            )
         parent, _, child = value.removeprefix(MULTI_TENANT_PREFIX).partition(":")
         if ":" in child:
             raise _malformed(f"{path}.value has more than a parent and a child organisation: {value!r}")
-        return Requested(MULTI_TENANT_SYSTEM, _orgnr(parent, "the parent organisation"), _orgnr(child, "the child organisation") if child else None)
-    raise _malformed(f"{path}.system must be {CHILD_SYSTEM} (a child organisation) or {MULTI_TENANT_SYSTEM} (multi-tenant), not {str(system)[:MAX_VALUE_CHARS]!r}")
+        return Requested(
+            MULTI_TENANT_SYSTEM, _orgnr(parent, "the parent organisation"), _orgnr(child, "the child organisation") if child else None
+        )
+    raise _malformed(
+        f"{path}.system must be {CHILD_SYSTEM} (a child organisation) or {MULTI_TENANT_SYSTEM} (multi-tenant), not {str(system)[:MAX_VALUE_CHARS]!r}"
+    )
 
 
 def _orgnr(value: str, what: str) -> str:
@@ -150,7 +159,9 @@ def _orgnr(value: str, what: str) -> str:
     return value
 
 
-def client_claims(client: ApiClient, requested: Requested | None = None, *, is_organisation: OrganisationLookup | None = None) -> dict[str, Any]:
+def client_claims(
+    client: ApiClient, requested: Requested | None = None, *, is_organisation: OrganisationLookup | None = None
+) -> dict[str, Any]:
     """The client's claims in a token: ``client_id`` and the organisation numbers, from its registration and
     what it asked for. Raises ``OAuthError`` when it asks for an organisation it may not act for."""
     claims: dict[str, Any] = {"client_id": client.client_id}
@@ -194,8 +205,7 @@ def client_claims(client: ApiClient, requested: Requested | None = None, *, is_o
     if requested.child not in allowed:
         raise _refused(
             1002,
-            f"the child organisation {requested.child} is not one client {client.client_id} may act for "
-            f"(registered: {', '.join(allowed)})",
+            f"the child organisation {requested.child} is not one client {client.client_id} may act for (registered: {', '.join(allowed)})",
         )
     claims[ORGNR_CHILD] = requested.child
     return claims

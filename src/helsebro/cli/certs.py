@@ -42,7 +42,9 @@ def certs_issue(
     name: Annotated[str | None, typer.Option(help="Organisation name in the certificate (O and CN).")] = None,
     out: Annotated[Path | None, typer.Option(help="Path prefix of the files (default: virksomhetssertifikat-<orgnr>).")] = None,
     days: Annotated[int, typer.Option(min=1, max=3650, help="Validity in days.")] = 365,
-    seid: Annotated[int, typer.Option(min=1, max=2, help="Profile: 2 puts the orgnr in organizationIdentifier (NTRNO-<orgnr>), 1 in serialNumber.")] = 2,
+    seid: Annotated[
+        int, typer.Option(min=1, max=2, help="Profile: 2 puts the orgnr in organizationIdentifier (NTRNO-<orgnr>), 1 in serialNumber.")
+    ] = 2,
     p12_password: Annotated[str, typer.Option(help="Password of the PKCS#12 keystore (.p12).")] = "helsebro",
 ) -> None:
     """Write a business certificate for ORGNR from the local test CA: <out>.pem (certificate), <out>.key

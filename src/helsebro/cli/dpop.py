@@ -72,7 +72,9 @@ def sign(key_file: Path, method: str, url: str, token: str | None, nonce: str | 
 
 @app.command("dpop-proof")
 def dpop_proof(
-    key: Annotated[Path, typer.Option(help="Private JWK that signs the proof (a new EC P-256 key is written there if the file does not exist).")],
+    key: Annotated[
+        Path, typer.Option(help="Private JWK that signs the proof (a new EC P-256 key is written there if the file does not exist).")
+    ],
     method: Annotated[str, typer.Option(help="The request's HTTP method (htm).")],
     url: Annotated[str, typer.Option(help="The request URL (htu: scheme, host and path; the query is left out).")],
     token: Annotated[str | None, typer.Option(help="The DPoP-bound access token the request carries (adds ath, its hash).")] = None,

@@ -44,7 +44,9 @@ def apply_configured(engine: sa.Engine) -> None:
 
 
 def export(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (.json for JSON, else YAML); default: standard output.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (.json for JSON, else YAML); default: standard output.")
+    ] = None,
     format: Annotated[str | None, typer.Option("--format", help="yaml or json (default: from the file name, else yaml).")] = None,
 ) -> None:
     """Write the current test data as an environment file (for `serve --environment`)."""
@@ -60,7 +62,11 @@ def export(
     kind = (format or ("json" if output and output.suffix.lower() == ".json" else "yaml")).lower()
     if kind not in ("yaml", "json"):
         raise typer.BadParameter("yaml or json", param_hint="--format")
-    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n" if kind == "json" else yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    text = (
+        json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+        if kind == "json"
+        else yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    )
     if output is None:
         sys.stdout.write(text)
     else:

@@ -11,8 +11,9 @@ import typer
 
 from helsebro.cli import common
 
-faults_app = typer.Typer(help="Injected faults: a family, route or client answers with an error, a delay or a dropped connection.",
-                         no_args_is_help=True)
+faults_app = typer.Typer(
+    help="Injected faults: a family, route or client answers with an error, a delay or a dropped connection.", no_args_is_help=True
+)
 
 
 def _instant(text: str | None) -> dt.datetime | None:
@@ -37,9 +38,14 @@ def _refused(call: Any, *args: Any) -> Any:
 def _line(item: Any) -> str:
     from helsebro import _time
 
-    where = " ".join(part for part in (item.family, item.method or "", item.route or "", f"klient={item.client_id}" if item.client_id else "") if part)
-    answer = {"feil": f"feil {item.status or ''}".strip(), "forsinkelse": f"forsinkelse {item.delay_ms} ms",
-              "levering": f"levering {item.channel}"}.get(item.kind, item.kind)
+    where = " ".join(
+        part for part in (item.family, item.method or "", item.route or "", f"klient={item.client_id}" if item.client_id else "") if part
+    )
+    answer = {
+        "feil": f"feil {item.status or ''}".strip(),
+        "forsinkelse": f"forsinkelse {item.delay_ms} ms",
+        "levering": f"levering {item.channel}",
+    }.get(item.kind, item.kind)
     left = f"{item.remaining} igjen" if item.remaining is not None else "uten antall"
     until = f", til {_time.isoformat_z(item.ends_at)}" if item.ends_at else ""
     state = "aktiv" if item.active(_time.utcnow()) else "ikke aktiv"
@@ -48,8 +54,12 @@ def _line(item: Any) -> str:
 
 @faults_app.command("add")
 def add(
-    family: Annotated[str, typer.Option("--family", help="helseid, maskinporten, verktoy, digitaltaktiv, pvk, pts, svarut, helsenorge-login")],
-    answer: Annotated[str, typer.Option("--answer", help="feil (the family's own error), forsinkelse, brudd (drop) or levering (a SvarUt channel)")] = "feil",
+    family: Annotated[
+        str, typer.Option("--family", help="helseid, maskinporten, verktoy, digitaltaktiv, pvk, pts, svarut, helsenorge-login")
+    ],
+    answer: Annotated[
+        str, typer.Option("--answer", help="feil (the family's own error), forsinkelse, brudd (drop) or levering (a SvarUt channel)")
+    ] = "feil",
     method: Annotated[str | None, typer.Option(help="Only calls with this method")] = None,
     route: Annotated[str | None, typer.Option(help="Only calls to this route (template or path)")] = None,
     client: Annotated[str | None, typer.Option(help="Only calls from this client_id")] = None,
@@ -69,8 +79,19 @@ def add(
 
     try:
         body = fault_routes.InjisertFeilInn(
-            familie=family, svar=answer, metode=method.upper() if method else None, rute=route, klientId=client, status=status,  # type: ignore[arg-type]
-            melding=message, forsinkelseMs=delay_ms, kanal=channel, antall=count, fra=_instant(start), til=_instant(until), varighet=duration,
+            familie=family,
+            svar=answer,  # type: ignore[arg-type]
+            metode=method.upper() if method else None,  # type: ignore[arg-type]
+            rute=route,
+            klientId=client,
+            status=status,
+            melding=message,
+            forsinkelseMs=delay_ms,
+            kanal=channel,
+            antall=count,
+            fra=_instant(start),
+            til=_instant(until),
+            varighet=duration,
         )
     except ValidationError as exc:
         from helsebro.operator.errors import invalid_request

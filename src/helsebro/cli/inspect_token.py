@@ -51,7 +51,9 @@ def print_report(report: Report, console: Console) -> None:
         if value is not None:
             console.print(f"[bold]{heading}[/bold]")
             console.print_json(json.dumps(value, ensure_ascii=False, default=str))
-    table = Table(Column("check", no_wrap=True), Column("result", no_wrap=True), Column("why", overflow="fold"), title="Checks, in the guard's order")
+    table = Table(
+        Column("check", no_wrap=True), Column("result", no_wrap=True), Column("why", overflow="fold"), title="Checks, in the guard's order"
+    )
     for line in report.lines:
         result = f"[{_STYLE.get(line.status, 'dim')}]{line.status}[/]" + (" ◀" if line.decisive else "")
         table.add_row(title(line.name), result, escape(line.en))

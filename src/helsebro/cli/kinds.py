@@ -27,11 +27,16 @@ tools_app = typer.Typer(help="Tools in the Verktøy catalog, with their images."
 guidance_app = typer.Typer(help="Guidance services (Veiledningstjeneste) of organisations.", no_args_is_help=True)
 pvk_app = typer.Typer(help="PVK definitions: the consents, reservations and access restrictions PVK knows.", no_args_is_help=True)
 accounts_app = typer.Typer(help="SvarUt accounts (kontoId) and the integrations that may send from them.", no_args_is_help=True)
-integrations_app = typer.Typer(help="Fiks integrations (IntegrasjonId and password) that SvarUt calls authenticate with.", no_args_is_help=True)
+integrations_app = typer.Typer(
+    help="Fiks integrations (IntegrasjonId and password) that SvarUt calls authenticate with.", no_args_is_help=True
+)
 image_app = typer.Typer(help="A tool's image (GrafiskElement): PNG, JPEG or SVG.", no_args_is_help=True)
 tools_app.add_typer(image_app, name="image")
 
-EntryFile = Annotated[str, typer.Argument(metavar="FILE", help="The entry as JSON or YAML, in the environment file's shape for its kind; - reads standard input.")]
+EntryFile = Annotated[
+    str,
+    typer.Argument(metavar="FILE", help="The entry as JSON or YAML, in the environment file's shape for its kind; - reads standard input."),
+]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 Limit = Annotated[int, typer.Option(min=1, max=1000, help="At most this many (1-1000).")]
 Offset = Annotated[int, typer.Option(min=0, help="Skip this many.")]
@@ -96,7 +101,9 @@ def add_commands(app: typer.Typer, kind: Any, noun: str, *, skip: tuple[str, ...
         label = kind.label
         table = Table(Column(kind.id_field, no_wrap=True), label, "orgnr", title=f"{len(page[kind.items])} of {page['totalt']}")
         for entry in page[kind.items]:
-            table.add_row(str(entry[kind.id_field]), str(entry.get(label) or ""), str(entry.get("orgnr") or entry.get("Organisasjonsnummer") or ""))
+            table.add_row(
+                str(entry[kind.id_field]), str(entry.get(label) or ""), str(entry.get("orgnr") or entry.get("Organisasjonsnummer") or "")
+            )
         Console().print(table)
 
     def show(identifier: item_id) -> None:
@@ -142,7 +149,9 @@ def register(clients_app: typer.Typer, svarut_app: typer.Typer) -> None:
 
 def _create_client(
     source: EntryFile,
-    generate_secret: Annotated[bool, typer.Option("--generate-secret", help="Make a secret; it is printed this once and only its hash kept.")] = False,
+    generate_secret: Annotated[
+        bool, typer.Option("--generate-secret", help="Make a secret; it is printed this once and only its hash kept.")
+    ] = False,
 ) -> None:
     """Create a client from FILE (jwks, jwks_uri, secret or certificates; refused when its client_id is taken)."""
     from helsebro.operator import kinds_service as kinds

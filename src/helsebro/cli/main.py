@@ -51,7 +51,10 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (HELSEBRO_PORT).")] = None,
     workers: Annotated[int, typer.Option(help="Number of API processes.")] = 1,
     log_level: Annotated[str, typer.Option(help="debug, info, warning.")] = "info",
-    tls: Annotated[bool | None, typer.Option("--tls", help="HTTPS on every port, certificate from the local test CA (HELSEBRO_TLS); trust `helsebro ca export`.")] = None,
+    tls: Annotated[
+        bool | None,
+        typer.Option("--tls", help="HTTPS on every port, certificate from the local test CA (HELSEBRO_TLS); trust `helsebro ca export`."),
+    ] = None,
     family_port: Annotated[
         list[str] | None,
         typer.Option(
@@ -61,7 +64,12 @@ def serve(
             "Names: helseid, maskinporten, helsenorge, helsenorge-login, pts, svarut.",
         ),
     ] = None,
-    environment: Annotated[Path | None, typer.Option(help="Your own identifiers (YAML or JSON), applied on top of the default data at start and after every reset (HELSEBRO_ENVIRONMENT).")] = None,
+    environment: Annotated[
+        Path | None,
+        typer.Option(
+            help="Your own identifiers (YAML or JSON), applied on top of the default data at start and after every reset (HELSEBRO_ENVIRONMENT)."
+        ),
+    ] = None,
 ) -> None:
     """Start the server. An empty database is migrated and filled with the default data first."""
     from helsebro import family_ports
@@ -176,11 +184,20 @@ def token(
     scope: Annotated[list[str], typer.Option("--scope", "-s", help="Scope to ask for (repeat for more).")],
     client: Annotated[str | None, typer.Option(help="client_id; default: a demo client granted the scope.")] = None,
     key: Annotated[Path | None, typer.Option(help="The client's private JWK (JSON) if it is not a demo client.")] = None,
-    dpop_key: Annotated[Path | None, typer.Option(help="Private JWK for a DPoP-bound token (a new EC key is written there if the file does not exist).")] = None,
-    hpr: Annotated[str | None, typer.Option(help="HPR number: a user token for this health professional (to exchange, e.g. for PTS).")] = None,
-    exchange: Annotated[bool, typer.Option("--exchange", help="With --hpr: exchange the user token at the token endpoint (RFC 8693), as NHN prefers for PTS.")] = False,
+    dpop_key: Annotated[
+        Path | None, typer.Option(help="Private JWK for a DPoP-bound token (a new EC key is written there if the file does not exist).")
+    ] = None,
+    hpr: Annotated[
+        str | None, typer.Option(help="HPR number: a user token for this health professional (to exchange, e.g. for PTS).")
+    ] = None,
+    exchange: Annotated[
+        bool,
+        typer.Option("--exchange", help="With --hpr: exchange the user token at the token endpoint (RFC 8693), as NHN prefers for PTS."),
+    ] = False,
     audience: Annotated[str | None, typer.Option(help="With --exchange: the API to exchange for, e.g. nhn:pts.")] = None,
-    parent_organisation: Annotated[str | None, typer.Option(help="A multi-tenant client's customer (orgnr), named in authorization_details.")] = None,
+    parent_organisation: Annotated[
+        str | None, typer.Option(help="A multi-tenant client's customer (orgnr), named in authorization_details.")
+    ] = None,
     child_organisation: Annotated[str | None, typer.Option(help="A child organisation (orgnr) to name in authorization_details.")] = None,
     full: Annotated[bool, typer.Option("--json", help="Print the whole token response.")] = False,
 ) -> None:
@@ -216,7 +233,9 @@ def token(
 
 @app.command("client-assertion")
 def client_assertion_command(
-    client: Annotated[str, typer.Option(help="client_id (default: the demo EPJ, registered for the professional login).")] = "helsebro-demo-epj",
+    client: Annotated[
+        str, typer.Option(help="client_id (default: the demo EPJ, registered for the professional login).")
+    ] = "helsebro-demo-epj",
     key: Annotated[Path | None, typer.Option(help="The client's private JWK (JSON) if it is not a demo client.")] = None,
     audience: Annotated[str | None, typer.Option(help="aud: default the built-in HelseID's issuer.")] = None,
 ) -> None:
@@ -249,7 +268,10 @@ def clients_list() -> None:
     table = Table(Column("client_id", no_wrap=True), "name", "orgnr", "auth", Column("scopes", overflow="fold"))
     for c in rows:
         keys = c.jwks.get("keys", [])
-        kinds = ["private_key_jwt" if any(not k.get("x5c") for k in keys) else "", "virksomhetssertifikat" if any(k.get("x5c") for k in keys) else ""]
+        kinds = [
+            "private_key_jwt" if any(not k.get("x5c") for k in keys) else "",
+            "virksomhetssertifikat" if any(k.get("x5c") for k in keys) else "",
+        ]
         auth = ", ".join(filter(None, [*kinds, "secret" if c.secret_hash else ""]))
         table.add_row(c.client_id, c.name, c.orgnr, auth, "\n".join(c.scopes))
     Console().print(table)
@@ -265,12 +287,22 @@ def clients_add(
     generate_key: Annotated[Path | None, typer.Option(help="Generate a key pair; write the private JWK here.")] = None,
     secret: Annotated[str | None, typer.Option(help="A client secret (stored hashed; dev only).")] = None,
     pvk_part: Annotated[list[str] | None, typer.Option(help="PVK part code the client may write for.")] = None,
-    certificate: Annotated[list[Path] | None, typer.Option(help="A business certificate (PEM) for Maskinporten grants (repeat for more).")] = None,
-    redirect_uri: Annotated[list[str] | None, typer.Option(help="Where a login may send the user back with a code (repeat for more).")] = None,
-    post_logout_redirect_uri: Annotated[list[str] | None, typer.Option(help="Where HelseID's logout may send the user back (repeat for more).")] = None,
+    certificate: Annotated[
+        list[Path] | None, typer.Option(help="A business certificate (PEM) for Maskinporten grants (repeat for more).")
+    ] = None,
+    redirect_uri: Annotated[
+        list[str] | None, typer.Option(help="Where a login may send the user back with a code (repeat for more).")
+    ] = None,
+    post_logout_redirect_uri: Annotated[
+        list[str] | None, typer.Option(help="Where HelseID's logout may send the user back (repeat for more).")
+    ] = None,
     require_par: Annotated[bool, typer.Option(help="The client must push its authorization requests (PAR, RFC 9126).")] = False,
-    multi_tenant: Annotated[bool, typer.Option(help="HelseID multi-tenant: the client names the customer (parent organisation) in each request.")] = False,
-    child_organisation: Annotated[list[str] | None, typer.Option(help="A child organisation (orgnr) the client may name in authorization_details (repeat for more).")] = None,
+    multi_tenant: Annotated[
+        bool, typer.Option(help="HelseID multi-tenant: the client names the customer (parent organisation) in each request.")
+    ] = False,
+    child_organisation: Annotated[
+        list[str] | None, typer.Option(help="A child organisation (orgnr) the client may name in authorization_details (repeat for more).")
+    ] = None,
 ) -> None:
     """Register (or replace) an API client."""
     from helsebro.cli import clients as clients_cli
@@ -279,7 +311,16 @@ def clients_add(
     _prepare(settings)
     try:
         message = clients_cli.add(
-            _engine(settings), client_id, name, orgnr, scope, jwk, generate_key, secret, pvk_part or [], certificate or [],
+            _engine(settings),
+            client_id,
+            name,
+            orgnr,
+            scope,
+            jwk,
+            generate_key,
+            secret,
+            pvk_part or [],
+            certificate or [],
             login=clients_cli.LoginRegistration(tuple(redirect_uri or ()), tuple(post_logout_redirect_uri or ()), require_par),
             orgs=clients_cli.Organisations(multi_tenant, tuple(child_organisation or ())),
         )
@@ -338,7 +379,6 @@ def openapi(output: Annotated[Path | None, typer.Option(help="Write to this file
         output.write_text(document + "\n", encoding="utf-8")
     else:
         sys.stdout.write(document + "\n")
-
 
 
 if __name__ == "__main__":  # pragma: no cover

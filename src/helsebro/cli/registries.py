@@ -26,10 +26,8 @@ personnel_app = typer.Typer(help="Health personnel (HPR): add, list.", no_args_i
 orgs_app = typer.Typer(help="Organisations (orgnr, HER-id): add, list.", no_args_is_help=True)
 
 
-
 def _as_date(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value else None
-
 
 
 # --- citizens --------------------------------------------------------------------------------------------
@@ -96,7 +94,9 @@ def citizens_show(fnr: Annotated[str, typer.Argument(help="Fødselsnummer.")]) -
 @citizens_app.command("set-dead")
 def citizens_set_dead(
     fnr: Annotated[str, typer.Argument(help="Fødselsnummer.")],
-    date: Annotated[dt.datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Date of death; default today.")] = None,
+    date: Annotated[
+        dt.datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Date of death; default today.")
+    ] = None,
     alive: Annotated[bool, typer.Option("--alive", help="Undo: the citizen is alive again.")] = False,
 ) -> None:
     """Mark a citizen dead (or alive again with --alive). Their DigitaltAktiv status changes with it."""

@@ -16,15 +16,22 @@ from rich.table import Table
 from helsebro.cli.common import err, print_json, read, write
 
 svarut_app = typer.Typer(help="SvarUt test data: KRR entries, SvarInn receivers and the GP register.", no_args_is_help=True)
-krr_app = typer.Typer(help="KRR: reservation, digital mailbox and notification status, which decide where a letter to a person goes.", no_args_is_help=True)
-svarinn_app = typer.Typer(help="Organisations that receive their letters through SvarInn (the rest get them in Altinn).", no_args_is_help=True)
-gp_app = typer.Typer(help="The GP register (fastlegeregisteret): a citizen's GP by HER-id, for nhn letters to FASTLEGE.", no_args_is_help=True)
+krr_app = typer.Typer(
+    help="KRR: reservation, digital mailbox and notification status, which decide where a letter to a person goes.", no_args_is_help=True
+)
+svarinn_app = typer.Typer(
+    help="Organisations that receive their letters through SvarInn (the rest get them in Altinn).", no_args_is_help=True
+)
+gp_app = typer.Typer(
+    help="The GP register (fastlegeregisteret): a citizen's GP by HER-id, for nhn letters to FASTLEGE.", no_args_is_help=True
+)
 svarut_app.add_typer(krr_app, name="krr")
 svarut_app.add_typer(svarinn_app, name="svarinn")
 svarut_app.add_typer(gp_app, name="fastlege")
 types_app = typer.Typer(help="Forsendelsestyper SvarUt knows (v2 GET /forsendelsestyper).", no_args_is_help=True)
 systems_app = typer.Typer(
-    help="Receiving systems (v2 GET /mottakersystem): letters of a forsendelsestype to an organisation go through SvarInn.", no_args_is_help=True
+    help="Receiving systems (v2 GET /mottakersystem): letters of a forsendelsestype to an organisation go through SvarInn.",
+    no_args_is_help=True,
 )
 svarut_app.add_typer(types_app, name="forsendelsestype")
 svarut_app.add_typer(systems_app, name="mottakersystem")
@@ -34,7 +41,6 @@ _NO_MAILBOX = ("none", "ingen")
 Fnr = Annotated[str, typer.Argument(help="Fødselsnummer of a citizen in the population registry.")]
 Limit = Annotated[int, typer.Option(help="At most this many (1-1000).")]
 Offset = Annotated[int, typer.Option(help="Skip this many.")]
-
 
 
 # --- KRR -------------------------------------------------------------------------------------------------
@@ -64,7 +70,9 @@ def krr_show(fnr: Fnr) -> None:
 @krr_app.command("set")
 def krr_set(
     fnr: Fnr,
-    reservert: Annotated[bool, typer.Option("--reservert/--ikke-reservert", help="Reserved against digital post (letters go on paper).")] = False,
+    reservert: Annotated[
+        bool, typer.Option("--reservert/--ikke-reservert", help="Reserved against digital post (letters go on paper).")
+    ] = False,
     postkasse: Annotated[str, typer.Option(help="Digital mailbox: digipost, eboks or none.")] = "none",
     varslingsstatus: Annotated[str, typer.Option(help="KAN_VARSLES, or KAN_IKKE_VARSLES (no contact details: paper).")] = "KAN_VARSLES",
 ) -> None:
@@ -149,7 +157,6 @@ def gp_remove(fnr: Fnr) -> None:
     err.print("GP removed.")
 
 
-
 # --- v2: forsendelsestyper and receiving systems -----------------------------------------------------------
 
 
@@ -163,7 +170,9 @@ def types_list() -> None:
 
 
 @types_app.command("add")
-def types_add(navn: Annotated[str, typer.Argument(help="The type: letters and digits, parts joined by dots (Byggesak, plan.regulering).")]) -> None:
+def types_add(
+    navn: Annotated[str, typer.Argument(help="The type: letters and digits, parts joined by dots (Byggesak, plan.regulering).")],
+) -> None:
     """Register a forsendelsestype."""
     from helsebro.svarut import receiving_systems
 

@@ -162,9 +162,7 @@ def _grant(
         raise TokenCommandError(f"{exc.error}: {exc.description}") from exc
 
 
-def user_token(
-    settings: Settings, engine: sa.Engine, scopes: list[str], client_id: str, hpr: str, dpop_key_file: Path | None
-) -> dict:
+def user_token(settings: Settings, engine: sa.Engine, scopes: list[str], client_id: str, hpr: str, dpop_key_file: Path | None) -> dict:
     """A health professional's user token, as HelseID issues it to the client after the professional's login
     (helsebro has no HelseID login page: this stands in for it). Exchange it for a PTS token at the token
     endpoint (grant_type token-exchange)."""

@@ -72,7 +72,15 @@ def client_assertion(client_id: str, key: Key, audience: str, *, lifetime: int =
     header: dict[str, Any] = {"alg": signing_alg(key), "typ": "JWT"}
     if key.kid:
         header["kid"] = key.kid
-    claims = {"iss": client_id, "sub": client_id, "aud": audience, "jti": secrets.token_hex(16), "iat": now, "nbf": now, "exp": now + lifetime}
+    claims = {
+        "iss": client_id,
+        "sub": client_id,
+        "aud": audience,
+        "jti": secrets.token_hex(16),
+        "iat": now,
+        "nbf": now,
+        "exp": now + lifetime,
+    }
     return _sign(header, claims, key)
 
 
@@ -224,7 +232,12 @@ class HelseId:
         """RFC 8693 token exchange: a health professional's user token in, a token for ``audience`` out (PTS)."""
 
         def form() -> dict[str, str]:
-            values = {"grant_type": TOKEN_EXCHANGE, "subject_token": subject_token, "subject_token_type": ACCESS_TOKEN_TYPE, "audience": audience}
+            values = {
+                "grant_type": TOKEN_EXCHANGE,
+                "subject_token": subject_token,
+                "subject_token_type": ACCESS_TOKEN_TYPE,
+                "audience": audience,
+            }
             return values | ({"scope": scope} if scope else {})
 
         return self._request(form)

@@ -63,12 +63,23 @@ def demo_clients(base_url: str, *, public_url: str | None = None, dpop: bool = T
 
     def helseid(client_id: str, with_dpop: bool) -> HelseId:
         key = loader.demo_private_key(client_id)
-        return HelseId(client_id, key, issuer=public + "/helseid", token_endpoint=base + "/helseid/connect/token", dpop=DPoP() if with_dpop else None, http=http)
+        return HelseId(
+            client_id,
+            key,
+            issuer=public + "/helseid",
+            token_endpoint=base + "/helseid/connect/token",
+            dpop=DPoP() if with_dpop else None,
+            http=http,
+        )
 
     vendor, epj = helseid(VERKTOY_CLIENT, dpop), helseid(EPJ_CLIENT, dpop)
     epj_dpop = epj if dpop else helseid(EPJ_CLIENT, True)
     maskinporten = Maskinporten(
-        KOMMUNE_CLIENT, loader.demo_private_key(KOMMUNE_CLIENT), issuer=public + "/maskinporten", token_endpoint=base + "/maskinporten/token", http=http
+        KOMMUNE_CLIENT,
+        loader.demo_private_key(KOMMUNE_CLIENT),
+        issuer=public + "/maskinporten",
+        token_endpoint=base + "/maskinporten/token",
+        http=http,
     )
     return DemoClients(
         verktoy=VerktoyClient(base, vendor.auth(["verktoykatalog_read", "verktoysendtilinnbygger", "verktoyadminveiledning"]), http=http),

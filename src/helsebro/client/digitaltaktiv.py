@@ -62,4 +62,7 @@ class DigitaltAktivClient(ServiceClient):
 
     def digitalt_aktiv_omraade(self, fnr: str, omraade: int = 1) -> DigitaltAktivOmraadeSvar:
         """The older single check."""
-        return cast(DigitaltAktivOmraadeSvar, self.request("POST", "/digitaltaktiv/v1/DigitaltAktivOmraade", json={"fnr": fnr, "omraade": omraade}).json())
+        return cast(
+            DigitaltAktivOmraadeSvar,
+            self.request("POST", "/digitaltaktiv/v1/DigitaltAktivOmraade", json={"fnr": fnr, "omraade": omraade}).json(),
+        )

@@ -53,7 +53,9 @@ class ApiError(Exception):
 
 
 class TokenError(ApiError):
-    def __init__(self, status: int, error: str | None, error_description: str | None, body: dict[str, Any], response: httpx.Response | None = None):
+    def __init__(
+        self, status: int, error: str | None, error_description: str | None, body: dict[str, Any], response: httpx.Response | None = None
+    ):
         super().__init__(status, f"{error}: {error_description}", body, response)
         self.error = error
         self.error_description = error_description

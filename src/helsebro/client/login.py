@@ -104,7 +104,12 @@ class ProfessionalLogin:
             raise LoginError("invalid_state", "the response's state is not the one this login sent")
         if "error" in query:
             raise LoginError(query["error"], query.get("error_description", ""))
-        form = {"grant_type": "authorization_code", "code": query.get("code", ""), "redirect_uri": self.redirect_uri, "code_verifier": started.code_verifier}
+        form = {
+            "grant_type": "authorization_code",
+            "code": query.get("code", ""),
+            "redirect_uri": self.redirect_uri,
+            "code_verifier": started.code_verifier,
+        }
         body = self._post(self.metadata["token_endpoint"], form)
         return self._keep(body)
 
@@ -113,14 +118,18 @@ class ProfessionalLogin:
         started = self.start(login_hint=f"hpr:{hpr_number}")
         back = self.helseid._http.get(started.authorization_url, follow_redirects=False)
         if back.status_code != 302:
-            raise LoginError("login_required", f"the authorize endpoint answered {back.status_code}, not a redirect (is login_hint off here?)")
+            raise LoginError(
+                "login_required", f"the authorize endpoint answered {back.status_code}, not a redirect (is login_hint off here?)"
+            )
         return self.finish(started, back.headers["location"])
 
     def refresh(self) -> LoginTokens:
         """New tokens with the refresh token (which HelseID rotates: the old one is used up)."""
         if self.tokens is None or not self.tokens.refresh_token:
             raise LoginError("invalid_request", "no refresh token: log in with scope offline_access first")
-        return self._keep(self._post(self.metadata["token_endpoint"], {"grant_type": "refresh_token", "refresh_token": self.tokens.refresh_token}))
+        return self._keep(
+            self._post(self.metadata["token_endpoint"], {"grant_type": "refresh_token", "refresh_token": self.tokens.refresh_token})
+        )
 
     def current_access_token(self) -> str:
         """The login's access token, refreshed first if it is about to expire (for ``PtsClient.with_token_exchange``)."""

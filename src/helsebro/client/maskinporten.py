@@ -66,7 +66,14 @@ class Maskinporten:
             header["x5c"] = self.x5c
         elif self.key.kid:
             header["kid"] = self.key.kid
-        claims = {"aud": self.audience, "iss": self.client_id, "scope": self.scope, "iat": now, "exp": now + lifetime, "jti": secrets.token_hex(16)}
+        claims = {
+            "aud": self.audience,
+            "iss": self.client_id,
+            "scope": self.scope,
+            "iat": now,
+            "exp": now + lifetime,
+            "jti": secrets.token_hex(16),
+        }
         if self.resource:
             claims["resource"] = self.resource
         return _sign(header, claims, self.key)

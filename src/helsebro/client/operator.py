@@ -103,7 +103,9 @@ class OperatorClient(ServiceClient):
     ):
         """``base_url``: helsebro's root (``http://127.0.0.1:8080``); the token comes from its ``/helseid``."""
         http = http or httpx.Client(timeout=30)
-        super().__init__(base_url.rstrip("/") + BASE, _SecretAuth(base_url.rstrip("/") + "/helseid/connect/token", client_id, secret, http), http=http)
+        super().__init__(
+            base_url.rstrip("/") + BASE, _SecretAuth(base_url.rstrip("/") + "/helseid/connect/token", client_id, secret, http), http=http
+        )
         self._owns_http = True
 
     # -- citizens --

@@ -117,7 +117,9 @@ class _ExchangedToken:
 class PtsClient(ServiceClient):
     error_type = PtsProblem
 
-    def __init__(self, base_url: str, helseid: HelseId, *, auth: httpx.Auth | None = None, http: httpx.Client | None = None, timeout: float = 30.0):
+    def __init__(
+        self, base_url: str, helseid: HelseId, *, auth: httpx.Auth | None = None, http: httpx.Client | None = None, timeout: float = 30.0
+    ):
         """``base_url``: PTS's own (``https://api.test.pts.nhn.no``, or ``<helsebro>/pts``). Client-credentials
         tokens unless ``auth`` is given (see ``with_token_exchange``)."""
         if helseid.dpop is None:
@@ -192,7 +194,9 @@ class PtsClient(ServiceClient):
     ) -> PrivacyRestriction:
         """``hpr_numbers``: the professionals it applies to (None: all); ``object_scope`` default ``{"type": "All"}``."""
         subject: dict[str, Any] = (
-            {"type": "All"} if hpr_numbers is None else {"type": "Specified", "identifiers": [{"type": "HPR", "value": n} for n in hpr_numbers]}
+            {"type": "All"}
+            if hpr_numbers is None
+            else {"type": "Specified", "identifiers": [{"type": "HPR", "value": n} for n in hpr_numbers]}
         )
         body: dict[str, Any] = {
             "offId": off_id,

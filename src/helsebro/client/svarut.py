@@ -151,5 +151,7 @@ class SvarUtClient(ServiceClient):
 
     def status(self, konto_id: str, ids: Sequence[str]) -> list[Status]:
         """``status/sok``: the current status of each of these letters of the account."""
-        response = self.request("POST", f"/v3/kontoer/{konto_id}/forsendelser/status/sok", json={"id": list(ids)}, headers=self._integration)
+        response = self.request(
+            "POST", f"/v3/kontoer/{konto_id}/forsendelser/status/sok", json={"id": list(ids)}, headers=self._integration
+        )
         return cast(list[Status], response.json()["statuser"])

@@ -104,10 +104,14 @@ class VerktoyClient(ServiceClient):
         params += [("Klassifiseringer", v) for v in klassifiseringer]
         params += [("Malgrupper", v) for v in malgrupper]
         params += [("Sprak", v) for v in sprak]
-        params += [(name, value) for name, value in (
-            ("KanLeggesTilAvInnbygger", _flag(kan_legges_til_av_innbygger)),
-            ("KunAnonymTilgang", _flag(kun_anonym_tilgang)),
-        ) if value is not None]
+        params += [
+            (name, value)
+            for name, value in (
+                ("KanLeggesTilAvInnbygger", _flag(kan_legges_til_av_innbygger)),
+                ("KunAnonymTilgang", _flag(kun_anonym_tilgang)),
+            )
+            if value is not None
+        ]
         params += [("Sidereferanse", sidereferanse), ("AntallVerktoy", antall_verktoy)]
         return cast(list[Verktoy], self.request("GET", "/verktoy/v1/SelvstendigVerktoy", params=params).json())
 
@@ -116,7 +120,9 @@ class VerktoyClient(ServiceClient):
 
     def search_tools(self, soke_ord: str, row_count: int | None = None) -> list[VerktoySokTreff]:
         params: dict[str, Any] = {"SokeOrd": soke_ord} | ({"RowCount": row_count} if row_count is not None else {})
-        return cast(list[VerktoySokTreff], self.request("GET", "/verktoy/v1/SelvstendigVerktoy/SokSelvstendigVerktoy", params=params).json())
+        return cast(
+            list[VerktoySokTreff], self.request("GET", "/verktoy/v1/SelvstendigVerktoy/SokSelvstendigVerktoy", params=params).json()
+        )
 
     def image(self, grafisk_element_id: int) -> GrafiskElement:
         response = self.request("GET", f"/verktoy/v1/GrafiskElement/{grafisk_element_id}")
@@ -135,7 +141,12 @@ class VerktoyClient(ServiceClient):
         melding: str | None = None,
     ) -> SendSvar:
         """Send the tool to the citizen as a Helsenorge task; answers the citizen's PseudoId for this client."""
-        body = {"VerktoyId": verktoy_id, "InnbyggerFnr": innbygger_fnr, "AvsenderOrgNummer": avsender_org_nummer, "AvsenderNavn": avsender_navn}
+        body = {
+            "VerktoyId": verktoy_id,
+            "InnbyggerFnr": innbygger_fnr,
+            "AvsenderOrgNummer": avsender_org_nummer,
+            "AvsenderNavn": avsender_navn,
+        }
         body |= {k: v for k, v in (("FristDato", _date(frist_dato)), ("Melding", melding)) if v is not None}
         return cast(SendSvar, self.request("POST", "/verktoy/system/verktoy/v2", json=body).json())
 
@@ -151,7 +162,12 @@ class VerktoyClient(ServiceClient):
     ) -> SendSvar:
         """The older send, naming the health professional (HPR number or fødselsnummer)."""
         body: dict[str, Any] = {"VerktoyId": verktoy_id, "InnbyggerFnr": innbygger_fnr}
-        optional = (("BehandlerHpr", behandler_hpr), ("BehandlerFnr", behandler_fnr), ("FristDato", _date(frist_dato)), ("Melding", melding))
+        optional = (
+            ("BehandlerHpr", behandler_hpr),
+            ("BehandlerFnr", behandler_fnr),
+            ("FristDato", _date(frist_dato)),
+            ("Melding", melding),
+        )
         body |= {k: v for k, v in optional if v is not None}
         return cast(SendSvar, self.request("POST", "/verktoy/v1/Verktoy", json=body).json())
 

@@ -6,9 +6,7 @@ from helsebro.errors import HelsenorgeError
 
 
 def invalid_offset(value: str) -> HelsenorgeError:
-    return HelsenorgeError(
-        400, "DA-000400", f"Ugyldig offset {value!r}: bruk ISO 8601, f.eks. 2026-11-23T10:15:30.12345Z"
-    )
+    return HelsenorgeError(400, "DA-000400", f"Ugyldig offset {value!r}: bruk ISO 8601, f.eks. 2026-11-23T10:15:30.12345Z")
 
 
 def invalid_request(message: str) -> HelsenorgeError:

@@ -137,9 +137,7 @@ async def helsenorge_aktivsjekk(request: Request) -> JSONResponse:
 @router.post(
     "/digitaltaktiv/v1/DigitaltAktivOmraade",
     summary="Er innbyggeren digitalt aktiv (eldre enkeltsjekk)",
-    openapi_extra={
-        "requestBody": {"required": True, "content": {"application/json": {"example": {"fnr": "12048645510", "omraade": 1}}}}
-    },
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"example": {"fnr": "12048645510", "omraade": 1}}}}},
 )
 @requires(FEED)
 async def digitalt_aktiv_omraade(request: Request) -> JSONResponse:

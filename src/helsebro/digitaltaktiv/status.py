@@ -137,9 +137,7 @@ def parameters(fnr: object, today: dt.date) -> dict[str, object]:
     return {"status_fnr": fnr if valid else "", "status_minor": valid and is_minor(str(fnr), today), "status_today": today}
 
 
-_ONE = sa.select(
-    aktiv_selv().label("selv"), aktiv_via_andre().label("via"), tildelt_fullmakt().label("fullmakt"), known().label("known")
-)
+_ONE = sa.select(aktiv_selv().label("selv"), aktiv_via_andre().label("via"), tildelt_fullmakt().label("fullmakt"), known().label("known"))
 
 
 def status_of(conn: sa.Connection, fnr: str, today: dt.date) -> tuple[Status, bool]:

@@ -148,7 +148,9 @@ def fail(engine: sa.Engine, job: Job, worker_id: str, error: str, policy: RetryP
     changes |= {"parked_at": now} if parked else {"available_at": now + policy.delay(job.attempts)}
     with db.write(engine) as conn:
         result = conn.execute(
-            sa.update(outbox).where((outbox.c.id == job.id) & (outbox.c.claimed_by == worker_id) & outbox.c.done_at.is_(None)).values(**changes)
+            sa.update(outbox)
+            .where((outbox.c.id == job.id) & (outbox.c.claimed_by == worker_id) & outbox.c.done_at.is_(None))
+            .values(**changes)
         )
     if result.rowcount != 1:
         return "lost"

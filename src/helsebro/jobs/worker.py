@@ -98,7 +98,9 @@ class Worker:
     def _database_trouble(self, exc: Exception | None) -> None:
         """Log when the database goes away and when it is back, not on every retry."""
         if exc is not None and not self._database_down:
-            log.warning("worker cannot use the database, retrying", error_type=type(exc).__name__, error=str(getattr(exc, "orig", exc))[:200])
+            log.warning(
+                "worker cannot use the database, retrying", error_type=type(exc).__name__, error=str(getattr(exc, "orig", exc))[:200]
+            )
         elif exc is None and self._database_down:
             log.info("worker can use the database again")
         self._database_down = exc is not None

@@ -40,8 +40,13 @@ class Sertifikat(BaseModel):
 def _wire(certificate: BusinessCertificate) -> Sertifikat:
     cert = certificate.certificate
     return Sertifikat(
-        kid=certificate.thumbprint, orgnr=certificate.orgnr, subject=certificate.subject, issuer=certificate.issuer,
-        gyldigFra=cert.not_valid_before_utc, gyldigTil=cert.not_valid_after_utc, pem=certificate.pem,
+        kid=certificate.thumbprint,
+        orgnr=certificate.orgnr,
+        subject=certificate.subject,
+        issuer=certificate.issuer,
+        gyldigFra=cert.not_valid_before_utc,
+        gyldigTil=cert.not_valid_after_utc,
+        pem=certificate.pem,
     )
 
 
@@ -56,7 +61,13 @@ def _refusal(exc: Exception) -> HelsenorgeError:
 _REFUSED = (registry.UnknownClient, registry.UnknownCertificate, registry.AlreadyRegistered, CertificateError)
 
 
-@router.get("/klienter/{clientId}/sertifikater", tags=[TAG], response_model=list[Sertifikat], responses=_NOT_FOUND, summary="Klientens registrerte virksomhetssertifikater")
+@router.get(
+    "/klienter/{clientId}/sertifikater",
+    tags=[TAG],
+    response_model=list[Sertifikat],
+    responses=_NOT_FOUND,
+    summary="Klientens registrerte virksomhetssertifikater",
+)
 async def list_certificates(request: Request, clientId: ClientId) -> list[Sertifikat]:  # noqa: N803
     try:
         found = await run_in_threadpool(registry.list_certificates, services.of(request).engine, clientId)
@@ -85,7 +96,9 @@ async def register_certificate(request: Request, response: Response, clientId: C
     return _wire(certificate)
 
 
-@router.delete("/klienter/{clientId}/sertifikater/{kid}", tags=[TAG], status_code=204, responses=_NOT_FOUND, summary="Fjern et registrert sertifikat")
+@router.delete(
+    "/klienter/{clientId}/sertifikater/{kid}", tags=[TAG], status_code=204, responses=_NOT_FOUND, summary="Fjern et registrert sertifikat"
+)
 async def remove_certificate(request: Request, clientId: ClientId, kid: Annotated[str, Path(max_length=100)]) -> Response:  # noqa: N803
     try:
         await run_in_threadpool(registry.remove, services.of(request).engine, clientId, kid)

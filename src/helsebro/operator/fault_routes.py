@@ -27,10 +27,20 @@ class InjisertFeilInn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    familie: str = Field(max_length=40, description="Familien: helseid, maskinporten, verktoy, digitaltaktiv, pvk, pts, svarut, helsenorge-login", examples=["verktoy"])
+    familie: str = Field(
+        max_length=40,
+        description="Familien: helseid, maskinporten, verktoy, digitaltaktiv, pvk, pts, svarut, helsenorge-login",
+        examples=["verktoy"],
+    )
     metode: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] | None = Field(None, description="Bare kall med denne metoden")
-    rute: str | None = Field(None, max_length=300, description="Bare kall til denne ruten (malen, f.eks. /verktoy/system/verktoy/v2, eller en konkret sti)")
-    klientId: str | None = Field(None, max_length=200, description="Bare kall fra denne klienten (tokenets client_id; ved tokenendepunktene klienten forespørselen oppgir)")
+    rute: str | None = Field(
+        None, max_length=300, description="Bare kall til denne ruten (malen, f.eks. /verktoy/system/verktoy/v2, eller en konkret sti)"
+    )
+    klientId: str | None = Field(
+        None,
+        max_length=200,
+        description="Bare kall fra denne klienten (tokenets client_id; ved tokenendepunktene klienten forespørselen oppgir)",
+    )
     svar: Literal["feil", "forsinkelse", "brudd", "levering"] = Field(
         description="feil: familiens egen feil (Verktøy og DigitaltAktiv PVS-000204 500, PVK EPVK-100500 500, SvarUt Fiks ErrorMessage 503, PTS problem details 503, "
         "tokenendepunkt temporarily_unavailable); forsinkelse: svaret kommer forsinkelseMs senere; brudd: forbindelsen lukkes uten svar; "
@@ -39,11 +49,25 @@ class InjisertFeilInn(BaseModel):
     status: int | None = Field(None, ge=100, le=599, description="svar feil: statuskoden (429 eller 500-511); utelatt: familiens egen")
     melding: str | None = Field(None, max_length=300, description="svar feil: meldingen; utelatt: familiens egen")
     forsinkelseMs: int | None = Field(None, ge=1, le=faults.MAX_DELAY_MS, description="svar forsinkelse: millisekunder")
-    kanal: str | None = Field(None, max_length=30, description="svar levering: kanalen som feiler (SDP, INNBYGGER_INNBOKS, PRINT, SVARINN, VIRKSOMHET_ALTINN, NHN)")
-    antall: int | None = Field(None, ge=1, le=faults.MAX_COUNT, description="For de neste så mange kallene (eller brevene); utelatt: til den fjernes eller tiden er ute")
+    kanal: str | None = Field(
+        None,
+        max_length=30,
+        description="svar levering: kanalen som feiler (SDP, INNBYGGER_INNBOKS, PRINT, SVARINN, VIRKSOMHET_ALTINN, NHN)",
+    )
+    antall: int | None = Field(
+        None,
+        ge=1,
+        le=faults.MAX_COUNT,
+        description="For de neste så mange kallene (eller brevene); utelatt: til den fjernes eller tiden er ute",
+    )
     fra: dt.datetime | None = Field(None, description="Gjelder fra dette tidspunktet (tjenerens klokke, med tidssone)")
     til: dt.datetime | None = Field(None, description="Gjelder til dette tidspunktet (tjenerens klokke, med tidssone)")
-    varighet: str | None = Field(None, max_length=40, description="Gjelder så lenge fra nå (ISO 8601, P1D, PT10M, eller sekunder); i stedet for til", examples=["PT10M"])
+    varighet: str | None = Field(
+        None,
+        max_length=40,
+        description="Gjelder så lenge fra nå (ISO 8601, P1D, PT10M, eller sekunder); i stedet for til",
+        examples=["PT10M"],
+    )
 
 
 class InjisertFeil(BaseModel):
@@ -75,9 +99,22 @@ class Fjernet(BaseModel):
 
 def view(item: faults.Fault) -> InjisertFeil:
     return InjisertFeil(
-        id=item.id, familie=item.family, metode=item.method, rute=item.route, klientId=item.client_id, svar=item.kind,
-        status=item.status, melding=item.message, forsinkelseMs=item.delay_ms, kanal=item.channel, antall=item.count,
-        gjenstar=item.remaining, fra=item.starts_at, til=item.ends_at, opprettet=item.created_at, aktiv=item.active(_time.utcnow()),
+        id=item.id,
+        familie=item.family,
+        metode=item.method,
+        rute=item.route,
+        klientId=item.client_id,
+        svar=item.kind,
+        status=item.status,
+        melding=item.message,
+        forsinkelseMs=item.delay_ms,
+        kanal=item.channel,
+        antall=item.count,
+        gjenstar=item.remaining,
+        fra=item.starts_at,
+        til=item.ends_at,
+        opprettet=item.created_at,
+        aktiv=item.active(_time.utcnow()),
     )
 
 
@@ -98,9 +135,19 @@ def definition(body: InjisertFeilInn) -> faults.Fault:
         except clock.ClockRefused as exc:
             raise faults.FaultRefused(exc.message) from None
     return faults.Fault(
-        id="", family=body.familie.strip().lower(), kind=body.svar, method=body.metode, route=body.rute, client_id=body.klientId,
-        status=body.status, message=body.melding, delay_ms=body.forsinkelseMs, channel=body.kanal, count=body.antall,
-        starts_at=_aware(body.fra, "fra"), ends_at=ends_at,
+        id="",
+        family=body.familie.strip().lower(),
+        kind=body.svar,
+        method=body.metode,
+        route=body.rute,
+        client_id=body.klientId,
+        status=body.status,
+        message=body.melding,
+        delay_ms=body.forsinkelseMs,
+        channel=body.kanal,
+        count=body.antall,
+        starts_at=_aware(body.fra, "fra"),
+        ends_at=ends_at,
     )
 
 

@@ -64,10 +64,21 @@ def view(entry: journal.Entry, *, verdict: bool = True) -> Foresporsel:
         lines = [Kontroll(**line) for line in entry.verdict] if verdict and entry.verdict else None
         refusal = Avvisning(kontroll=entry.refusal_check, grunn=entry.refusal_reason, verdikt=lines)
     return Foresporsel(
-        id=entry.id, tid=entry.at, familie=entry.family, metode=entry.method, sti=entry.path, sporring=entry.query,
-        klientId=entry.client_id, organisasjon=entry.organisation, status=entry.status, feilkode=entry.error_code,
-        varighetMs=entry.duration_ms, avvisning=refusal, feil=entry.fault_id,
-        foresporselInnhold=entry.request_body, svarInnhold=entry.response_body,
+        id=entry.id,
+        tid=entry.at,
+        familie=entry.family,
+        metode=entry.method,
+        sti=entry.path,
+        sporring=entry.query,
+        klientId=entry.client_id,
+        organisasjon=entry.organisation,
+        status=entry.status,
+        feilkode=entry.error_code,
+        varighetMs=entry.duration_ms,
+        avvisning=refusal,
+        feil=entry.fault_id,
+        foresporselInnhold=entry.request_body,
+        svarInnhold=entry.response_body,
     )
 
 
@@ -76,8 +87,14 @@ def invalid(message: str) -> HelsenorgeError:
 
 
 def parse_filter(
-    klient_id: str | None, familie: str | None, status: str | None, fra: dt.datetime | None, til: dt.datetime | None,
-    feilkode: str | None, metode: str | None = None, sti: str | None = None,
+    klient_id: str | None,
+    familie: str | None,
+    status: str | None,
+    fra: dt.datetime | None,
+    til: dt.datetime | None,
+    feilkode: str | None,
+    metode: str | None = None,
+    sti: str | None = None,
 ) -> journal.Filter:
     """The query's filters, checked: an unknown family or a malformed status is refused, not an empty page."""
     texts = {"klientId": klient_id, "familie": familie, "feilkode": feilkode, "metode": metode, "sti": sti}
@@ -99,9 +116,15 @@ def parse_filter(
         if value is not None and value.tzinfo is None:
             raise invalid(f"{name} må ha tidssone (f.eks. 2027-01-15T09:00:00Z)")
     return journal.Filter(
-        client_id=klient_id, family=familie, status=exact, status_class=status_class,
-        since=fra.astimezone(dt.UTC) if fra else None, until=til.astimezone(dt.UTC) if til else None,
-        error_code=feilkode, method=metode.upper() if metode else None, path=sti,
+        client_id=klient_id,
+        family=familie,
+        status=exact,
+        status_class=status_class,
+        since=fra.astimezone(dt.UTC) if fra else None,
+        until=til.astimezone(dt.UTC) if til else None,
+        error_code=feilkode,
+        method=metode.upper() if metode else None,
+        path=sti,
     )
 
 
@@ -134,7 +157,12 @@ async def list_requests(
     return Journal(foresporsler=[view(e, verdict=False) for e in entries], neste=offset + limit if more else None)
 
 
-@router.get("/journal/{oppforing_id}", response_model=Foresporsel, responses=_NOT_FOUND, summary="Ett kall, med tokenkontrollens verdikt for en avvisning")
+@router.get(
+    "/journal/{oppforing_id}",
+    response_model=Foresporsel,
+    responses=_NOT_FOUND,
+    summary="Ett kall, med tokenkontrollens verdikt for en avvisning",
+)
 async def get_request(request: Request, oppforing_id: Annotated[int, Path(ge=1, le=2**62)]) -> Foresporsel:
     entry: Any = await run_in_threadpool(journal.get, services.of(request).engine, oppforing_id)
     if entry is None:

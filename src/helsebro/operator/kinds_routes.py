@@ -82,17 +82,32 @@ def _add_routes(kind: Kind) -> None:
 
     router.add_api_route(collection, list_items, methods=["GET"], tags=[tag], summary=f"List {kind.items} (som i miljøfilen)")
     router.add_api_route(
-        collection, create_item, methods=["POST"], tags=[tag], status_code=201, responses=_CONFLICT,
+        collection,
+        create_item,
+        methods=["POST"],
+        tags=[tag],
+        status_code=201,
+        responses=_CONFLICT,
         summary=f"Opprett {noun} (409 om den finnes)",
     )
     router.add_api_route(item, get_item, methods=["GET"], tags=[tag], responses=_NOT_FOUND, summary=f"Hent {noun}")
     router.add_api_route(
-        item, update_item, methods=["PUT"], tags=[tag], responses={**_NOT_FOUND, **_CONFLICT},
+        item,
+        update_item,
+        methods=["PUT"],
+        tags=[tag],
+        responses={**_NOT_FOUND, **_CONFLICT},
         summary=f"Erstatt {noun} (samme form som GET svarer)",
     )
     router.add_api_route(
-        item, delete_item, methods=["DELETE"], tags=[tag], status_code=204, response_class=Response,
-        responses={**_NOT_FOUND, **_IN_USE}, summary=f"Slett {noun}",
+        item,
+        delete_item,
+        methods=["DELETE"],
+        tags=[tag],
+        status_code=204,
+        response_class=Response,
+        responses={**_NOT_FOUND, **_IN_USE},
+        summary=f"Slett {noun}",
     )
 
 
@@ -139,7 +154,14 @@ async def get_tool_image(request: Request, tool_id: ToolId) -> Response:
     return Response(data, media_type=content_type, headers={"X-Content-Type-Options": "nosniff"})
 
 
-@router.delete("/verktoy/{VerktoyId}/bilde", tags=[_IMAGE_TAG], status_code=204, response_class=Response, responses=_NOT_FOUND, summary="Fjern verktøyets bilde")
+@router.delete(
+    "/verktoy/{VerktoyId}/bilde",
+    tags=[_IMAGE_TAG],
+    status_code=204,
+    response_class=Response,
+    responses=_NOT_FOUND,
+    summary="Fjern verktøyets bilde",
+)
 async def delete_tool_image(request: Request, tool_id: ToolId) -> Response:
     await run_in_threadpool(service.delete_tool_image, _engine(request), tool_id, _actor(request))
     _changed(request, service.TOOLS)

@@ -84,23 +84,75 @@ def _integrations(conn: sa.Connection, integrasjon_id: str | None) -> list[Entry
     return [export.integration_entry(r) for r in list_integrations(conn) if key is None or str(r.integrasjon_id) == key]
 
 
-CLIENTS = Kind("klienter", "klient", "klienter", "client_id", ClientEntry, _clients, kinds.create_client, kinds.update_client, kinds.delete_client, label="name")
-TOOLS = Kind("verktoy", "verktøy", "verktoy", "VerktoyId", model.Tool, _tools, kinds.create_tool, kinds.update_tool, kinds.delete_tool, label="Navn", catalog=True)
+CLIENTS = Kind(
+    "klienter",
+    "klient",
+    "klienter",
+    "client_id",
+    ClientEntry,
+    _clients,
+    kinds.create_client,
+    kinds.update_client,
+    kinds.delete_client,
+    label="name",
+)
+TOOLS = Kind(
+    "verktoy",
+    "verktøy",
+    "verktoy",
+    "VerktoyId",
+    model.Tool,
+    _tools,
+    kinds.create_tool,
+    kinds.update_tool,
+    kinds.delete_tool,
+    label="Navn",
+    catalog=True,
+)
 GUIDANCE = Kind(
-    "veiledningstjenester", "veiledningstjeneste", "veiledningstjenester", "id", model.GuidanceService, kinds.guidance_service_entries,
-    kinds.create_guidance_service, kinds.update_guidance_service, kinds.delete_guidance_service,
+    "veiledningstjenester",
+    "veiledningstjeneste",
+    "veiledningstjenester",
+    "id",
+    model.GuidanceService,
+    kinds.guidance_service_entries,
+    kinds.create_guidance_service,
+    kinds.update_guidance_service,
+    kinds.delete_guidance_service,
 )
 PVK_DEFINITIONS = Kind(
-    "pvk-definisjoner", "PVK-definisjon", "definisjoner", "definisjonGuid", model.PvkDefinition, _definitions,
-    kinds.create_pvk_definition, kinds.update_pvk_definition, kinds.delete_pvk_definition, label="definisjonNavn",
+    "pvk-definisjoner",
+    "PVK-definisjon",
+    "definisjoner",
+    "definisjonGuid",
+    model.PvkDefinition,
+    _definitions,
+    kinds.create_pvk_definition,
+    kinds.update_pvk_definition,
+    kinds.delete_pvk_definition,
+    label="definisjonNavn",
 )
 SVARUT_ACCOUNTS = Kind(
-    "svarut/kontoer", "SvarUt-konto", "kontoer", "kontoId", model.SvarUtAccount, _accounts,
-    kinds.create_svarut_account, kinds.update_svarut_account, kinds.delete_svarut_account,
+    "svarut/kontoer",
+    "SvarUt-konto",
+    "kontoer",
+    "kontoId",
+    model.SvarUtAccount,
+    _accounts,
+    kinds.create_svarut_account,
+    kinds.update_svarut_account,
+    kinds.delete_svarut_account,
 )
 SVARUT_INTEGRATIONS = Kind(
-    "svarut/integrasjoner", "integrasjon", "integrasjoner", "integrasjonId", model.Integration, _integrations,
-    kinds.create_integration, kinds.update_integration, kinds.delete_integration,
+    "svarut/integrasjoner",
+    "integrasjon",
+    "integrasjoner",
+    "integrasjonId",
+    model.Integration,
+    _integrations,
+    kinds.create_integration,
+    kinds.update_integration,
+    kinds.delete_integration,
 )
 KINDS = (CLIENTS, TOOLS, GUIDANCE, PVK_DEFINITIONS, SVARUT_ACCOUNTS, SVARUT_INTEGRATIONS)
 

@@ -27,7 +27,6 @@ from helsebro.operator import schemas as wire
 BASE = "/operator/api/v1"
 
 
-
 OPERATOR = Access(OPERATOR_AUDIENCE, OPERATOR_SCOPE)
 
 
@@ -263,7 +262,9 @@ async def list_health_personnel(request: Request, navn: Navn = None, limit: Limi
     return await run_in_threadpool(service.list_health_personnel, _engine(request), navn, limit, offset)
 
 
-@router.get("/helsepersonell/{hpr}", tags=[PERSONNEL], response_model=wire.Helsepersonell, responses=_NOT_FOUND, summary="Hent helsepersonell")
+@router.get(
+    "/helsepersonell/{hpr}", tags=[PERSONNEL], response_model=wire.Helsepersonell, responses=_NOT_FOUND, summary="Hent helsepersonell"
+)
 async def get_health_person(request: Request, hpr: Hpr) -> wire.Helsepersonell:
     return await run_in_threadpool(service.get_health_person, _engine(request), hpr)
 
@@ -303,7 +304,9 @@ async def list_organisations(request: Request, navn: Navn = None, limit: Limit =
     return await run_in_threadpool(service.list_organisations, _engine(request), navn, limit, offset)
 
 
-@router.get("/organisasjoner/{orgnr}", tags=[ORGANISATIONS], response_model=wire.Organisasjon, responses=_NOT_FOUND, summary="Hent organisasjon")
+@router.get(
+    "/organisasjoner/{orgnr}", tags=[ORGANISATIONS], response_model=wire.Organisasjon, responses=_NOT_FOUND, summary="Hent organisasjon"
+)
 async def get_organisation(request: Request, orgnr: Orgnr) -> wire.Organisasjon:
     return await run_in_threadpool(service.get_organisation, _engine(request), orgnr)
 

@@ -53,7 +53,11 @@ class OperatorFeil(BaseModel):
 
 
 class NyInnbygger(_In):
-    fnr: str | None = Field(None, description="11 sifre med gyldige kontrollsifre. Utelatt: et nytt syntetisk Tenor-nummer (måned + 80) lages fra fodselsdato.", examples=["13880549868"])
+    fnr: str | None = Field(
+        None,
+        description="11 sifre med gyldige kontrollsifre. Utelatt: et nytt syntetisk Tenor-nummer (måned + 80) lages fra fodselsdato.",
+        examples=["13880549868"],
+    )
     fodselsdato: Dato | None = Field(None, description="Påkrevd når fnr mangler; må ellers stemme med fnr.")
     fornavn: str = Field(examples=["Kari"])
     mellomnavn: str | None = None
@@ -62,7 +66,9 @@ class NyInnbygger(_In):
     postnummer: str | None = Field(None, description="Fire sifre", examples=["0150"])
     poststed: str | None = Field(None, examples=["OSLO"])
     dodsdato: Dato | None = Field(None, description="Satt: innbyggeren er død.")
-    helsenorge_samtykke: bool = Field(False, description="true: innbyggeren har gitt Helsenorge-samtykket (PVK, part HN) og blir digitalt aktiv selv.")
+    helsenorge_samtykke: bool = Field(
+        False, description="true: innbyggeren har gitt Helsenorge-samtykket (PVK, part HN) og blir digitalt aktiv selv."
+    )
 
     def to_admin(self) -> admin.NewCitizen:
         return admin.NewCitizen(**self.model_dump())

@@ -25,7 +25,6 @@ from helsebro.steering import clock
 CLOCK = "Operatør: klokke og testdata"
 
 
-
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -40,8 +39,7 @@ class Klokke(BaseModel):
     versjon: int = Field(description="Øker for hver flytting")
     utfort: dict[str, int] = Field(
         default_factory=dict,
-        description="Etter en flytting: det som forfalt i mellomtiden og ble gjort nå, per jobb "
-        "(expired_tasks, purged_changes, pts_reset)",
+        description="Etter en flytting: det som forfalt i mellomtiden og ble gjort nå, per jobb (expired_tasks, purged_changes, pts_reset)",
     )
 
 

@@ -67,8 +67,7 @@ LOGIN_SECONDS = 600  # time to pick a citizen on the login page
 _PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
@@ -143,7 +142,9 @@ def current_session(request: Request) -> Session | None:
     if value is None:
         return None
     try:
-        return Session(fnr=str(value["fnr"]), name=str(value["navn"]), expires=value["exp"], sid=str(value["sid"]), acr=str(value.get("acr", "")))
+        return Session(
+            fnr=str(value["fnr"]), name=str(value["navn"]), expires=value["exp"], sid=str(value["sid"]), acr=str(value.get("acr", ""))
+        )
     except KeyError:
         return None
 
@@ -505,7 +506,12 @@ def _letter_view(letter: delivery.InboxLetter) -> dict[str, Any]:
         "level4": letter.krever_niva4,
         "deleted": letter.dokumenter_slettet,
         "documents": [
-            {"url": f"{LETTERS_PATH}/{letter.id}/dokumenter/{d.posisjon}", "name": d.filnavn, "type": d.mime_type, "size": _size_text(d.storrelse)}
+            {
+                "url": f"{LETTERS_PATH}/{letter.id}/dokumenter/{d.posisjon}",
+                "name": d.filnavn,
+                "type": d.mime_type,
+                "size": _size_text(d.storrelse),
+            }
             for d in letter.dokumenter
         ],
     }

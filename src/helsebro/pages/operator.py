@@ -122,6 +122,7 @@ def breakable(value: object) -> Markup:
     """Text that may wrap after a / or _ (paths, statuses, scopes), so a phone need not scroll sideways."""
     return Markup(_BREAK_AFTER.sub(r"\1<wbr>", str(escape(value))))
 
+
 templates.env.filters["operator_tid"] = norwegian_time
 templates.env.filters["operator_brytbar"] = breakable
 templates.env.filters["operator_iso"] = iso_time
@@ -491,4 +492,3 @@ async def token_check(
         ],
     }
     return _token_page(request, session, form, report=report, shown=shown)
-

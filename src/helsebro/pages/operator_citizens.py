@@ -86,17 +86,27 @@ def _svarut_read(request: Request, fnr: str) -> tuple[Any, str | None]:
 # -- the list and a new citizen ------------------------------------------------------------------------------
 
 
-async def _list_page(request: Request, session: sessions.OperatorSession, error: str = "", form: dict[str, Any] | None = None,
-                     status: int = 200) -> Response:
+async def _list_page(
+    request: Request, session: sessions.OperatorSession, error: str = "", form: dict[str, Any] | None = None, status: int = 200
+) -> Response:
     navn = request.query_params.get("navn", "")[:100] or None
     side = request.query_params.get("side", "1")
     page_number = int(side) if side.isdigit() and 0 < int(side) < 100_000 else 1
     found = await call(service.list_citizens, services.of(request).engine, navn, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
-    rows = [{"ref": ref_of(request, c.fnr), "fnr": mask_fnr(c.fnr), "navn": c.navn, "dod": c.dodsdato, "samtykke": c.helsenorge_samtykke}
-            for c in found.innbyggere]
+    rows = [
+        {"ref": ref_of(request, c.fnr), "fnr": mask_fnr(c.fnr), "navn": c.navn, "dod": c.dodsdato, "samtykke": c.helsenorge_samtykke}
+        for c in found.innbyggere
+    ]
     context = {
-        "rows": rows, "total": found.totalt, "navn": navn or "", "side": page_number, "more": page_number * PAGE_SIZE < found.totalt,
-        "error": error, "form": form or {}, "deleted": request.query_params.get("slettet") == "1", "current": "testdata",
+        "rows": rows,
+        "total": found.totalt,
+        "navn": navn or "",
+        "side": page_number,
+        "more": page_number * PAGE_SIZE < found.totalt,
+        "error": error,
+        "form": form or {},
+        "deleted": request.query_params.get("slettet") == "1",
+        "current": "testdata",
     }
     return _page(request, "operator_innbyggere.html", context, session, status)
 
@@ -111,7 +121,12 @@ async def list_page(request: Request) -> Response:
 
 @router.post("")
 async def create(
-    request: Request, csrf: Csrf = "", fornavn: Text = "", etternavn: Text = "", fodselsdato: Text = "", fnr: Text = "",
+    request: Request,
+    csrf: Csrf = "",
+    fornavn: Text = "",
+    etternavn: Text = "",
+    fodselsdato: Text = "",
+    fnr: Text = "",
     samtykke: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     session = await _session(request)
@@ -120,8 +135,13 @@ async def create(
     form = {"fornavn": fornavn, "etternavn": etternavn, "fodselsdato": fodselsdato, "samtykke": samtykke}  # never the typed fnr back
     if not sessions.csrf_ok(request, session, csrf):
         return await _list_page(request, session, FORM_INVALID, form, 400)
-    data = {"fornavn": fornavn.strip(), "etternavn": etternavn.strip(), "fodselsdato": blank(fodselsdato), "fnr": blank(fnr),
-            "helsenorgeSamtykke": samtykke == "ja"}
+    data = {
+        "fornavn": fornavn.strip(),
+        "etternavn": etternavn.strip(),
+        "fodselsdato": blank(fodselsdato),
+        "fnr": blank(fnr),
+        "helsenorgeSamtykke": samtykke == "ja",
+    }
     try:
         body = checked(wire.NyInnbygger, data)
         created = await call(service.create_citizen, services.of(request).engine, body, session.client_id)
@@ -153,8 +173,13 @@ async def _citizen_page(request: Request, session: sessions.OperatorSession, ref
         "fnr": mask_fnr(citizen.fnr),
         "parents": [person(p.fnr, p.navn) for p in citizen.foreldre],
         "children": [person(p.fnr, p.navn) for p in citizen.barn],
-        "given": [{"id": f.id, "fnr": mask_fnr(f.fullmektig_fnr), "fra": f.gyldig_fra, "til": f.gyldig_til} for f in citizen.fullmakter_gitt],
-        "received": [{"id": f.id, "fnr": mask_fnr(f.fullmaktsgiver_fnr), "fra": f.gyldig_fra, "til": f.gyldig_til} for f in citizen.fullmakter_mottatt],
+        "given": [
+            {"id": f.id, "fnr": mask_fnr(f.fullmektig_fnr), "fra": f.gyldig_fra, "til": f.gyldig_til} for f in citizen.fullmakter_gitt
+        ],
+        "received": [
+            {"id": f.id, "fnr": mask_fnr(f.fullmaktsgiver_fnr), "fra": f.gyldig_fra, "til": f.gyldig_til}
+            for f in citizen.fullmakter_mottatt
+        ],
         "krr": krr,
         "gp": gp,
         "postkasser": POSTKASSER,
@@ -174,7 +199,20 @@ async def citizen_page(request: Request, ref: str) -> Response:
     return await _citizen_page(request, session, ref)
 
 
-ACTIONS = ("navn", "samtykke", "dod", "barn", "barn-fjern", "fullmakt", "fullmakt-fjern", "krr", "krr-fjern", "fastlege", "fastlege-fjern", "slett")
+ACTIONS = (
+    "navn",
+    "samtykke",
+    "dod",
+    "barn",
+    "barn-fjern",
+    "fullmakt",
+    "fullmakt-fjern",
+    "krr",
+    "krr-fjern",
+    "fastlege",
+    "fastlege-fjern",
+    "slett",
+)
 
 
 @router.post("/{ref}/{action}")
@@ -184,7 +222,9 @@ async def change(request: Request, ref: str, action: str) -> Response:
         return _to_login(request)
     fnr = fnr_of(request, ref)
     if action not in ACTIONS or fnr is None:
-        return _page(request, "operator_feil.html", {"title": "Fant ikke siden", "message": "Ukjent innbygger eller handling."}, session, 404)
+        return _page(
+            request, "operator_feil.html", {"title": "Fant ikke siden", "message": "Ukjent innbygger eller handling."}, session, 404
+        )
     form = await request.form(max_files=0, max_fields=20, max_part_size=4096)
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     if not sessions.csrf_ok(request, session, values.get("csrf", "")):
@@ -205,7 +245,9 @@ async def _change(request: Request, session: sessions.OperatorSession, fnr: str,
         names = {k: blank(field(k, "")) for k in ("fornavn", "mellomnavn", "etternavn", "adresse", "postnummer", "poststed")}
         await call(service.update_citizen, engine, fnr, checked(wire.InnbyggerEndring, names, keep_none=True), actor)
     elif action == "samtykke":
-        await call(service.update_citizen, engine, fnr, checked(wire.InnbyggerEndring, {"helsenorgeSamtykke": field("verdi") == "ja"}), actor)
+        await call(
+            service.update_citizen, engine, fnr, checked(wire.InnbyggerEndring, {"helsenorgeSamtykke": field("verdi") == "ja"}), actor
+        )
     elif action == "dod":  # alive again is dodsdato null; an empty date is refused as the API refuses it
         dodsdato = None if field("levende") == "ja" else field("dodsdato", "").strip()
         await call(service.update_citizen, engine, fnr, checked(wire.InnbyggerEndring, {"dodsdato": dodsdato}, keep_none=True), actor)
@@ -218,8 +260,12 @@ async def _change(request: Request, session: sessions.OperatorSession, fnr: str,
             raise Refused("Fant ikke barnet (ugyldig skjema)", 404)
         await call(service.remove_parental_responsibility, engine, fnr, child)
     elif action == "fullmakt":
-        data = {"fullmaktsgiverFnr": fnr, "fullmektigFnr": field("fullmektig_fnr", "").strip(), "gyldigFra": field("gyldig_fra", "").strip(),
-                "gyldigTil": blank(field("gyldig_til", ""))}
+        data = {
+            "fullmaktsgiverFnr": fnr,
+            "fullmektigFnr": field("fullmektig_fnr", "").strip(),
+            "gyldigFra": field("gyldig_fra", "").strip(),
+            "gyldigTil": blank(field("gyldig_til", "")),
+        }
         await call(service.add_power_of_attorney, engine, checked(wire.NyFullmakt, data))
     elif action == "fullmakt-fjern":
         number = field("id", "")
@@ -227,8 +273,11 @@ async def _change(request: Request, session: sessions.OperatorSession, fnr: str,
             raise Refused("Fant ikke fullmakten (ugyldig skjema)", 404)
         await call(service.remove_power_of_attorney, engine, int(number))
     elif action == "krr":
-        krr_form: dict[str, Any] = {"reservert": field("reservert") == "ja", "digitalPostkasse": blank(field("digital_postkasse", "")),
-                "varslingsstatus": field("varslingsstatus", "KAN_VARSLES")}
+        krr_form: dict[str, Any] = {
+            "reservert": field("reservert") == "ja",
+            "digitalPostkasse": blank(field("digital_postkasse", "")),
+            "varslingsstatus": field("varslingsstatus", "KAN_VARSLES"),
+        }
         entry = checked(svarut_wire.KrrEndring, krr_form)
         await call(_svarut, request, lambda conn: svarut_admin.put_krr(conn, fnr, entry.to_admin()))
     elif action == "krr-fjern":

@@ -37,8 +37,9 @@ def parse_instant(text: str) -> dt.datetime:
     return instant
 
 
-async def _clock_page(request: Request, session: sessions.OperatorSession, error: str = "", varighet: str = "", status: int = 200,
-                      tid: str = "") -> Response:
+async def _clock_page(
+    request: Request, session: sessions.OperatorSession, error: str = "", varighet: str = "", status: int = 200, tid: str = ""
+) -> Response:
     reading = await run_in_threadpool(clock.read, services.of(request).engine)
     context = {
         "reading": reading,
@@ -64,7 +65,10 @@ async def clock_page(request: Request) -> Response:
 
 @router.post("/klokke/{action}")
 async def move_clock(
-    request: Request, action: str, csrf: Annotated[str, Form()] = "", varighet: Annotated[str, Form(max_length=40)] = "",
+    request: Request,
+    action: str,
+    csrf: Annotated[str, Form()] = "",
+    varighet: Annotated[str, Form(max_length=40)] = "",
     tid: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     session = await _session(request)

@@ -52,10 +52,14 @@ def _authorisation_lines(person: wire.Helsepersonell) -> str:
 # -- health personnel ----------------------------------------------------------------------------------------
 
 
-async def _personnel_page(request: Request, session: sessions.OperatorSession, error: str = "", form: dict[str, str] | None = None,
-                          status: int = 200) -> Response:
+async def _personnel_page(
+    request: Request, session: sessions.OperatorSession, error: str = "", form: dict[str, str] | None = None, status: int = 200
+) -> Response:
     found = await call(service.list_health_personnel, _engine(request), None, LIST_SIZE, 0)
-    rows = [{"hpr": p.hpr_nummer, "navn": p.navn, "fnr": mask_fnr(p.fnr), "autorisasjoner": _authorisation_lines(p)} for p in found.helsepersonell]
+    rows = [
+        {"hpr": p.hpr_nummer, "navn": p.navn, "fnr": mask_fnr(p.fnr), "autorisasjoner": _authorisation_lines(p)}
+        for p in found.helsepersonell
+    ]
     context = {"rows": rows, "total": found.totalt, "error": error, "form": form or {}, "current": "testdata"}
     return _page(request, "operator_helsepersonell.html", context, session, status)
 
@@ -65,8 +69,14 @@ async def _person_page(request: Request, session: sessions.OperatorSession, hpr:
         person = await call(service.get_health_person, _engine(request), hpr)
     except Refused as exc:
         return _page(request, "operator_feil.html", {"title": "Fant ikke helsepersonellet", "message": exc.message}, session, exc.status)
-    context = {"person": person, "fnr": mask_fnr(person.fnr), "autorisasjoner": _authorisation_lines(person), "error": error,
-               "saved": request.query_params.get("lagret") == "1", "current": "testdata"}
+    context = {
+        "person": person,
+        "fnr": mask_fnr(person.fnr),
+        "autorisasjoner": _authorisation_lines(person),
+        "error": error,
+        "saved": request.query_params.get("lagret") == "1",
+        "current": "testdata",
+    }
     return _page(request, "operator_helseperson.html", context, session, status)
 
 
@@ -79,8 +89,9 @@ async def personnel_page(request: Request) -> Response:
 
 
 @router.post(PERSONNEL_PATH)
-async def create_person(request: Request, csrf: Csrf = "", hpr: Text = "", fornavn: Text = "", etternavn: Text = "", fnr: Text = "",
-                        autorisasjoner: Lines = "") -> Response:
+async def create_person(
+    request: Request, csrf: Csrf = "", hpr: Text = "", fornavn: Text = "", etternavn: Text = "", fnr: Text = "", autorisasjoner: Lines = ""
+) -> Response:
     session = await _session(request)
     if session is None:
         return _to_login(request)
@@ -88,8 +99,13 @@ async def create_person(request: Request, csrf: Csrf = "", hpr: Text = "", forna
     if not sessions.csrf_ok(request, session, csrf):
         return await _personnel_page(request, session, FORM_INVALID, form, 400)
     try:
-        data = {"hprNummer": hpr.strip(), "fornavn": fornavn.strip(), "etternavn": etternavn.strip(), "fnr": blank(fnr),
-                "autorisasjoner": _authorisations(autorisasjoner)}
+        data = {
+            "hprNummer": hpr.strip(),
+            "fornavn": fornavn.strip(),
+            "etternavn": etternavn.strip(),
+            "fnr": blank(fnr),
+            "autorisasjoner": _authorisations(autorisasjoner),
+        }
         created = await call(service.create_health_person, _engine(request), checked(wire.NyttHelsepersonell, data))
     except Refused as exc:
         return await _personnel_page(request, session, exc.message, form, exc.status)
@@ -105,8 +121,16 @@ async def person_page(request: Request, hpr: str) -> Response:
 
 
 @router.post(PERSONNEL_PATH + "/{hpr}")
-async def update_person(request: Request, hpr: str, csrf: Csrf = "", fornavn: Text = "", etternavn: Text = "", fnr: Text = "",
-                        fjern_fnr: Annotated[str, Form(max_length=10)] = "", autorisasjoner: Lines = "") -> Response:
+async def update_person(
+    request: Request,
+    hpr: str,
+    csrf: Csrf = "",
+    fornavn: Text = "",
+    etternavn: Text = "",
+    fnr: Text = "",
+    fjern_fnr: Annotated[str, Form(max_length=10)] = "",
+    autorisasjoner: Lines = "",
+) -> Response:
     session = await _session(request)
     if session is None:
         return _to_login(request)
@@ -115,7 +139,12 @@ async def update_person(request: Request, hpr: str, csrf: Csrf = "", fornavn: Te
     try:
         stored = await call(service.get_health_person, _engine(request), hpr)
         number = None if fjern_fnr == "ja" else (blank(fnr) or stored.fnr)  # the stored number stays unless replaced or removed
-        data: dict[str, Any] = {"fornavn": fornavn.strip(), "etternavn": etternavn.strip(), "fnr": number, "autorisasjoner": _authorisations(autorisasjoner)}
+        data: dict[str, Any] = {
+            "fornavn": fornavn.strip(),
+            "etternavn": etternavn.strip(),
+            "fnr": number,
+            "autorisasjoner": _authorisations(autorisasjoner),
+        }
         await call(service.update_health_person, _engine(request), hpr, checked(wire.HelsepersonellEndring, data, keep_none=True))
     except Refused as exc:
         return await _person_page(request, session, hpr, exc.message, exc.status)
@@ -125,14 +154,17 @@ async def update_person(request: Request, hpr: str, csrf: Csrf = "", fornavn: Te
 # -- organisations -------------------------------------------------------------------------------------------
 
 
-async def _organisations_page(request: Request, session: sessions.OperatorSession, error: str = "", form: dict[str, str] | None = None,
-                              status: int = 200) -> Response:
+async def _organisations_page(
+    request: Request, session: sessions.OperatorSession, error: str = "", form: dict[str, str] | None = None, status: int = 200
+) -> Response:
     found = await call(service.list_organisations, _engine(request), None, LIST_SIZE, 0)
     context = {"rows": found.organisasjoner, "total": found.totalt, "error": error, "form": form or {}, "current": "testdata"}
     return _page(request, "operator_organisasjoner.html", context, session, status)
 
 
-async def _organisation_page(request: Request, session: sessions.OperatorSession, orgnr: str, error: str = "", status: int = 200) -> Response:
+async def _organisation_page(
+    request: Request, session: sessions.OperatorSession, orgnr: str, error: str = "", status: int = 200
+) -> Response:
     try:
         organisation = await call(service.get_organisation, _engine(request), orgnr)
     except Refused as exc:

@@ -27,7 +27,12 @@ from helsebro.pages.operator import CHECK_STATUS_TEXT, FAULTS_PATH, FORM_INVALID
 from helsebro.steering import catalogue, faults, journal
 
 PAGE_SIZE = 50
-ANSWERS = {"feil": "Familiens egen feil", "forsinkelse": "Forsinkelse", "brudd": "Brutt forbindelse", "levering": "Leveringskanal feiler (SvarUt)"}
+ANSWERS = {
+    "feil": "Familiens egen feil",
+    "forsinkelse": "Forsinkelse",
+    "brudd": "Brutt forbindelse",
+    "levering": "Leveringskanal feiler (SvarUt)",
+}
 METHODS = ("", *catalogue.METHODS)
 
 router = APIRouter(prefix="/operator", include_in_schema=False)
@@ -39,8 +44,9 @@ def _families() -> list[str]:
     return [family.name for family in catalogue.families()]
 
 
-async def _faults_page(request: Request, session: sessions.OperatorSession, error: str = "", form: dict[str, str] | None = None,
-                       status: int = 200) -> Response:
+async def _faults_page(
+    request: Request, session: sessions.OperatorSession, error: str = "", form: dict[str, str] | None = None, status: int = 200
+) -> Response:
     stored = await run_in_threadpool(faults.list_all, services.of(request).engine)
     context = {
         "faults": [fault_routes.view(item) for item in stored],
@@ -66,15 +72,40 @@ async def faults_page(request: Request) -> Response:
 
 @router.post("/feil")
 async def add_fault(
-    request: Request, csrf: Text = "", familie: Text = "", svar: Text = "feil", metode: Text = "", rute: Text = "", klientId: Text = "",  # noqa: N803
-    status: Text = "", melding: Text = "", forsinkelseMs: Text = "", kanal: Text = "", antall: Text = "", varighet: Text = "",  # noqa: N803
-    fra: Text = "", til: Text = "",
+    request: Request,
+    csrf: Text = "",
+    familie: Text = "",
+    svar: Text = "feil",
+    metode: Text = "",
+    rute: Text = "",
+    klientId: Text = "",  # noqa: N803
+    status: Text = "",
+    melding: Text = "",
+    forsinkelseMs: Text = "",  # noqa: N803
+    kanal: Text = "",
+    antall: Text = "",
+    varighet: Text = "",
+    fra: Text = "",
+    til: Text = "",
 ) -> Response:
     session = await _session(request)
     if session is None:
         return _to_login(request)
-    form = {"familie": familie, "svar": svar, "metode": metode, "rute": rute, "klientId": klientId, "status": status, "melding": melding,
-            "forsinkelseMs": forsinkelseMs, "kanal": kanal, "antall": antall, "varighet": varighet, "fra": fra, "til": til}
+    form = {
+        "familie": familie,
+        "svar": svar,
+        "metode": metode,
+        "rute": rute,
+        "klientId": klientId,
+        "status": status,
+        "melding": melding,
+        "forsinkelseMs": forsinkelseMs,
+        "kanal": kanal,
+        "antall": antall,
+        "varighet": varighet,
+        "fra": fra,
+        "til": til,
+    }
     if not sessions.csrf_ok(request, session, csrf):
         return await _faults_page(request, session, FORM_INVALID, form, 400)
     try:
@@ -140,16 +171,31 @@ async def journal_page(request: Request) -> Response:
     try:
         given = {name: value or None for name, value in asked.items()}
         found = journal_routes.parse_filter(
-            given["klientId"], given["familie"], given["status"], _instant(given["fra"], "fra"), _instant(given["til"], "til"),
-            given["feilkode"], given["metode"], given["sti"],
+            given["klientId"],
+            given["familie"],
+            given["status"],
+            _instant(given["fra"], "fra"),
+            _instant(given["til"], "til"),
+            given["feilkode"],
+            given["metode"],
+            given["sti"],
         )
         entries, more = await run_in_threadpool(journal.query, services.of(request).engine, found, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     except HelsenorgeError as exc:
         error = exc.message
     query = urlencode({name: value for name, value in asked.items() if value})
-    context = {"entries": entries, "asked": asked, "families": _families(), "methods": METHODS, "error": error, "page": page,
-               "more": more, "query": query, "example": _time.utcnow().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-               "current": "journal"}
+    context = {
+        "entries": entries,
+        "asked": asked,
+        "families": _families(),
+        "methods": METHODS,
+        "error": error,
+        "page": page,
+        "more": more,
+        "query": query,
+        "example": _time.utcnow().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "current": "journal",
+    }
     return _page(request, "operator_journal.html", context, session, 400 if error else 200)
 
 
@@ -162,7 +208,9 @@ async def journal_entry_page(request: Request, entry_id: str) -> Response:
     if entry_id.isdigit() and 0 < int(entry_id) < 2**62:
         entry = await run_in_threadpool(journal.get, services.of(request).engine, int(entry_id))
     if entry is None:
-        return _page(request, "operator_feil.html", {"title": "Fant ikke siden", "message": "Kallet finnes ikke i journalen."}, session, 404)
+        return _page(
+            request, "operator_feil.html", {"title": "Fant ikke siden", "message": "Kallet finnes ikke i journalen."}, session, 404
+        )
     context: dict[str, Any] = {
         "entry": entry,
         "status_text": CHECK_STATUS_TEXT,

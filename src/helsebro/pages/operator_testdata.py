@@ -40,7 +40,12 @@ KINDS: dict[str, tuple[service.Kind, str]] = {
 TEMPLATES: dict[str, dict[str, Any]] = {
     "verktoy": {"VerktoyId": "00000000-0000-4000-8000-000000000000", "Navn": "", "eier": "helsebro-demo-verktoy"},
     "veiledningstjenester": {"navn": "", "orgnr": "", "telefon": None, "url": None, "apningstider": [1]},
-    "pvk-definisjoner": {"definisjonGuid": "00000000-0000-4000-8000-000000000000", "definisjonNavn": "", "partKode": "", "typePi": "samtykke"},
+    "pvk-definisjoner": {
+        "definisjonGuid": "00000000-0000-4000-8000-000000000000",
+        "definisjonNavn": "",
+        "partKode": "",
+        "typePi": "samtykke",
+    },
     "svarut-kontoer": {"kontoId": "00000000-0000-4000-8000-000000000000", "navn": "", "orgnr": "", "integrations": []},
     "svarut-integrasjoner": {"integrasjonId": "00000000-0000-4000-8000-000000000000", "navn": "", "passord": "", "orgnr": ""},
 }
@@ -90,8 +95,15 @@ def _kind(slug: str) -> service.Kind | None:
 # -- the pages ---------------------------------------------------------------------------------------------
 
 
-async def _list_page(request: Request, session: sessions.OperatorSession, slug: str, error: str = "", innhold: str | None = None,
-                     status: int = 200, form: dict[str, str] | None = None) -> Response:
+async def _list_page(
+    request: Request,
+    session: sessions.OperatorSession,
+    slug: str,
+    error: str = "",
+    innhold: str | None = None,
+    status: int = 200,
+    form: dict[str, str] | None = None,
+) -> Response:
     kind, title = KINDS[slug]
     page = await call(service.list_entries, _engine(request), kind, 1000, 0)
     context = {
@@ -110,8 +122,15 @@ async def _list_page(request: Request, session: sessions.OperatorSession, slug: 
     return _page(request, "operator_testdata_liste.html", context, session, status)
 
 
-async def _entry_page(request: Request, session: sessions.OperatorSession, slug: str, item_id: str, error: str = "",
-                      innhold: str | None = None, status: int = 200) -> Response:
+async def _entry_page(
+    request: Request,
+    session: sessions.OperatorSession,
+    slug: str,
+    item_id: str,
+    error: str = "",
+    innhold: str | None = None,
+    status: int = 200,
+) -> Response:
     kind, title = KINDS[slug]
     try:
         entry = await call(service.get_entry, _engine(request), kind, item_id)
@@ -138,8 +157,12 @@ async def index(request: Request) -> Response:
     session = await _session(request)
     if session is None:
         return _to_login(request)
-    context = {"kinds": [(slug, title) for slug, (_, title) in KINDS.items()], "reset": request.query_params.get("tilbakestilt") == "1",
-               "error": "", "current": "testdata"}
+    context = {
+        "kinds": [(slug, title) for slug, (_, title) in KINDS.items()],
+        "reset": request.query_params.get("tilbakestilt") == "1",
+        "error": "",
+        "current": "testdata",
+    }
     return _page(request, "operator_testdata.html", context, session)
 
 
@@ -211,10 +234,24 @@ async def create_client(
     session = await _session(request)
     if session is None:
         return _to_login(request)
-    form = {"client_id": client_id, "name": name, "orgnr": orgnr, "issuer": issuer, "scopes": scopes, "nokkel": nokkel, "jwks_uri": jwks_uri}
+    form = {
+        "client_id": client_id,
+        "name": name,
+        "orgnr": orgnr,
+        "issuer": issuer,
+        "scopes": scopes,
+        "nokkel": nokkel,
+        "jwks_uri": jwks_uri,
+    }
     if not sessions.csrf_ok(request, session, csrf):
         return await _list_page(request, session, "klienter", FORM_INVALID, status=400, form=form)
-    data: dict[str, Any] = {"client_id": client_id.strip(), "name": name.strip() or None, "orgnr": orgnr.strip(), "issuer": issuer, "scopes": scopes.split()}
+    data: dict[str, Any] = {
+        "client_id": client_id.strip(),
+        "name": name.strip() or None,
+        "orgnr": orgnr.strip(),
+        "issuer": issuer,
+        "scopes": scopes.split(),
+    }
     try:
         if nokkel == "jwk":
             data["jwks"] = await _uploaded_key_set(jwk)
@@ -224,14 +261,21 @@ async def create_client(
             data["genererSecret"] = True
         else:
             raise Refused("Velg hvordan klienten skal autentisere seg: nøkkel (JWK), JWKS-adresse eller hemmelighet")
-        created = await call(service.create_entry, _engine(request), service.CLIENTS, checked(service.CLIENTS.entry, data, keep_none=True), _actor(session))
+        created = await call(
+            service.create_entry, _engine(request), service.CLIENTS, checked(service.CLIENTS.entry, data, keep_none=True), _actor(session)
+        )
     except Refused as exc:
         return await _list_page(request, session, "klienter", exc.message, status=exc.status, form=form)
     if "secret" not in created:
         return _redirect(f"{BASE_PATH}/klienter/{created['client_id']}?lagret=1")
     # Shown this once, on this answer (never stored, never cached: the pages' headers say no-store).
-    return _page(request, "operator_testdata_hemmelighet.html", {"client_id": created["client_id"], "secret": created["secret"], "current": "testdata"},
-                 session, 201)
+    return _page(
+        request,
+        "operator_testdata_hemmelighet.html",
+        {"client_id": created["client_id"], "secret": created["secret"], "current": "testdata"},
+        session,
+        201,
+    )
 
 
 async def _uploaded_key_set(upload: UploadFile | None) -> dict[str, Any]:
@@ -312,8 +356,9 @@ async def set_image(request: Request, item_id: str, csrf: Csrf = "", bilde: Uplo
 
 
 @router.post("/svarut-kontoer/{konto_id}/{action}")
-async def account_access(request: Request, konto_id: str, action: str, csrf: Csrf = "",
-                         integrasjon_id: Annotated[str, Form(max_length=200)] = "") -> Response:
+async def account_access(
+    request: Request, konto_id: str, action: str, csrf: Csrf = "", integrasjon_id: Annotated[str, Form(max_length=200)] = ""
+) -> Response:
     """Give an integration access to the account (``tilgang``), or take it away (``tilgang-fjern``)."""
     session = await _session(request)
     if session is None:

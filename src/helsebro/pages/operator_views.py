@@ -40,6 +40,7 @@ from helsebro.verktoy.tables import (
 PAGE_SIZE = 50
 T = TypeVar("T")
 
+
 @dataclass(frozen=True)
 class Page(Generic[T]):
     items: list[T]

@@ -93,4 +93,3 @@ def _closes_next(text: str, position: int) -> bool:
 def _note(repairs: list[str], repair: str) -> None:
     if repair not in repairs:
         repairs.append(repair)
-

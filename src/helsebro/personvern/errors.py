@@ -118,9 +118,7 @@ def invalid_fnr(problem: str) -> PvkError:
 
 
 def unknown_type_pi(value: object) -> PvkError:
-    return _bad_request(
-        "EPVK-101505", f"Ugyldig typePi: {_shown(value)} (lovlige verdier: samtykke, reservasjon, tilgangsbegrensning)"
-    )
+    return _bad_request("EPVK-101505", f"Ugyldig typePi: {_shown(value)} (lovlige verdier: samtykke, reservasjon, tilgangsbegrensning)")
 
 
 def metadata_not_allowed(reason: str) -> PvkError:

@@ -128,4 +128,3 @@ def is_base64(value: str) -> bool:
     except (binascii.Error, ValueError):
         return False
     return True
-

@@ -114,4 +114,3 @@ def _paging_reference(raw: str) -> int:
     if not (text.isascii() and text.isdigit()) or int(text) >= 2**63:
         raise errors.invalid_value("pagingReference", raw, "0 eller sekvensnummeret fra forrige side")
     return int(text)
-

@@ -48,9 +48,7 @@ def _named_person(raw: object) -> dict[str, str | None]:
         raise errors.metadata_invalid("hver navngittHelseperson må være et JSON-objekt med nummer og navn")
     nummer, navn = raw.get("nummer"), raw.get("navn")
     if not isinstance(nummer, str) or not nummer.isascii() or not nummer.isdigit() or len(nummer) > 9:
-        raise errors.metadata_invalid(
-            f"navngittHelseperson.nummer må være et HPR-nummer (1-9 sifre som tekst), ikke {nummer!r}"
-        )
+        raise errors.metadata_invalid(f"navngittHelseperson.nummer må være et HPR-nummer (1-9 sifre som tekst), ikke {nummer!r}")
     if navn is not None and not isinstance(navn, str):
         raise errors.metadata_invalid("navngittHelseperson.navn må være tekst")
     return {"nummer": nummer, "navn": navn}
@@ -58,14 +56,10 @@ def _named_person(raw: object) -> dict[str, str | None]:
 
 def _time_limits(raw: Mapping[str, Any], type_pi: str) -> dict[str, str]:
     if "detaljertangivelse" in raw:
-        raise errors.metadata_not_allowed(
-            f"detaljertAngivelse (navngitt helsepersonell) gjelder bare tilgangsbegrensning, ikke {type_pi}"
-        )
+        raise errors.metadata_not_allowed(f"detaljertAngivelse (navngitt helsepersonell) gjelder bare tilgangsbegrensning, ikke {type_pi}")
     limits = raw.get("tidsbegrensning")
     if limits is None:
-        raise errors.metadata_not_allowed(
-            f"for {type_pi} kan {METADATA} bare angi innbyggerens egne tidsbegrensninger (tidsbegrensning)"
-        )
+        raise errors.metadata_not_allowed(f"for {type_pi} kan {METADATA} bare angi innbyggerens egne tidsbegrensninger (tidsbegrensning)")
     if not isinstance(limits, Mapping):
         raise errors.metadata_invalid("tidsbegrensning må være et JSON-objekt med fraTidspunkt og/eller tilTidspunkt")
     bounds = {name: _limit(limits, name) for name in ("fraTidspunkt", "tilTidspunkt")}
@@ -102,4 +96,3 @@ def _comparable(metadata: Mapping[str, Any] | None) -> object:
         return metadata or None
     people = metadata["detaljertAngivelse"]["navngittHelseperson"]
     return {"navngittHelseperson": sorted((p["nummer"], p.get("navn") or "") for p in people)}
-

@@ -43,9 +43,7 @@ class SettInnbyggersPersonvernInnstilling(BaseModel):
     partKode: str = Field(examples=["NFS"])
     typePi: TypePi
     aktiv: bool
-    tidspunkt: str | None = Field(
-        None, description="Når innstillingen ble satt i eksternt system", examples=["2023-12-07T08:05:39Z"]
-    )
+    tidspunkt: str | None = Field(None, description="Når innstillingen ble satt i eksternt system", examples=["2023-12-07T08:05:39Z"])
     signertBevisMimeType: str | None = Field(None, examples=["application/pdf"])
     signertBevisInnhold: str | None = Field(None, description="Signert bevis, base64")
     TbInnbyggerMetadata: InnbyggerMetadata | None = None

@@ -107,9 +107,7 @@ class Setting:
 
 
 def _definition_from(row: Any) -> Definition:
-    return Definition(
-        row.guid, row.navn, row.part_kode, row.type_pi, list(row.omfang_elementer or []), row.aktiv_fra, row.aktiv_til
-    )
+    return Definition(row.guid, row.navn, row.part_kode, row.type_pi, list(row.omfang_elementer or []), row.aktiv_fra, row.aktiv_til)
 
 
 def _setting_from(row: Any) -> Setting:
@@ -131,9 +129,7 @@ def definitions_of_part(conn: sa.Connection, part_kode: str) -> list[Definition]
 
 
 def _setting_query(fnr: str, guid: str) -> sa.Select:
-    return sa.select(pvk_innstilling).where(
-        (pvk_innstilling.c.innbygger_fnr == fnr) & (pvk_innstilling.c.definisjon_guid == guid)
-    )
+    return sa.select(pvk_innstilling).where((pvk_innstilling.c.innbygger_fnr == fnr) & (pvk_innstilling.c.definisjon_guid == guid))
 
 
 def get_setting(conn: sa.Connection, fnr: str, guid: str) -> Setting | None:
@@ -180,13 +176,9 @@ def require_definition(conn: sa.Connection, guid: str, part_kode: str, type_pi: 
 def _require_matching(definition: Definition, part_kode: str, type_pi: str | None) -> None:
     guid = definition.guid
     if not same_part(part_kode, definition.part_kode):
-        raise errors.definition_mismatch(
-            f"partKode {part_kode!r} stemmer ikke med definisjonen {guid} (partKode {definition.part_kode})"
-        )
+        raise errors.definition_mismatch(f"partKode {part_kode!r} stemmer ikke med definisjonen {guid} (partKode {definition.part_kode})")
     if type_pi is not None and type_pi != definition.type_pi:
-        raise errors.definition_mismatch(
-            f"typePi {type_pi!r} stemmer ikke med definisjonen {guid} (typePi {definition.type_pi})"
-        )
+        raise errors.definition_mismatch(f"typePi {type_pi!r} stemmer ikke med definisjonen {guid} (typePi {definition.type_pi})")
 
 
 def require_part_right(conn: sa.Connection, client_id: str | None, part_kode: str) -> None:

@@ -113,8 +113,19 @@ def list_entries(
     )
     return total, [
         AuditEntry(
-            r.id, as_utc(r.time), r.client_id, r.orgnr_parent, r.orgnr_child, r.orgnr_supplier, r.hpr_number,
-            r.method, r.route, r.path, r.api_version, r.off_id, r.status,
+            r.id,
+            as_utc(r.time),
+            r.client_id,
+            r.orgnr_parent,
+            r.orgnr_child,
+            r.orgnr_supplier,
+            r.hpr_number,
+            r.method,
+            r.route,
+            r.path,
+            r.api_version,
+            r.off_id,
+            r.status,
         )
         for r in rows
     ]

@@ -93,9 +93,7 @@ def get(conn: sa.Connection, restriction_id: str) -> PrivacyRecord | None:
 
 
 def history(conn: sa.Connection, restriction_id: str) -> list[PrivacyHistoryEntry]:
-    rows = conn.execute(
-        sa.select(history_table).where(history_table.c.restriction_id == restriction_id).order_by(history_table.c.version)
-    )
+    rows = conn.execute(sa.select(history_table).where(history_table.c.restriction_id == restriction_id).order_by(history_table.c.version))
     return [PrivacyHistoryEntry(r.version, r.action, as_utc(r.created_at), r.changed_by, r.state) for r in rows]
 
 

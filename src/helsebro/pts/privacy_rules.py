@@ -149,7 +149,9 @@ def _subject_scope(body: Mapping[str, Any], problems: Problems) -> SubjectScope 
         return None
     numbers = [_hpr_identifier(item, index, problems) for index, item in enumerate(identifiers)]
     if kind == SPECIFIED and not identifiers:
-        problems.add("SubjectScope.Identifiers", "SubjectScope.Identifiers must have at least one identifier for SubjectScope.Type Specified")
+        problems.add(
+            "SubjectScope.Identifiers", "SubjectScope.Identifiers must have at least one identifier for SubjectScope.Type Specified"
+        )
     if kind == ALL and identifiers:
         problems.add("SubjectScope.Identifiers", "SubjectScope.Identifiers must be empty for SubjectScope.Type All")
     if kind is None:

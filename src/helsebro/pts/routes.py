@@ -116,12 +116,18 @@ def _docs(model: type, *, versioned: bool) -> dict[str, Any]:
 # -- patient safety ------------------------------------------------------------------------------------------
 
 
-@router.post(V05 + SAFETY + "/_search", summary="Patient-safety restrictions of a person (v0.5)",
-             openapi_extra=_docs(schemas.PatientSafetySearch, versioned=False),
-             responses={200: {"model": list[schemas.ConfidentialAttribute]}})
-@router.post(SAFETY + "/_search", summary="Patient-safety restrictions of a person (v0.3/v0.4: api-version header)",
-             openapi_extra=_docs(schemas.PatientSafetySearch, versioned=True),
-             responses={200: {"model": list[schemas.ConfidentialAttribute]}})
+@router.post(
+    V05 + SAFETY + "/_search",
+    summary="Patient-safety restrictions of a person (v0.5)",
+    openapi_extra=_docs(schemas.PatientSafetySearch, versioned=False),
+    responses={200: {"model": list[schemas.ConfidentialAttribute]}},
+)
+@router.post(
+    SAFETY + "/_search",
+    summary="Patient-safety restrictions of a person (v0.3/v0.4: api-version header)",
+    openapi_extra=_docs(schemas.PatientSafetySearch, versioned=True),
+    responses={200: {"model": list[schemas.ConfidentialAttribute]}},
+)
 async def search_safety(request: Request) -> Response:
     version = _safety_version(request)
     query = safety_rules.parse_search(await _body(request))
@@ -133,12 +139,20 @@ async def search_safety(request: Request) -> Response:
     return await _answer(request, work)
 
 
-@router.post(V05 + SAFETY, summary="Create a patient-safety restriction (v0.5: cause required)", status_code=201,
-             openapi_extra=_docs(schemas.PatientSafetyCreate, versioned=False),
-             responses={201: {"model": schemas.ConfidentialAttribute}, 200: {"model": schemas.ConfidentialAttribute}})
-@router.post(SAFETY, summary="Create a patient-safety restriction (v0.3/v0.4: api-version header)", status_code=201,
-             openapi_extra=_docs(schemas.PatientSafetyCreate, versioned=True),
-             responses={201: {"model": schemas.ConfidentialAttribute}, 200: {"model": schemas.ConfidentialAttribute}})
+@router.post(
+    V05 + SAFETY,
+    summary="Create a patient-safety restriction (v0.5: cause required)",
+    status_code=201,
+    openapi_extra=_docs(schemas.PatientSafetyCreate, versioned=False),
+    responses={201: {"model": schemas.ConfidentialAttribute}, 200: {"model": schemas.ConfidentialAttribute}},
+)
+@router.post(
+    SAFETY,
+    summary="Create a patient-safety restriction (v0.3/v0.4: api-version header)",
+    status_code=201,
+    openapi_extra=_docs(schemas.PatientSafetyCreate, versioned=True),
+    responses={201: {"model": schemas.ConfidentialAttribute}, 200: {"model": schemas.ConfidentialAttribute}},
+)
 async def create_safety(request: Request) -> Response:
     """201 with a new confidential attribute; 200 when the object had one and the restriction became its new
     current version (the earlier ones are kept)."""
@@ -154,10 +168,18 @@ async def create_safety(request: Request) -> Response:
     return await _answer(request, work)
 
 
-@router.post(V05 + SAFETY + "/associate-parent", summary="Link a child object to its parent (v0.5); its restriction is derived",
-             openapi_extra=_docs(schemas.AssociateParent, versioned=False), responses={200: {"model": schemas.ConfidentialAttribute}})
-@router.post(SAFETY + "/associate-parent", summary="Link a child object to its parent (v0.3/v0.4: api-version header)",
-             openapi_extra=_docs(schemas.AssociateParent, versioned=True), responses={200: {"model": schemas.ConfidentialAttribute}})
+@router.post(
+    V05 + SAFETY + "/associate-parent",
+    summary="Link a child object to its parent (v0.5); its restriction is derived",
+    openapi_extra=_docs(schemas.AssociateParent, versioned=False),
+    responses={200: {"model": schemas.ConfidentialAttribute}},
+)
+@router.post(
+    SAFETY + "/associate-parent",
+    summary="Link a child object to its parent (v0.3/v0.4: api-version header)",
+    openapi_extra=_docs(schemas.AssociateParent, versioned=True),
+    responses={200: {"model": schemas.ConfidentialAttribute}},
+)
 async def associate_parent(request: Request) -> Response:
     version = _safety_version(request)
     command = safety_rules.parse_associate(await _body(request), version)
@@ -173,10 +195,18 @@ async def associate_parent(request: Request) -> Response:
 # -- patient privacy -----------------------------------------------------------------------------------------
 
 
-@router.post(PRIVACY + "/_search", summary="Patient-privacy restrictions of a person (not revoked, unless includeRevoked)",
-             openapi_extra=schemas.request_body(schemas.PatientPrivacySearch), responses={200: {"model": list[schemas.PrivacyRestriction]}})
-@router.post(V05 + PRIVACY + "/_search", summary="Patient-privacy restrictions of a person (alias)",
-             openapi_extra=schemas.request_body(schemas.PatientPrivacySearch), responses={200: {"model": list[schemas.PrivacyRestriction]}})
+@router.post(
+    PRIVACY + "/_search",
+    summary="Patient-privacy restrictions of a person (not revoked, unless includeRevoked)",
+    openapi_extra=schemas.request_body(schemas.PatientPrivacySearch),
+    responses={200: {"model": list[schemas.PrivacyRestriction]}},
+)
+@router.post(
+    V05 + PRIVACY + "/_search",
+    summary="Patient-privacy restrictions of a person (alias)",
+    openapi_extra=schemas.request_body(schemas.PatientPrivacySearch),
+    responses={200: {"model": list[schemas.PrivacyRestriction]}},
+)
 async def search_privacy(request: Request) -> Response:
     query = privacy_rules.parse_search(await _body(request))
 
@@ -187,10 +217,20 @@ async def search_privacy(request: Request) -> Response:
     return await _answer(request, work)
 
 
-@router.post(PRIVACY, summary="Create a patient-privacy restriction (Shield/Block, Soft/Hard, PPS)", status_code=201,
-             openapi_extra=schemas.request_body(schemas.PatientPrivacyCreate), responses={201: {"model": schemas.PrivacyRestriction}})
-@router.post(V05 + PRIVACY, summary="Create a patient-privacy restriction (alias)", status_code=201,
-             openapi_extra=schemas.request_body(schemas.PatientPrivacyCreate), responses={201: {"model": schemas.PrivacyRestriction}})
+@router.post(
+    PRIVACY,
+    summary="Create a patient-privacy restriction (Shield/Block, Soft/Hard, PPS)",
+    status_code=201,
+    openapi_extra=schemas.request_body(schemas.PatientPrivacyCreate),
+    responses={201: {"model": schemas.PrivacyRestriction}},
+)
+@router.post(
+    V05 + PRIVACY,
+    summary="Create a patient-privacy restriction (alias)",
+    status_code=201,
+    openapi_extra=schemas.request_body(schemas.PatientPrivacyCreate),
+    responses={201: {"model": schemas.PrivacyRestriction}},
+)
 async def create_privacy(request: Request) -> Response:
     terms = privacy_rules.parse_create(await _body(request), utcnow())
     actor, base = _actor(request), _base(request)
@@ -203,10 +243,16 @@ async def create_privacy(request: Request) -> Response:
     return await _answer(request, work)
 
 
-@router.post(PRIVACY + "/{restriction_id}/revoke", summary="Revoke a patient-privacy restriction (helsebro; the row and its history stay)",
-             responses={200: {"model": schemas.PrivacyRestriction}, 404: {"description": "Unknown id"}, 409: {"description": "Already revoked"}})
-@router.post(V05 + PRIVACY + "/{restriction_id}/revoke", summary="Revoke a patient-privacy restriction (alias)",
-             responses={200: {"model": schemas.PrivacyRestriction}, 404: {"description": "Unknown id"}, 409: {"description": "Already revoked"}})
+@router.post(
+    PRIVACY + "/{restriction_id}/revoke",
+    summary="Revoke a patient-privacy restriction (helsebro; the row and its history stay)",
+    responses={200: {"model": schemas.PrivacyRestriction}, 404: {"description": "Unknown id"}, 409: {"description": "Already revoked"}},
+)
+@router.post(
+    V05 + PRIVACY + "/{restriction_id}/revoke",
+    summary="Revoke a patient-privacy restriction (alias)",
+    responses={200: {"model": schemas.PrivacyRestriction}, 404: {"description": "Unknown id"}, 409: {"description": "Already revoked"}},
+)
 async def revoke_privacy(request: Request, restriction_id: str) -> Response:
     actor = _actor(request)
 
@@ -220,11 +266,23 @@ async def revoke_privacy(request: Request, restriction_id: str) -> Response:
 # -- helsebro's own: one restriction with its history, the access check ------------------------------------------
 
 
-@router.get("/access-restrictions/{area}/{restriction_id}", summary="One restriction with its history (helsebro)",
-            openapi_extra=_VERSIONED,
-            responses={200: {"model": schemas.ConfidentialAttribute | schemas.PrivacyRestrictionWithHistory}, 404: {"description": "Unknown area or id"}})
-@router.get(V05 + "/access-restrictions/{area}/{restriction_id}", summary="One restriction with its history (helsebro, v0.5)",
-            responses={200: {"model": schemas.ConfidentialAttribute | schemas.PrivacyRestrictionWithHistory}, 404: {"description": "Unknown area or id"}})
+@router.get(
+    "/access-restrictions/{area}/{restriction_id}",
+    summary="One restriction with its history (helsebro)",
+    openapi_extra=_VERSIONED,
+    responses={
+        200: {"model": schemas.ConfidentialAttribute | schemas.PrivacyRestrictionWithHistory},
+        404: {"description": "Unknown area or id"},
+    },
+)
+@router.get(
+    V05 + "/access-restrictions/{area}/{restriction_id}",
+    summary="One restriction with its history (helsebro, v0.5)",
+    responses={
+        200: {"model": schemas.ConfidentialAttribute | schemas.PrivacyRestrictionWithHistory},
+        404: {"description": "Unknown area or id"},
+    },
+)
 async def get_restriction(request: Request, area: str, restriction_id: str) -> Response:
     version = _safety_version(request)
 
@@ -235,8 +293,12 @@ async def get_restriction(request: Request, area: str, restriction_id: str) -> R
     return await _answer(request, work)
 
 
-@router.post(V05 + "/access-check", summary="May this health professional see this document of this person now? (helsebro)",
-             openapi_extra=schemas.request_body(schemas.AccessCheck), responses={200: {"model": schemas.AccessDecision}})
+@router.post(
+    V05 + "/access-check",
+    summary="May this health professional see this document of this person now? (helsebro)",
+    openapi_extra=schemas.request_body(schemas.AccessCheck),
+    responses={200: {"model": schemas.AccessDecision}},
+)
 async def access_check(request: Request) -> Response:
     question = access_rules.parse_question(await _body(request), current_call(request).hpr_number)
 

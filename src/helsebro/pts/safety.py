@@ -57,7 +57,9 @@ def associate_parent(conn: sa.Connection, command: AssociateParent, actor: Actor
     subject = command.subject
     parent_row = _row_for(conn, command.parent)
     if parent_row is None or parent_row.off_id != subject.off_id:
-        raise errors.not_found(f"No patient-safety restriction exists for ParentConfidentialObjectId {_label(command.parent)} of this person")
+        raise errors.not_found(
+            f"No patient-safety restriction exists for ParentConfidentialObjectId {_label(command.parent)} of this person"
+        )
     child_row = _row_for(conn, subject.object_id, lock=True)
     if child_row is not None:
         _same_person(child_row, subject.off_id, "ConfidentialObjectId", subject.object_id)
@@ -132,9 +134,7 @@ def _same_person(row: sa.Row, off_id: str, field: str, object_id: ObjectId) -> N
         raise errors.conflict(f"{field} {_label(object_id)} is registered for another person")
 
 
-def _insert_attribute(
-    conn: sa.Connection, off_id: str, object_id: ObjectId, parent_id: str | None, actor: Actor, now: dt.datetime
-) -> str:
+def _insert_attribute(conn: sa.Connection, off_id: str, object_id: ObjectId, parent_id: str | None, actor: Actor, now: dt.datetime) -> str:
     attribute_id = str(uuid.uuid4())
     conn.execute(
         _INSERT_ATTRIBUTE,
@@ -153,9 +153,7 @@ def _insert_attribute(
     return attribute_id
 
 
-def _add_version(
-    conn: sa.Connection, attribute_id: str, restriction: Restriction, actor: Actor, now: dt.datetime, *, first: bool
-) -> None:
+def _add_version(conn: sa.Connection, attribute_id: str, restriction: Restriction, actor: Actor, now: dt.datetime, *, first: bool) -> None:
     """The new restriction becomes current; the one before stays, no longer current. ``first``: the attribute
     was inserted just now (changed_at = now), so there is no version before to look up or retire."""
     last = None if first else conn.execute(_LAST_VERSION, {"attribute": attribute_id}).scalar()
@@ -219,14 +217,13 @@ def _assemble(conn: sa.Connection, rows: Sequence[sa.Row]) -> list[SafetyAttribu
     ids = [r.id for r in rows]
     versions: dict[str, list[SafetyVersion]] = {i: [] for i in ids}
     for v in conn.execute(_VERSIONS_OF, {"ids": ids}):
-        versions[v.attribute_id].append(
-            SafetyVersion(v.id, v.version, v.is_current, _restriction(v), as_utc(v.created_at), v.created_by)
-        )
+        versions[v.attribute_id].append(SafetyVersion(v.id, v.version, v.is_current, _restriction(v), as_utc(v.created_at), v.created_by))
     parent_ids = {r.parent_id for r in rows if r.parent_id}
-    parents = {
-        p.id: ParentRef(p.id, ObjectId(p.object_type, p.object_value))
-        for p in conn.execute(_ATTRIBUTES_IN, {"ids": list(parent_ids)})
-    } if parent_ids else {}
+    parents = (
+        {p.id: ParentRef(p.id, ObjectId(p.object_type, p.object_value)) for p in conn.execute(_ATTRIBUTES_IN, {"ids": list(parent_ids)})}
+        if parent_ids
+        else {}
+    )
     return [
         SafetyAttribute(
             id=r.id,

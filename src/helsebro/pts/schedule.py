@@ -53,9 +53,7 @@ def reset_if_due(engine: sa.Engine, period_seconds: float, now: float) -> bool:
             if last >= window:
                 return False
             conn.execute(
-                sa.update(pts_reset_schedule)
-                .where(pts_reset_schedule.c.name == SCHEDULE)
-                .values(last_window=window, changed_at=utcnow())
+                sa.update(pts_reset_schedule).where(pts_reset_schedule.c.name == SCHEDULE).values(last_window=window, changed_at=utcnow())
             )
             counts = testdata.load_defaults(conn)
     except sa.exc.IntegrityError:

@@ -49,7 +49,9 @@ class PatientSafetyCreate(BaseModel):
 class AssociateParent(BaseModel):
     patientSafetyObject: PatientSafetyObject
     parentConfidentialObjectId: ConfidentialObjectId
-    delayFromTime: str | None = Field(None, description="Required when the parent's restriction has delayDays", examples=["2026-11-23T08:00:00Z"])
+    delayFromTime: str | None = Field(
+        None, description="Required when the parent's restriction has delayDays", examples=["2026-11-23T08:00:00Z"]
+    )
     cause: Literal["Manual", "Automated", "Derived"] | None = Field(None, description="v0.5, optional: the service sets Derived")
 
 

@@ -64,13 +64,17 @@ def load_defaults(conn: sa.Connection) -> dict[str, int]:
     def protect(terms: PrivacyTerms) -> str:
         return privacy.insert(conn, terms, actor, now).id
 
-    protect(
-        PrivacyTerms(SEED_CITIZEN, SHIELD, HARD, PPS, ObjectScope(ALL), SubjectScope(SPECIFIED, ("4128168",)), now - 30 * days, None)
-    )
+    protect(PrivacyTerms(SEED_CITIZEN, SHIELD, HARD, PPS, ObjectScope(ALL), SubjectScope(SPECIFIED, ("4128168",)), now - 30 * days, None))
     protect(
         PrivacyTerms(
-            OTHER_CITIZEN, BLOCK, SOFT, PPS, ObjectScope(TIME_RANGE, now - 365 * days, now - 180 * days), SubjectScope(ALL),
-            now - 30 * days, None,
+            OTHER_CITIZEN,
+            BLOCK,
+            SOFT,
+            PPS,
+            ObjectScope(TIME_RANGE, now - 365 * days, now - 180 * days),
+            SubjectScope(ALL),
+            now - 30 * days,
+            None,
         )
     )
     revoked = protect(

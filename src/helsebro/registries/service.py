@@ -91,9 +91,7 @@ def _valid_on(on: dt.date):  # noqa: ANN202
 
 def principals_of(conn: sa.Connection, fnr: str, on: dt.date) -> list[str]:
     """Whom this citizen holds a valid power of attorney from."""
-    rows = conn.execute(
-        sa.select(fullmakt.c.fullmaktsgiver_fnr).where((fullmakt.c.fullmektig_fnr == fnr) & _valid_on(on))
-    )
+    rows = conn.execute(sa.select(fullmakt.c.fullmaktsgiver_fnr).where((fullmakt.c.fullmektig_fnr == fnr) & _valid_on(on)))
     return [r.fullmaktsgiver_fnr for r in rows]
 
 

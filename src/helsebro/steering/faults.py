@@ -84,9 +84,21 @@ def _from_row(row: sa.Row) -> Fault:
         return as_utc(value) if value is not None else None
 
     return Fault(
-        id=row.id, family=row.family, kind=row.kind, method=row.method, route=row.route, client_id=row.client_id,
-        status=row.status, message=row.message, delay_ms=row.delay_ms, channel=row.channel, count=row._mapping["count"],  # Row.count is a tuple method
-        remaining=row.remaining, starts_at=aware(row.starts_at), ends_at=aware(row.ends_at), created_at=aware(row.created_at),
+        id=row.id,
+        family=row.family,
+        kind=row.kind,
+        method=row.method,
+        route=row.route,
+        client_id=row.client_id,
+        status=row.status,
+        message=row.message,
+        delay_ms=row.delay_ms,
+        channel=row.channel,
+        count=row._mapping["count"],  # Row.count is a tuple method
+        remaining=row.remaining,
+        starts_at=aware(row.starts_at),
+        ends_at=aware(row.ends_at),
+        created_at=aware(row.created_at),
     )
 
 
@@ -155,7 +167,9 @@ def _take(conn: sa.Connection, item: Fault) -> bool:
     if item.remaining is None:
         return True
     taken = conn.execute(
-        sa.update(fault_table).where((fault_table.c.id == item.id) & (fault_table.c.remaining > 0)).values(remaining=fault_table.c.remaining - 1)
+        sa.update(fault_table)
+        .where((fault_table.c.id == item.id) & (fault_table.c.remaining > 0))
+        .values(remaining=fault_table.c.remaining - 1)
     ).rowcount
     return bool(taken)
 
@@ -175,9 +189,9 @@ def delivery_fault(conn: sa.Connection, family: str, channel: str, now: dt.datet
     """The delivery fault that makes ``family``'s ``channel`` fail now, taken down by one inside the caller's
     transaction (so a delivery rolled back gives its count back)."""
     rows = conn.execute(
-        sa.select(fault_table).where(
-            (fault_table.c.family == family) & (fault_table.c.kind == DELIVERY) & (fault_table.c.channel == channel)
-        ).order_by(fault_table.c.created_at, fault_table.c.id)
+        sa.select(fault_table)
+        .where((fault_table.c.family == family) & (fault_table.c.kind == DELIVERY) & (fault_table.c.channel == channel))
+        .order_by(fault_table.c.created_at, fault_table.c.id)
     ).all()
     for row in rows:
         item = _from_row(row)

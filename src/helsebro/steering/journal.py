@@ -77,10 +77,23 @@ class Entry:
 
 def _entry(row: sa.Row) -> Entry:
     return Entry(
-        id=row.id, at=as_utc(row.at), family=row.family, method=row.method, path=row.path, query=row.query,
-        client_id=row.client_id, organisation=row.organisation, status=row.status, error_code=row.error_code,
-        duration_ms=row.duration_ms, refusal_check=row.refusal_check, refusal_reason=row.refusal_reason,
-        verdict=row.verdict, fault_id=row.fault_id, request_body=row.request_body, response_body=row.response_body,
+        id=row.id,
+        at=as_utc(row.at),
+        family=row.family,
+        method=row.method,
+        path=row.path,
+        query=row.query,
+        client_id=row.client_id,
+        organisation=row.organisation,
+        status=row.status,
+        error_code=row.error_code,
+        duration_ms=row.duration_ms,
+        refusal_check=row.refusal_check,
+        refusal_reason=row.refusal_reason,
+        verdict=row.verdict,
+        fault_id=row.fault_id,
+        request_body=row.request_body,
+        response_body=row.response_body,
     )
 
 
@@ -172,7 +185,9 @@ def _insert(conn: sa.Connection, batch: list[dict[str, Any]]) -> None:
     cursor: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # psycopg on PostgreSQL
     with cursor, cursor.copy(f"COPY {journal_table.name} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
         for row in batch:
-            copy.write_row(tuple(json.dumps(row[name]) if name == "verdict" and row.get(name) is not None else row.get(name) for name in _COLUMNS))
+            copy.write_row(
+                tuple(json.dumps(row[name]) if name == "verdict" and row.get(name) is not None else row.get(name) for name in _COLUMNS)
+            )
 
 
 def _with_organisations(engine: sa.Engine, batch: list[dict[str, Any]]) -> None:
@@ -181,7 +196,9 @@ def _with_organisations(engine: sa.Engine, batch: list[dict[str, Any]]) -> None:
     if not unknown:
         return
     with db.read(engine) as conn:
-        found = dict(conn.execute(sa.select(api_clients.c.client_id, api_clients.c.orgnr).where(api_clients.c.client_id.in_(unknown))).all())
+        found = dict(
+            conn.execute(sa.select(api_clients.c.client_id, api_clients.c.orgnr).where(api_clients.c.client_id.in_(unknown))).all()
+        )
     for row in batch:
         if not row.get("organisation") and row.get("client_id") in found:
             row["organisation"] = found[row["client_id"]]

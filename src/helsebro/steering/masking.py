@@ -15,12 +15,17 @@ from helsebro.identifiers import mask_numbers
 
 HIDDEN = "[skjult]"
 # Names whose values are credentials wherever they appear (OAuth forms, token answers, SvarUt, logins).
-_SECRET_NAME = re.compile(r"token|secret|passord|password|assertion|verifier|authorization|apikey|api_key|^code$|private|^d$|^p$|^q$|^dp$|^dq$|^qi$", re.IGNORECASE)
+_SECRET_NAME = re.compile(
+    r"token|secret|passord|password|assertion|verifier|authorization|apikey|api_key|^code$|private|^d$|^p$|^q$|^dp$|^dq$|^qi$",
+    re.IGNORECASE,
+)
 # A JWT (or JWS/JWE) anywhere in free text: base64url header starting {" then dot-separated parts.
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){1,4}")
 # Long opaque runs (DPoP nonces, authorization codes, refresh tokens in an unknown field): 40+ url-safe chars.
 _OPAQUE = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{40,}(?![A-Za-z0-9_-])")
-_JSON_SECRET = re.compile(r'("(?:[^"\\]*(?:token|secret|passord|password|assertion|verifier)[^"\\]*)"\s*:\s*)"(?:[^"\\]|\\.)*"?', re.IGNORECASE)
+_JSON_SECRET = re.compile(
+    r'("(?:[^"\\]*(?:token|secret|passord|password|assertion|verifier)[^"\\]*)"\s*:\s*)"(?:[^"\\]|\\.)*"?', re.IGNORECASE
+)
 _FORM_SECRET = re.compile(r"((?:^|&)[^=&]*(?:token|secret|passord|password|assertion|verifier|code)[^=&]*=)[^&]*", re.IGNORECASE)
 
 

@@ -358,7 +358,13 @@ async def _refusal(scope: Scope, failure: AuthFailure) -> dict[str, Any]:
         decisive = next((line for line in report.lines if line.decisive), None)
         found["refusal_check"] = decisive.name if decisive else found["refusal_check"]
         found["verdict"] = [
-            {"kontroll": line.name, "status": line.status, "avgjorende": line.decisive, "en": masking.text(line.en), "nb": masking.text(line.nb)}
+            {
+                "kontroll": line.name,
+                "status": line.status,
+                "avgjorende": line.decisive,
+                "en": masking.text(line.en),
+                "nb": masking.text(line.nb),
+            }
             for line in report.lines
         ]
     return found

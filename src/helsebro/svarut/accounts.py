@@ -121,16 +121,12 @@ _ACCESS = sa.select(
 )
 
 
-def authorize(
-    engine: sa.Engine, konto_id: str, integrasjon_id: str | None, passord: str | None, consumer_orgnr: str | None
-) -> Access:
+def authorize(engine: sa.Engine, konto_id: str, integrasjon_id: str | None, passord: str | None, consumer_orgnr: str | None) -> Access:
     with db.read(engine) as conn:
         return authorize_on(conn, konto_id, integrasjon_id, passord, consumer_orgnr)
 
 
-def authorize_on(
-    conn: sa.Connection, konto_id: str, integrasjon_id: str | None, passord: str | None, consumer_orgnr: str | None
-) -> Access:
+def authorize_on(conn: sa.Connection, konto_id: str, integrasjon_id: str | None, passord: str | None, consumer_orgnr: str | None) -> Access:
     if consumer_orgnr is None:
         raise errors.token_not_maskinporten()
     if not integrasjon_id or passord is None:
@@ -212,4 +208,3 @@ def _uuid(value: str) -> str | None:
         return str(uuid.UUID(value))
     except (ValueError, AttributeError, TypeError):
         return None
-

@@ -184,9 +184,15 @@ class DatabaseStore:
     def read(self, key: str) -> Iterator[bytes]:
         # One chunk per query: never more than one chunk in memory, and no transaction held while the reader waits.
         with db.read(self.engine) as conn:
-            seqs = conn.execute(
-                sa.select(svarut_blob_chunk.c.seq).where(svarut_blob_chunk.c.blob_key == check_key(key)).order_by(svarut_blob_chunk.c.seq)
-            ).scalars().all()
+            seqs = (
+                conn.execute(
+                    sa.select(svarut_blob_chunk.c.seq)
+                    .where(svarut_blob_chunk.c.blob_key == check_key(key))
+                    .order_by(svarut_blob_chunk.c.seq)
+                )
+                .scalars()
+                .all()
+            )
         for seq in seqs:
             with db.read(self.engine) as conn:
                 chunk = conn.execute(

@@ -188,7 +188,9 @@ def receives_through_svarinn(conn: sa.Connection, orgnr: str, forsendelsestype: 
     if not isinstance(forsendelsestype, str):
         return False
     system = svarut_mottakersystem.c
-    found = conn.execute(sa.select(system.id).where((system.orgnr == orgnr) & (system.forsendelse_type == forsendelsestype)).limit(1)).first()
+    found = conn.execute(
+        sa.select(system.id).where((system.orgnr == orgnr) & (system.forsendelse_type == forsendelsestype)).limit(1)
+    ).first()
     return found is not None
 
 
@@ -351,7 +353,17 @@ def _inbox_query() -> sa.Select:
 def _inbox_letter(row: Any, fnr: str, documents: tuple[InboxDocument, ...] = (), deleted: int = 0) -> InboxLetter:
     recipient = row.kanal == INNBYGGER_INNBOKS and row.mottaker_id == fnr
     level4 = row.metadata.get("krevNiva4Innlogging") is True
-    return InboxLetter(str(row.id), row.metadata.get("tittel", ""), row.navn, as_utc(row.mottatt), row.status == LEST, documents, deleted, recipient, level4)
+    return InboxLetter(
+        str(row.id),
+        row.metadata.get("tittel", ""),
+        row.navn,
+        as_utc(row.mottatt),
+        row.status == LEST,
+        documents,
+        deleted,
+        recipient,
+        level4,
+    )
 
 
 def inbox(conn: sa.Connection, fnr: str) -> list[InboxLetter]:

@@ -28,7 +28,9 @@ def token_not_maskinporten() -> FiksError:
 
 
 def consumer_mismatch() -> FiksError:
-    return FiksError(401, "Integrasjonen tilhører ikke organisasjonen Maskinporten-tokenet er utstedt til", "INTEGRASJON_ANNEN_ORGANISASJON")
+    return FiksError(
+        401, "Integrasjonen tilhører ikke organisasjonen Maskinporten-tokenet er utstedt til", "INTEGRASJON_ANNEN_ORGANISASJON"
+    )
 
 
 def account_unknown(konto_id: str) -> FiksError:
@@ -101,11 +103,17 @@ def idempotency_key_invalid() -> FiksError:
 
 
 def not_delivered(forsendelse_id: str, current: str) -> FiksError:
-    return FiksError(409, f"Forsendelse {forsendelse_id} er ikke levert ennå (status {current}) og kan ikke markeres som lest", "FORSENDELSE_IKKE_LEVERT")
+    return FiksError(
+        409, f"Forsendelse {forsendelse_id} er ikke levert ennå (status {current}) og kan ikke markeres som lest", "FORSENDELSE_IKKE_LEVERT"
+    )
 
 
 def not_yet_deletable(forsendelse_id: str, current: str) -> FiksError:
-    return FiksError(409, f"Dokumentene til forsendelse {forsendelse_id} kan ikke slettes før den er ekspedert (status {current})", "FORSENDELSE_IKKE_EKSPEDERT")
+    return FiksError(
+        409,
+        f"Dokumentene til forsendelse {forsendelse_id} kan ikke slettes før den er ekspedert (status {current})",
+        "FORSENDELSE_IKKE_EKSPEDERT",
+    )
 
 
 def document_deleted(forsendelse_id: str, posisjon: int) -> FiksError:

@@ -48,7 +48,9 @@ _SENT_DIGITALLY = {
 def record(conn: sa.Connection, forsendelse_id: str, text: str, at: dt.datetime, signeringsstatus: str | None = None) -> None:
     """An event beside the status, in the caller's transaction."""
     conn.execute(
-        sa.insert(svarut_hendelse).values(forsendelse_id=forsendelse_id, tidspunkt=at, hendelse=text[:500], signeringsstatus=signeringsstatus)
+        sa.insert(svarut_hendelse).values(
+            forsendelse_id=forsendelse_id, tidspunkt=at, hendelse=text[:500], signeringsstatus=signeringsstatus
+        )
     )
 
 
@@ -60,7 +62,11 @@ def hendelser(conn: sa.Connection, forsendelse_id: str) -> dict[str, list[dict[s
             svarut_status_historikk.c.forsendelse_id == forsendelse_id
         )
     ):
-        text = _SENT_DIGITALLY.get(kanal or "", STATUS_EVENTS["SENDT_DIGITALT"]) if row.status == "SENDT_DIGITALT" else STATUS_EVENTS[row.status]
+        text = (
+            _SENT_DIGITALLY.get(kanal or "", STATUS_EVENTS["SENDT_DIGITALT"])
+            if row.status == "SENDT_DIGITALT"
+            else STATUS_EVENTS[row.status]
+        )
         found.append((as_utc(row.tidspunkt), 0, text))
     for row in _rows(conn, forsendelse_id, signing=False):
         found.append((as_utc(row.tidspunkt), 1, row.hendelse))
@@ -68,7 +74,9 @@ def hendelser(conn: sa.Connection, forsendelse_id: str) -> dict[str, list[dict[s
     return {"hendelser": [{"tidspunkt": format_time(at), "hendelse": text} for at, _, text in found]}
 
 
-def signeringshendelser(conn: sa.Connection, forsendelse_id: str, extra: list[dict[str, Any]] | None = None) -> dict[str, list[dict[str, str]]]:
+def signeringshendelser(
+    conn: sa.Connection, forsendelse_id: str, extra: list[dict[str, Any]] | None = None
+) -> dict[str, list[dict[str, str]]]:
     """The signing assignment's events in order; ``extra`` adds events not stored (an expiry seen on reading)."""
     events = [
         {"tidspunkt": format_time(row.tidspunkt), "status": row.signeringsstatus, "hendelse": row.hendelse}
@@ -80,4 +88,6 @@ def signeringshendelser(conn: sa.Connection, forsendelse_id: str, extra: list[di
 def _rows(conn: sa.Connection, forsendelse_id: str, signing: bool) -> list[Any]:
     h = svarut_hendelse.c
     kind = h.signeringsstatus.is_not(None) if signing else h.signeringsstatus.is_(None)
-    return conn.execute(sa.select(h.tidspunkt, h.hendelse, h.signeringsstatus).where((h.forsendelse_id == forsendelse_id) & kind).order_by(h.id)).all()
+    return conn.execute(
+        sa.select(h.tidspunkt, h.hendelse, h.signeringsstatus).where((h.forsendelse_id == forsendelse_id) & kind).order_by(h.id)
+    ).all()

@@ -29,7 +29,12 @@ from helsebro.svarut import errors, events, exposure, signing, status, validatio
 from helsebro.svarut.blobs import BlobStore
 from helsebro.svarut.tables import svarut_dokument, svarut_forsendelse
 
-V2_STATUS = {"FEILET_UNDER_MOTTAK": "AVVIST", "SLETTET": "MANUELT_HANDTERT", "SENDT_NHN_MOTTAKER": "SENDT_DIGITALT", "LEVERT_NHN_MOTTAKER": "SENDT_DIGITALT"}
+V2_STATUS = {
+    "FEILET_UNDER_MOTTAK": "AVVIST",
+    "SLETTET": "MANUELT_HANDTERT",
+    "SENDT_NHN_MOTTAKER": "SENDT_DIGITALT",
+    "LEVERT_NHN_MOTTAKER": "SENDT_DIGITALT",
+}
 NOT_YET_SENT = ("MOTTATT", "AKSEPTERT")
 CLOCK_SKEW = dt.timedelta(minutes=5)  # a client's clock may be a little ahead of ours
 SLETTETYPER = ("ORIGINALDOKUMENTER", "ALLE")
@@ -52,9 +57,9 @@ def mark_read(engine: sa.Engine, forsendelse_id: str, raw: bytes, now: dt.dateti
         raise errors.validation([("tidspunkt", "kan ikke være frem i tid")])
     with db.write(engine) as conn:
         row = conn.execute(
-            sa.select(svarut_forsendelse.c.status, svarut_forsendelse.c.status_endret, svarut_forsendelse.c.kind, svarut_forsendelse.c.mottaker_id).where(
-                svarut_forsendelse.c.id == forsendelse_id
-            )
+            sa.select(
+                svarut_forsendelse.c.status, svarut_forsendelse.c.status_endret, svarut_forsendelse.c.kind, svarut_forsendelse.c.mottaker_id
+            ).where(svarut_forsendelse.c.id == forsendelse_id)
         ).first()
         if row.status == "LEST":
             return
@@ -97,7 +102,9 @@ def documents(conn: sa.Connection, forsendelse_id: str) -> list[Document]:
     return [Document(r.posisjon + 1, r.filnavn, r.mime_type, r.storrelse, r.sha256, r.blob_key, r.slettet is not None) for r in rows]
 
 
-def metadata(engine: sa.Engine, forsendelse_id: str, download_base: str, signing_base: str, now: dt.datetime) -> dict[str, list[dict[str, Any]]]:
+def metadata(
+    engine: sa.Engine, forsendelse_id: str, download_base: str, signing_base: str, now: dt.datetime
+) -> dict[str, list[dict[str, Any]]]:
     """ForsendelseMetadata: the documents not deleted, with what the sender said of each."""
     with db.read(engine) as conn:
         letter = conn.execute(sa.select(svarut_forsendelse.c.metadata).where(svarut_forsendelse.c.id == forsendelse_id)).scalar() or {}
@@ -108,7 +115,11 @@ def metadata(engine: sa.Engine, forsendelse_id: str, download_base: str, signing
     for document in found:
         if document.slettet:
             continue
-        said = announced[document.nummer - 1] if document.nummer - 1 < len(announced) and isinstance(announced[document.nummer - 1], dict) else {}
+        said = (
+            announced[document.nummer - 1]
+            if document.nummer - 1 < len(announced) and isinstance(announced[document.nummer - 1], dict)
+            else {}
+        )
         can_sign = assignment is not None and assignment.posisjon == document.nummer - 1 and state == signing.VENTER_SIGNERING
         entry: dict[str, Any] = {
             "filnavn": document.filnavn,
@@ -146,7 +157,9 @@ def delete_documents(engine: sa.Engine, store: BlobStore, forsendelse_id: str, s
         if current in NOT_YET_SENT:
             raise errors.not_yet_deletable(forsendelse_id, current)
         d = svarut_dokument.c
-        keys = [row.blob_key for row in conn.execute(sa.select(d.blob_key).where((d.forsendelse_id == forsendelse_id) & d.slettet.is_(None)))]
+        keys = [
+            row.blob_key for row in conn.execute(sa.select(d.blob_key).where((d.forsendelse_id == forsendelse_id) & d.slettet.is_(None)))
+        ]
         if not keys:
             return
         conn.execute(sa.update(svarut_dokument).where((d.forsendelse_id == forsendelse_id) & d.slettet.is_(None)).values(slettet=now))

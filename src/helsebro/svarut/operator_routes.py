@@ -125,7 +125,9 @@ async def add_svarinn(request: Request, response: Response, body: wire.NySvarInn
     return wire.SvarInnMottaker.of(receiver)
 
 
-@router.delete("/svarinn/{orgnr}", status_code=204, response_class=Response, summary="Organisasjonen får brev i Altinn i stedet for SvarInn")
+@router.delete(
+    "/svarinn/{orgnr}", status_code=204, response_class=Response, summary="Organisasjonen får brev i Altinn i stedet for SvarInn"
+)
 async def remove_svarinn(request: Request, orgnr: Orgnr) -> Response:
     await run_in_threadpool(_write, request, lambda conn: admin.remove_svarinn(conn, orgnr))
     log.info("operator removed SvarInn receiver", orgnr=orgnr, actor=_actor(request))
@@ -211,7 +213,9 @@ async def list_mottakersystemer(request: Request) -> wire.Mottakersystemer:
 )
 async def add_mottakersystem(request: Request, response: Response, body: wire.NyttMottakersystem) -> wire.Mottakersystem:
     system = await run_in_threadpool(
-        _write, request, lambda conn: receiving_systems.add_system(conn, body.navn, body.organisasjonsnummer, body.forsendelse_type, body.niva, body.id)
+        _write,
+        request,
+        lambda conn: receiving_systems.add_system(conn, body.navn, body.organisasjonsnummer, body.forsendelse_type, body.niva, body.id),
     )
     response.headers["Location"] = f"{PREFIX}/mottakersystemer/{system.id}"
     log.info("operator added receiving system", orgnr=system.organisasjonsnummer, actor=_actor(request))

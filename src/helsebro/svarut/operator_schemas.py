@@ -86,7 +86,9 @@ class NyForsendelsestype(_In):
 
 
 class Forsendelsestyper(_Out):
-    forsendelsestyper: list[str] = Field(description="Registrerte forsendelsestyper (v2 GET /forsendelsestyper viser også mottakersystemenes)")
+    forsendelsestyper: list[str] = Field(
+        description="Registrerte forsendelsestyper (v2 GET /forsendelsestyper viser også mottakersystemenes)"
+    )
 
 
 class NyttMottakersystem(_In):
@@ -106,7 +108,13 @@ class Mottakersystem(_Out):
 
     @classmethod
     def of(cls, system) -> Mottakersystem:  # noqa: ANN001  (receiving_systems.Mottakersystem)
-        return cls(id=system.id, navn=system.navn, organisasjonsnummer=system.organisasjonsnummer, forsendelse_type=system.forsendelseType, niva=system.niva)
+        return cls(
+            id=system.id,
+            navn=system.navn,
+            organisasjonsnummer=system.organisasjonsnummer,
+            forsendelse_type=system.forsendelseType,
+            niva=system.niva,
+        )
 
 
 class Mottakersystemer(_Out):

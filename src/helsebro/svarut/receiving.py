@@ -124,14 +124,17 @@ def _expected(kind: str, letter) -> list[Expected]:  # noqa: ANN001
         return [Expected(None, validation.PDF, must_be_pdf=not letter.kryptert, max_bytes=MAX_NHN_FILE_BYTES)]
     # A printed letter's PDFs must be PDFs (v3's print takes only PDF; v2's may carry files kept out of print).
     return [
-        Expected(filnavn, mime_type, must_be_pdf=kind == "print" and mime_type == validation.PDF and not letter.kryptert, max_bytes=MAX_LETTER_BYTES)
+        Expected(
+            filnavn,
+            mime_type,
+            must_be_pdf=kind == "print" and mime_type == validation.PDF and not letter.kryptert,
+            max_bytes=MAX_LETTER_BYTES,
+        )
         for filnavn, mime_type in validation.documents_of(letter)
     ]
 
 
-async def _files(
-    reader: MultipartReader, expected: list[Expected], store: BlobStore | None, written: list
-) -> list[letters.StoredFile]:
+async def _files(reader: MultipartReader, expected: list[Expected], store: BlobStore | None, written: list) -> list[letters.StoredFile]:
     files: list[letters.StoredFile] = []
     total = 0
     for index, announced in enumerate(expected):

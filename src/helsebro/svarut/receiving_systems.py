@@ -42,13 +42,21 @@ class Mottakersystem:
     niva: int
 
     def wire(self) -> dict[str, object]:
-        return {"id": self.id, "navn": self.navn, "organisasjonsnummer": self.organisasjonsnummer, "forsendelseType": self.forsendelseType, "niva": self.niva}
+        return {
+            "id": self.id,
+            "navn": self.navn,
+            "organisasjonsnummer": self.organisasjonsnummer,
+            "forsendelseType": self.forsendelseType,
+            "niva": self.niva,
+        }
 
 
 # -- the v2 look-ups ---------------------------------------------------------------------------------------
 
 
-def query_problems(organisasjonsnummer: str | None, forsendelse_type: str | None, niva: str | None) -> tuple[int | None, list[tuple[str, str]]]:
+def query_problems(
+    organisasjonsnummer: str | None, forsendelse_type: str | None, niva: str | None
+) -> tuple[int | None, list[tuple[str, str]]]:
     """The query parameters of GET /v2/mottakersystem against the spec's constraints; ``niva`` as a number."""
     problems: list[tuple[str, str]] = []
     if organisasjonsnummer is not None and not _ORGNR.fullmatch(organisasjonsnummer):
@@ -109,7 +117,9 @@ def _defaults(conn: sa.Connection, orgnr: str | None) -> list[Mottakersystem]:
             systems += [Mottakersystem(str(a.konto_id), a.navn, receiver.orgnr, DEFAULT_FORSENDELSESTYPE, DEFAULT_NIVA) for a in own]
         else:
             name = f"SvarInn {receiver.navn or receiver.orgnr}"
-            systems.append(Mottakersystem(str(uuid.uuid5(_NAMESPACE, receiver.orgnr)), name, receiver.orgnr, DEFAULT_FORSENDELSESTYPE, DEFAULT_NIVA))
+            systems.append(
+                Mottakersystem(str(uuid.uuid5(_NAMESPACE, receiver.orgnr)), name, receiver.orgnr, DEFAULT_FORSENDELSESTYPE, DEFAULT_NIVA)
+            )
     return systems
 
 
@@ -125,7 +135,9 @@ def forsendelsestyper(conn: sa.Connection) -> dict[str, list[str]]:
 
 def check_type(navn: object) -> str:
     if not isinstance(navn, str) or not (1 <= java_length(navn) <= 100 and _TYPE.fullmatch(navn)):
-        raise InvalidInput(f"forsendelsestype må ha 1-100 tegn og samsvare med mønsteret {FORSENDELSETYPE_PATTERN}, f.eks. Byggesak eller plan.regulering")
+        raise InvalidInput(
+            f"forsendelsestype må ha 1-100 tegn og samsvare med mønsteret {FORSENDELSETYPE_PATTERN}, f.eks. Byggesak eller plan.regulering"
+        )
     return navn
 
 
@@ -146,7 +158,9 @@ def list_types(conn: sa.Connection) -> list[str]:
     return [row.navn for row in conn.execute(sa.select(svarut_forsendelsestype.c.navn).order_by(svarut_forsendelsestype.c.navn))]
 
 
-def add_system(conn: sa.Connection, navn: str, orgnr: str, forsendelse_type: str, niva: int, system_id: str | None = None) -> Mottakersystem:
+def add_system(
+    conn: sa.Connection, navn: str, orgnr: str, forsendelse_type: str, niva: int, system_id: str | None = None
+) -> Mottakersystem:
     known_organisation(conn, orgnr)  # the same check and message as for SvarInn receivers
     check_type(forsendelse_type)
     if not isinstance(navn, str) or not 1 <= len(navn) <= 200:

@@ -45,7 +45,11 @@ class FiksRoute(GuardedRoute):
     default_access = FIKS
 
 
-router = APIRouter(tags=["SvarUt"], route_class=FiksRoute, responses={"default": {"description": "Feil", "content": {"application/json": {"schema": _ERROR_MESSAGE}}}})
+router = APIRouter(
+    tags=["SvarUt"],
+    route_class=FiksRoute,
+    responses={"default": {"description": "Feil", "content": {"application/json": {"schema": _ERROR_MESSAGE}}}},
+)
 
 MAX_STATUS_QUERY_BYTES = 5 * 1024 * 1024
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")

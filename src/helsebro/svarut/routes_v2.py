@@ -27,7 +27,11 @@ LETTER = V2 + "/forsendelser/{forsendelseId}"
 MAX_LEST_BYTES = 64 * 1024
 CITIZEN_LETTERS = "/innbygger/brev"  # where the recipient reads and signs (helsebro.pages.citizen)
 
-router = APIRouter(tags=["SvarUt v2"], route_class=FiksRoute, responses={"default": {"description": "Feil", "content": {"application/json": {"schema": _ERROR_MESSAGE}}}})
+router = APIRouter(
+    tags=["SvarUt v2"],
+    route_class=FiksRoute,
+    responses={"default": {"description": "Feil", "content": {"application/json": {"schema": _ERROR_MESSAGE}}}},
+)
 
 
 def _integration(request: Request) -> tuple[str | None, str | None]:
@@ -40,7 +44,9 @@ async def _consumer(request: Request) -> str | None:
 
 async def _authorize_letter(request: Request, forsendelse_id: str) -> str:
     consumer = await _consumer(request)
-    _, letter_id = await run_in_threadpool(accounts.authorize_letter, services.of(request).engine, forsendelse_id, *_integration(request), consumer)
+    _, letter_id = await run_in_threadpool(
+        accounts.authorize_letter, services.of(request).engine, forsendelse_id, *_integration(request), consumer
+    )
     return letter_id
 
 
@@ -87,7 +93,9 @@ async def hent_statuser(request: Request, kontoId: str) -> JSONResponse:  # noqa
 
 
 # eksternRef is read by hand (not a FastAPI parameter) so that a missing one gets a Fiks ErrorMessage naming it.
-_EKSTERN_REF_DOC = {"parameters": [*_HEADERS_DOC["parameters"], {"name": "eksternRef", "in": "query", "required": True, "schema": {"type": "string"}}]}
+_EKSTERN_REF_DOC = {
+    "parameters": [*_HEADERS_DOC["parameters"], {"name": "eksternRef", "in": "query", "required": True, "schema": {"type": "string"}}]
+}
 
 
 def _ekstern_ref(request: Request) -> str:
@@ -97,10 +105,17 @@ def _ekstern_ref(request: Request) -> str:
     return value
 
 
-@router.get(KONTO, summary="Henter id for forsendelser tilknyttet ekstern ref", operation_id="finnForsendelserKnyttetTilEksternRef", openapi_extra=_EKSTERN_REF_DOC)
+@router.get(
+    KONTO,
+    summary="Henter id for forsendelser tilknyttet ekstern ref",
+    operation_id="finnForsendelserKnyttetTilEksternRef",
+    openapi_extra=_EKSTERN_REF_DOC,
+)
 async def finn_forsendelser(request: Request, kontoId: str) -> JSONResponse:  # noqa: N803
     access = await _authorize(request, kontoId)
-    answer = await run_in_threadpool(letters_v2.ids_by_external_reference, services.of(request).engine, access.account.konto_id, _ekstern_ref(request))
+    answer = await run_in_threadpool(
+        letters_v2.ids_by_external_reference, services.of(request).engine, access.account.konto_id, _ekstern_ref(request)
+    )
     return JSONResponse(answer)
 
 
@@ -113,7 +128,9 @@ async def finn_forsendelser(request: Request, kontoId: str) -> JSONResponse:  # 
 async def finn_forsendelser_med_metadata(request: Request, kontoId: str) -> JSONResponse:  # noqa: N803
     access = await _authorize(request, kontoId)
     engine = services.of(request).engine
-    return JSONResponse(await run_in_threadpool(letters_v2.metadata_by_external_reference, engine, access.account.konto_id, _ekstern_ref(request)))
+    return JSONResponse(
+        await run_in_threadpool(letters_v2.metadata_by_external_reference, engine, access.account.konto_id, _ekstern_ref(request))
+    )
 
 
 # -- one letter ------------------------------------------------------------------------------------------
@@ -131,7 +148,10 @@ async def hent_hendelser(request: Request, forsendelseId: str) -> JSONResponse: 
 
 
 @router.get(
-    LETTER + "/signeringshendelser", summary="Hent signeringshendelser for forsendelsen", operation_id="hentSigneringshendelser", openapi_extra=_HEADERS_DOC
+    LETTER + "/signeringshendelser",
+    summary="Hent signeringshendelser for forsendelsen",
+    operation_id="hentSigneringshendelser",
+    openapi_extra=_HEADERS_DOC,
 )
 async def hent_signeringshendelser(request: Request, forsendelseId: str) -> JSONResponse:  # noqa: N803
     letter_id = await _authorize_letter(request, forsendelseId)
@@ -159,7 +179,12 @@ async def hent_metadata(request: Request, forsendelseId: str) -> JSONResponse:  
     letter_id = await _authorize_letter(request, forsendelseId)
     base = _base(request)
     answer = await run_in_threadpool(
-        letters_v2.metadata, services.of(request).engine, letter_id, base + V2 + "/forsendelser", str(request.base_url).rstrip("/") + CITIZEN_LETTERS, utcnow()
+        letters_v2.metadata,
+        services.of(request).engine,
+        letter_id,
+        base + V2 + "/forsendelser",
+        str(request.base_url).rstrip("/") + CITIZEN_LETTERS,
+        utcnow(),
     )
     return JSONResponse(answer)
 
@@ -205,15 +230,25 @@ async def last_ned(request: Request, forsendelseId: str, nummer: str) -> Streami
 # -- forsendelsestyper and mottakersystem ----------------------------------------------------------------------
 
 
-@router.get(V2 + "/forsendelsestyper", summary="Henter alle forsendelsetyper", operation_id="hentForsendelsestyper", openapi_extra=_HEADERS_DOC)
+@router.get(
+    V2 + "/forsendelsestyper", summary="Henter alle forsendelsetyper", operation_id="hentForsendelsestyper", openapi_extra=_HEADERS_DOC
+)
 async def hent_forsendelsestyper(request: Request) -> JSONResponse:
     await _authenticate(request)
     return JSONResponse(await run_in_threadpool(_read, request, receiving_systems.forsendelsestyper))
 
 
-@router.get(V2 + "/mottakersystem", summary="Henter mottakersystem tilknyttet et orgnummer", operation_id="hentMottakersystem", openapi_extra=_HEADERS_DOC)
+@router.get(
+    V2 + "/mottakersystem",
+    summary="Henter mottakersystem tilknyttet et orgnummer",
+    operation_id="hentMottakersystem",
+    openapi_extra=_HEADERS_DOC,
+)
 async def hent_mottakersystem(
-    request: Request, organisasjonsnummer: str | None = None, forsendelseType: str | None = None, niva: str | None = None  # noqa: N803
+    request: Request,
+    organisasjonsnummer: str | None = None,
+    forsendelseType: str | None = None,  # noqa: N803
+    niva: str | None = None,
 ) -> JSONResponse:
     await _authenticate(request)
     return JSONResponse(await run_in_threadpool(_read, request, receiving_systems.find, organisasjonsnummer, forsendelseType, niva))

@@ -49,7 +49,9 @@ def assignment(metadata: dict[str, Any]) -> Assignment | None:
     return Assignment(posisjon, signatur_type, parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC))
 
 
-def register(conn: sa.Connection, forsendelse_id: str, metadata: dict[str, Any], accepted: bool, kanal: str | None, at: dt.datetime) -> None:
+def register(
+    conn: sa.Connection, forsendelse_id: str, metadata: dict[str, Any], accepted: bool, kanal: str | None, at: dt.datetime
+) -> None:
     """At acceptance (in its transaction): the assignment is waiting for the citizen, or refused."""
     found = assignment(metadata)
     if found is None:
@@ -59,7 +61,13 @@ def register(conn: sa.Connection, forsendelse_id: str, metadata: dict[str, Any],
         text = f"Signeringsoppdrag av type {found.signatur_type} registrert og utløper {expires}"
         events.record(conn, forsendelse_id, text, at, VENTER_SIGNERING)
     elif accepted:
-        events.record(conn, forsendelse_id, "Signeringsoppdrag avvist av SvarUt: mottakeren kan ikke signere i kanalen forsendelsen går gjennom", at, AVVIST_AV_SVARUT)
+        events.record(
+            conn,
+            forsendelse_id,
+            "Signeringsoppdrag avvist av SvarUt: mottakeren kan ikke signere i kanalen forsendelsen går gjennom",
+            at,
+            AVVIST_AV_SVARUT,
+        )
     else:
         events.record(conn, forsendelse_id, "Signeringsoppdrag avvist av SvarUt: forsendelsen ble ikke akseptert", at, AVVIST_AV_SVARUT)
 
@@ -68,7 +76,10 @@ def current(conn: sa.Connection, forsendelse_id: str, now: dt.datetime) -> tuple
     """The assignment's status now (UTLOPT once its time has passed while waiting), and the assignment."""
     h = svarut_hendelse.c
     latest = conn.execute(
-        sa.select(h.signeringsstatus).where((h.forsendelse_id == forsendelse_id) & h.signeringsstatus.is_not(None)).order_by(h.id.desc()).limit(1)
+        sa.select(h.signeringsstatus)
+        .where((h.forsendelse_id == forsendelse_id) & h.signeringsstatus.is_not(None))
+        .order_by(h.id.desc())
+        .limit(1)
     ).scalar()
     metadata = conn.execute(sa.select(svarut_forsendelse.c.metadata).where(svarut_forsendelse.c.id == forsendelse_id)).scalar()
     found = assignment(metadata) if isinstance(metadata, dict) else None
@@ -80,7 +91,11 @@ def current(conn: sa.Connection, forsendelse_id: str, now: dt.datetime) -> tuple
 def signeringshendelser(conn: sa.Connection, forsendelse_id: str, now: dt.datetime) -> dict[str, list[dict[str, str]]]:
     state, found = current(conn, forsendelse_id, now)
     stored_expiry = state == UTLOPT and _latest_is_waiting(conn, forsendelse_id)
-    extra = [{"tidspunkt": format_time(found.utloper), "status": UTLOPT, "hendelse": "Signeringsoppdraget er utløpt"}] if stored_expiry and found else []
+    extra = (
+        [{"tidspunkt": format_time(found.utloper), "status": UTLOPT, "hendelse": "Signeringsoppdraget er utløpt"}]
+        if stored_expiry and found
+        else []
+    )
     return events.signeringshendelser(conn, forsendelse_id, extra)
 
 
@@ -95,7 +110,13 @@ def respond(conn: sa.Connection, forsendelse_id: str, signs: bool, now: dt.datet
     if state != VENTER_SIGNERING:
         return None
     if signs:
-        events.record(conn, forsendelse_id, f"Dokumentet er signert av mottaker ({found.signatur_type if found else ''})".replace(" ()", ""), now, SIGNERT_AV_MOTTAKER)
+        events.record(
+            conn,
+            forsendelse_id,
+            f"Dokumentet er signert av mottaker ({found.signatur_type if found else ''})".replace(" ()", ""),
+            now,
+            SIGNERT_AV_MOTTAKER,
+        )
         return SIGNERT_AV_MOTTAKER
     events.record(conn, forsendelse_id, "Signeringsoppdraget er avvist av mottaker", now, AVVIST_AV_MOTTAKER)
     return AVVIST_AV_MOTTAKER
@@ -104,6 +125,9 @@ def respond(conn: sa.Connection, forsendelse_id: str, signs: bool, now: dt.datet
 def _latest_is_waiting(conn: sa.Connection, forsendelse_id: str) -> bool:
     h = svarut_hendelse.c
     latest = conn.execute(
-        sa.select(h.signeringsstatus).where((h.forsendelse_id == forsendelse_id) & h.signeringsstatus.is_not(None)).order_by(h.id.desc()).limit(1)
+        sa.select(h.signeringsstatus)
+        .where((h.forsendelse_id == forsendelse_id) & h.signeringsstatus.is_not(None))
+        .order_by(h.id.desc())
+        .limit(1)
     ).scalar()
     return latest == VENTER_SIGNERING

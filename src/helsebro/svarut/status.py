@@ -50,9 +50,7 @@ def record(conn: sa.Connection, forsendelse_id: str, status: str, at: dt.datetim
     """Set a letter's status and add it to the history, in the caller's transaction."""
     if status not in STATUSES:
         raise ValueError(f"unknown SvarUt status {status!r}")
-    conn.execute(
-        sa.update(svarut_forsendelse).where(svarut_forsendelse.c.id == forsendelse_id).values(status=status, status_endret=at)
-    )
+    conn.execute(sa.update(svarut_forsendelse).where(svarut_forsendelse.c.id == forsendelse_id).values(status=status, status_endret=at))
     conn.execute(sa.insert(svarut_status_historikk).values(forsendelse_id=forsendelse_id, status=status, tidspunkt=at))
 
 

@@ -108,7 +108,9 @@ svarut_status_historikk = sa.Table(
     "svarut_status_historikk",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("forsendelse_id", sa.Uuid(as_uuid=False), sa.ForeignKey("svarut_forsendelse.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column(
+        "forsendelse_id", sa.Uuid(as_uuid=False), sa.ForeignKey("svarut_forsendelse.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
     sa.Column("status", sa.String(30), nullable=False),
     sa.Column("tidspunkt", sa.DateTime(timezone=True), nullable=False),
 )
@@ -119,7 +121,9 @@ svarut_hendelse = sa.Table(
     "svarut_hendelse",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("forsendelse_id", sa.Uuid(as_uuid=False), sa.ForeignKey("svarut_forsendelse.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column(
+        "forsendelse_id", sa.Uuid(as_uuid=False), sa.ForeignKey("svarut_forsendelse.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
     sa.Column("tidspunkt", sa.DateTime(timezone=True), nullable=False),
     sa.Column("hendelse", sa.String(500), nullable=False),
     sa.Column("signeringsstatus", sa.String(30), nullable=True),

@@ -153,11 +153,7 @@ def _krr_register() -> list[dict]:
 
 
 def _living_adults() -> list[str]:
-    return [
-        c.fnr
-        for c in people.generate().citizens
-        if c.fnr != people.SEED_CITIZEN and c.dodsdato is None and _adult(c.fnr)
-    ]
+    return [c.fnr for c in people.generate().citizens if c.fnr != people.SEED_CITIZEN and c.dodsdato is None and _adult(c.fnr)]
 
 
 def _ensure_demo_organisation(conn: sa.Connection) -> None:

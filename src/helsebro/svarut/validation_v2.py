@@ -90,7 +90,12 @@ def parse_time(value: str) -> dt.datetime:
 def text_rules(kind: str | None, letter: Forsendelse, now: dt.datetime) -> Problems:
     problems: Problems = []
     if kind is None:
-        problems.append(("forsendelse.mottaker.digitalId", "må være et fødsels- eller d-nummer (11 sifre) eller et gyldig organisasjonsnummer (9 sifre)"))
+        problems.append(
+            (
+                "forsendelse.mottaker.digitalId",
+                "må være et fødsels- eller d-nummer (11 sifre) eller et gyldig organisasjonsnummer (9 sifre)",
+            )
+        )
     problems += validation._filename_rules(letter)
     problems += validation._printable_rules(letter)
     problems += _address_rules(letter)
@@ -127,7 +132,9 @@ def _address_rules(letter: Forsendelse) -> Problems:
         if not reply.postnummer and _norwegian(reply.land):
             problems.append(("forsendelse.svarSendesTil.postnummer", "er påkrevd: svarSendesTil må ha full postadresse"))
         if reply.digitalId is not None and kind_of(reply.digitalId) in (None, "print"):
-            problems.append(("forsendelse.svarSendesTil.digitalId", "må være et fødselsnummer (11 sifre) eller et gyldig organisasjonsnummer"))
+            problems.append(
+                ("forsendelse.svarSendesTil.digitalId", "må være et fødselsnummer (11 sifre) eller et gyldig organisasjonsnummer")
+            )
     if letter.svarPaForsendelseLink and (reply is None or not is_valid_orgnr(reply.digitalId)):
         problems.append(("forsendelse.svarSendesTil.digitalId", "må være et gyldig organisasjonsnummer når svarPaForsendelseLink er true"))
     return problems

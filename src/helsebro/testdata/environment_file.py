@@ -99,7 +99,9 @@ class Client(_Entry):
         if info.data.get("issuer") == "maskinporten":
             other = [s for s in scopes if canonical(s) not in {canonical(m) for m in MASKINPORTEN_SCOPES}]
             if other:
-                raise ValueError(f"a Maskinporten client has only Maskinporten scopes ({', '.join(MASKINPORTEN_SCOPES)}), not {', '.join(other)}")
+                raise ValueError(
+                    f"a Maskinporten client has only Maskinporten scopes ({', '.join(MASKINPORTEN_SCOPES)}), not {', '.join(other)}"
+                )
         return scopes
 
     @field_validator("jwks")

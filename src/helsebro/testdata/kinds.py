@@ -134,7 +134,9 @@ def delete_client(conn: sa.Connection, client_id: str) -> None:
     require_client(conn, client_id)
     owned = list(conn.execute(sa.select(verktoy.c.id).where(verktoy.c.eier_client_id == client_id).order_by(verktoy.c.id)).scalars())
     if owned:
-        raise admin.InUse(f"Klienten {client_id} eier verktøy ({_listed([str(t) for t in owned])}); slett dem eller gi dem en annen eier først")
+        raise admin.InUse(
+            f"Klienten {client_id} eier verktøy ({_listed([str(t) for t in owned])}); slett dem eller gi dem en annen eier først"
+        )
     conn.execute(sa.delete(api_clients).where(api_clients.c.client_id == client_id))
 
 
@@ -400,7 +402,9 @@ def delete_pvk_definition(conn: sa.Connection, guid: str) -> None:
     key = guid.lower()
     if key == HELSENORGE_CONSENT:
         raise admin.InUse("Helsenorge-samtykket kan ikke slettes: DigitaltAktiv leser det")
-    settings = conn.execute(sa.select(sa.func.count()).select_from(pvk_innstilling).where(pvk_innstilling.c.definisjon_guid == key)).scalar_one()
+    settings = conn.execute(
+        sa.select(sa.func.count()).select_from(pvk_innstilling).where(pvk_innstilling.c.definisjon_guid == key)
+    ).scalar_one()
     if settings:
         raise admin.InUse(f"PVK-definisjonen {key} har innstillinger for {settings} innbyggere; den kan ikke slettes")
     conn.execute(sa.delete(pvk_definisjon).where(pvk_definisjon.c.guid == key))
@@ -415,7 +419,9 @@ def save_integration_entry(conn: sa.Connection, entry: model.Integration, defaul
 
 def _integration_exists(conn: sa.Connection, integrasjon_id: str) -> bool:
     key = uuid_key(integrasjon_id, "integrasjon")
-    return conn.execute(sa.select(svarut_integrasjon.c.integrasjon_id).where(svarut_integrasjon.c.integrasjon_id == key)).first() is not None
+    return (
+        conn.execute(sa.select(svarut_integrasjon.c.integrasjon_id).where(svarut_integrasjon.c.integrasjon_id == key)).first() is not None
+    )
 
 
 def require_integration(conn: sa.Connection, integrasjon_id: str) -> None:

@@ -96,8 +96,12 @@ def _load(conn: sa.Connection) -> dict[str, int]:
         save_client(conn, _client(entry))
     catalog = read_json("catalog.json")
     images = [
-        {"id": image["id"], "type_id": image["type"], "content_type": store.CONTENT_TYPES[(HERE / image["fil"]).suffix.lower()],
-         "data": (HERE / image["fil"]).read_bytes()}
+        {
+            "id": image["id"],
+            "type_id": image["type"],
+            "content_type": store.CONTENT_TYPES[(HERE / image["fil"]).suffix.lower()],
+            "data": (HERE / image["fil"]).read_bytes(),
+        }
         for image in catalog["grafiske_elementer"]
     ]
     store.load_catalog(conn, catalog["kodeverk"], images, catalog["verktoy"])

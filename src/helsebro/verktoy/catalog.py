@@ -226,7 +226,9 @@ def _body(row, values, klass, words, codes, images) -> dict[str, Any]:  # noqa: 
         "MalgruppeTypeId": first(MALGRUPPE),
         "MalgruppeNavn": _name(codes, MALGRUPPE, first(MALGRUPPE)),
         "GrafiskElementId": row.grafisk_element_id,
-        "GrafiskElementTypeNavn": _name(codes, GRAFISK_ELEMENT_TYPE, images[row.grafisk_element_id].type_id if row.grafisk_element_id in images else None),
+        "GrafiskElementTypeNavn": _name(
+            codes, GRAFISK_ELEMENT_TYPE, images[row.grafisk_element_id].type_id if row.grafisk_element_id in images else None
+        ),
         "InnholdstypeId": first(INNHOLDSTYPE),
         "InnholdstypeNavn": _name(codes, INNHOLDSTYPE, first(INNHOLDSTYPE)),
         "Behandlerinnsyn": _name(codes, BEHANDLERINNSYN, row.behandlerinnsyn_id),
@@ -240,15 +242,10 @@ def _body(row, values, klass, words, codes, images) -> dict[str, Any]:  # noqa: 
         "KanLeggesTilAvInnbygger": row.kan_legges_til_av_innbygger,
         "KunAnonymTilgang": row.kun_anonym_tilgang,
         "SprakListe": [{"SprakKode": c.kode, "SprakNavn": c.navn} for c in sprak],
-        "FagomradeListe": [
-            {"FagomradeType": i, "FagomradeNavn": _name(codes, FAGOMRADE, i)} for i in values.get(FAGOMRADE, [])
-        ],
-        "MalgruppeListe": [
-            {"MalgruppeTypeId": i, "MalgruppeNavn": _name(codes, MALGRUPPE, i)} for i in values.get(MALGRUPPE, [])
-        ],
+        "FagomradeListe": [{"FagomradeType": i, "FagomradeNavn": _name(codes, FAGOMRADE, i)} for i in values.get(FAGOMRADE, [])],
+        "MalgruppeListe": [{"MalgruppeTypeId": i, "MalgruppeNavn": _name(codes, MALGRUPPE, i)} for i in values.get(MALGRUPPE, [])],
         "InnholdstypeListe": [
-            {"InnholdstypeId": i, "InnholdstypeNavn": _name(codes, INNHOLDSTYPE, i)}
-            for i in values.get(INNHOLDSTYPE, [])
+            {"InnholdstypeId": i, "InnholdstypeNavn": _name(codes, INNHOLDSTYPE, i)} for i in values.get(INNHOLDSTYPE, [])
         ],
         "KlassifiseringListe": [{"KlassifiseringKode": k, "KlassifiseringNavn": n} for k, n in klass],
     }

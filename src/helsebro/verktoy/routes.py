@@ -137,6 +137,7 @@ def _etag_matches(if_none_match: str | None, opaque: str) -> bool:
 
 # -- writes: sending a tool, updating a guidance service ----------------------------------------------------
 
+
 async def _json_body(request: Request) -> object:
     """The body with property names lower-cased (ASP.NET binds them case-insensitively)."""
     raw = await request.body()
@@ -200,7 +201,9 @@ async def _send(request: Request, send) -> JSONResponse:  # noqa: ANN001
 @router.put(
     "/verktoy/v1/Veiledningstjeneste/{veiledningstjeneste_id}",
     summary="Oppdatere telefon, URL og åpningstider for en veiledningstjeneste (Id i body ignoreres)",
-    openapi_extra=_send_doc({"Id": "ignoreres", "Telefon": "+47 22 00 00 01", "Url": "https://support.example.no/", "Apningstider": [1, 2]}),
+    openapi_extra=_send_doc(
+        {"Id": "ignoreres", "Telefon": "+47 22 00 00 01", "Url": "https://support.example.no/", "Apningstider": [1, 2]}
+    ),
 )
 @requires(GUIDANCE)
 async def update_guidance_service(request: Request, veiledningstjeneste_id: str) -> JSONResponse:

@@ -68,16 +68,26 @@ def save_tool(conn: sa.Connection, tool: dict[str, Any]) -> str:
     return tool_id
 
 
-def load_catalog(conn: sa.Connection, codes: dict[str, list[dict[str, Any]]], images: list[dict[str, Any]], tools: list[dict[str, Any]]) -> None:
+def load_catalog(
+    conn: sa.Connection, codes: dict[str, list[dict[str, Any]]], images: list[dict[str, Any]], tools: list[dict[str, Any]]
+) -> None:
     """The whole catalog into empty tables (the default data), a statement per table rather than per row: the
     same rows as ``save_code``, ``save_image`` and ``save_tool`` write one at a time."""
     bump_version(conn)
-    code_rows = [{"kodeverk": table, "id": c["id"], "navn": c["navn"], "kode": c.get("kode")} for table, entries in codes.items() for c in entries]
+    code_rows = [
+        {"kodeverk": table, "id": c["id"], "navn": c["navn"], "kode": c.get("kode")} for table, entries in codes.items() for c in entries
+    ]
     if code_rows:
         conn.execute(sa.insert(kodeverk), code_rows)
     if images:
         image_rows = [
-            {"id": i["id"], "type_id": i["type_id"], "content_type": i["content_type"], "data": i["data"], "sha256": hashlib.sha256(i["data"]).hexdigest()}
+            {
+                "id": i["id"],
+                "type_id": i["type_id"],
+                "content_type": i["content_type"],
+                "data": i["data"],
+                "sha256": hashlib.sha256(i["data"]).hexdigest(),
+            }
             for i in images
         ]
         conn.execute(sa.insert(grafisk_element), image_rows)
@@ -127,5 +137,7 @@ def _tool_rows(tool: dict[str, Any]) -> tuple[str, dict[str, Any], dict[sa.Table
         {"verktoy_id": tool_id, "kode": str(k["kode"]), "navn": k["navn"], "position": position}
         for position, k in enumerate(tool.get("Klassifiseringer", []))
     ]
-    words = [{"verktoy_id": tool_id, "ord": word, "position": position} for position, word in enumerate(dict.fromkeys(tool.get("Sokeord", [])))]
+    words = [
+        {"verktoy_id": tool_id, "ord": word, "position": position} for position, word in enumerate(dict.fromkeys(tool.get("Sokeord", [])))
+    ]
     return tool_id, values, {verktoy_egenskap: properties, verktoy_klassifisering: classifications, verktoy_sokeord: words}

@@ -100,7 +100,7 @@ class Task:
 
 
 def is_past_grace(deadline: dt.date, today: dt.date) -> bool:
-    """"Tre måneder etter at fristen har utløpt": the same line the expiry job draws."""
+    """ "Tre måneder etter at fristen har utløpt": the same line the expiry job draws."""
     return deadline < today - dt.timedelta(days=GRACE_AFTER_DEADLINE_DAYS)
 
 
@@ -133,9 +133,9 @@ def tasks_of(engine: sa.Engine, fnr: str, today: dt.date) -> list[Task]:
     """Every task sent to this citizen, newest first."""
     with db.read(engine) as conn:
         rows = conn.execute(
-            _task_query().where(verktoy_oppgave.c.innbygger_fnr == fnr).order_by(
-                verktoy_oppgave.c.created_at.desc(), verktoy_oppgave.c.id.desc()
-            )
+            _task_query()
+            .where(verktoy_oppgave.c.innbygger_fnr == fnr)
+            .order_by(verktoy_oppgave.c.created_at.desc(), verktoy_oppgave.c.id.desc())
         ).all()
     return [_task_from(row, today) for row in rows]
 
@@ -220,9 +220,7 @@ def _locked_status(conn: sa.Connection, task_id: str, fnr: str) -> tuple[str, dt
 
 
 def _set_status(conn: sa.Connection, task_id: str, status: str) -> None:
-    conn.execute(
-        sa.update(verktoy_oppgave).where(verktoy_oppgave.c.id == task_id).values(status=status, status_endret=utcnow())
-    )
+    conn.execute(sa.update(verktoy_oppgave).where(verktoy_oppgave.c.id == task_id).values(status=status, status_endret=utcnow()))
 
 
 def _parse_id(task_id: str) -> str:

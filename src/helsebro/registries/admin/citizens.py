@@ -46,9 +46,7 @@ def create_citizen(
     return fnr
 
 
-def update_citizen(
-    conn: sa.Connection, fnr: str, update: CitizenChanges, *, actor: str, today: dt.date | None = None
-) -> None:
+def update_citizen(conn: sa.Connection, fnr: str, update: CitizenChanges, *, actor: str, today: dt.date | None = None) -> None:
     """Change the given fields; every one is checked before any is written."""
     citizen = existing_citizen(conn, fnr)
     given = update.given()
@@ -116,7 +114,11 @@ def list_citizens(conn: sa.Connection, navn: str | None = None, limit: int = DEF
     check_window(limit, offset)
     rows = conn.execute(
         sa.select(
-            innbygger.c.fnr, innbygger.c.fornavn, innbygger.c.mellomnavn, innbygger.c.etternavn, innbygger.c.dodsdato,
+            innbygger.c.fnr,
+            innbygger.c.fornavn,
+            innbygger.c.mellomnavn,
+            innbygger.c.etternavn,
+            innbygger.c.dodsdato,
             hooks.consent().given(innbygger.c.fnr).label("aktiv"),
         )
     )
@@ -142,9 +144,7 @@ def _person_values(given: dict[str, str | None], *, creating: bool) -> dict[str,
     return values
 
 
-def _given_or_new_number(
-    conn: sa.Connection, fnr: str | None, fodselsdato: dt.date | None, today: dt.date, rng: random.Random
-) -> str:
+def _given_or_new_number(conn: sa.Connection, fnr: str | None, fodselsdato: dt.date | None, today: dt.date, rng: random.Random) -> str:
     if fnr is None:
         if fodselsdato is None:
             raise InvalidInput("Oppgi fnr, eller fodselsdato så lages et syntetisk fødselsnummer")
@@ -226,8 +226,6 @@ def _names_of(conn: sa.Connection, fnrs: Iterable[str]) -> dict[str, str]:
     if not wanted:
         return {}
     rows = conn.execute(
-        sa.select(innbygger.c.fnr, innbygger.c.fornavn, innbygger.c.mellomnavn, innbygger.c.etternavn).where(
-            innbygger.c.fnr.in_(wanted)
-        )
+        sa.select(innbygger.c.fnr, innbygger.c.fornavn, innbygger.c.mellomnavn, innbygger.c.etternavn).where(innbygger.c.fnr.in_(wanted))
     )
     return {r.fnr: full_name(r.fornavn, r.mellomnavn, r.etternavn) for r in rows}

@@ -59,9 +59,7 @@ def add_power_of_attorney(conn: sa.Connection, new: NewPowerOfAttorney, *, today
         raise InvalidInput("Fullmektig må være over 18 år")
     _check_no_overlap(conn, giver, holder, new.gyldig_fra, new.gyldig_til, except_id=None)
     result = conn.execute(
-        sa.insert(fullmakt).values(
-            fullmaktsgiver_fnr=giver, fullmektig_fnr=holder, gyldig_fra=new.gyldig_fra, gyldig_til=new.gyldig_til
-        )
+        sa.insert(fullmakt).values(fullmaktsgiver_fnr=giver, fullmektig_fnr=holder, gyldig_fra=new.gyldig_fra, gyldig_til=new.gyldig_til)
     )
     hooks.status_log().record(conn, [giver, holder])
     return int(result.inserted_primary_key[0])
@@ -101,9 +99,7 @@ def _check_period(gyldig_fra: dt.date | None, gyldig_til: dt.date | None) -> Non
         raise InvalidDate("gyldigTil kan ikke være før gyldigFra")
 
 
-def _check_no_overlap(
-    conn: sa.Connection, giver: str, holder: str, fra: dt.date, til: dt.date | None, *, except_id: int | None
-) -> None:
+def _check_no_overlap(conn: sa.Connection, giver: str, holder: str, fra: dt.date, til: dt.date | None, *, except_id: int | None) -> None:
     """One power of attorney per pair at a time: two overlapping ones would make ending one meaningless."""
     overlapping = (
         (fullmakt.c.fullmaktsgiver_fnr == giver)
