@@ -107,3 +107,13 @@ def as_utc(value: dt.datetime) -> dt.datetime:
 def isoformat_z(value: dt.datetime) -> str:
     """ISO 8601 in UTC with a Z, as the Helsenorge APIs write it."""
     return as_utc(value).isoformat().replace("+00:00", "Z")
+
+
+def parse_instant(text: str) -> dt.datetime | None:
+    """An ISO 8601 instant with its time zone (as the operator API takes one), or None when the text is not one:
+    a time without a zone is refused, since the server would have to guess whose clock it meant."""
+    try:
+        instant = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return instant if instant.tzinfo is not None else None

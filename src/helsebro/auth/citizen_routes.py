@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
@@ -73,7 +73,7 @@ async def authorize(request: Request) -> Response:
     responses=_PAGE_RESPONSES,
 )
 async def login(request: Request) -> Response:
-    form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+    form = await token_http.page_form(request)
     svc = services.of(request)
     try:
         authorize_request = await run_in_threadpool(citizen_login.validate_authorize, svc.engine, _local(svc.base_url, form))
@@ -104,9 +104,7 @@ async def fault_redirect(request: Request, route: str, error: str, description: 
     when the request names a client and a redirect URI registered for it (checked as a real refusal is)."""
     if route != router.prefix + AUTHORIZE_PATH:
         return None
-    params = dict(request.query_params)
-    if request.method == "POST":
-        params.update(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+    params = await token_http.authorization_parameters(request)
     svc = services.of(request)
     try:
         await run_in_threadpool(citizen_login.validate_authorize, svc.engine, _local(svc.base_url, params))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
@@ -131,7 +131,7 @@ async def authorize(request: Request) -> Response:
 )
 async def log_in(request: Request) -> Response:
     ctx = token_http.context(request, HELSEID)
-    form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+    form = await token_http.page_form(request)
     try:
         outcome = await run_in_threadpool(_from_page, ctx, form)
     except AuthorizeError as exc:
@@ -261,9 +261,7 @@ async def fault_redirect(request: Request, route: str, error: str, description: 
     if route != router.prefix + AUTHORIZE_PATH:
         return None
     ctx = token_http.context(request, HELSEID)
-    params = dict(request.query_params)
-    if request.method == "POST":
-        params.update(parse_qsl((await request.body()).decode("utf-8", "replace")))
+    params = await token_http.authorization_parameters(request)
     back = await run_in_threadpool(_fault_target, ctx, params)
     if back is None:
         return None
@@ -338,9 +336,7 @@ def _userinfo(engine: sa.Engine, claims: Mapping[str, Any]) -> dict[str, Any]:
 )
 async def end_session(request: Request) -> Response:
     ctx = token_http.context(request, HELSEID)
-    params = dict(request.query_params)
-    if request.method == "POST":
-        params.update(parse_qsl((await request.body()).decode("utf-8", "replace")))
+    params = await token_http.authorization_parameters(request)
     try:
         ended, back = await run_in_threadpool(_end, ctx, params)
     except AuthorizeError as exc:

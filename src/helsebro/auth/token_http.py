@@ -4,6 +4,7 @@ with ``no-store``. Each token service's routes call ``serve`` with its own grant
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -29,6 +30,21 @@ async def read_request(request: Request, endpoint: str) -> TokenRequest:
         client_now=int(_time.real_epoch()),
         address=request.client.host if request.client else None,
     )
+
+
+async def page_form(request: Request) -> dict[str, str]:
+    """A login page's own form, as a browser posts it: bad bytes replaced, the last of a repeated field kept.
+    (A client's token request is held to RFC 6749 section 3.2 by ``parse_form`` instead.)"""
+    return dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+
+
+async def authorization_parameters(request: Request) -> dict[str, str]:
+    """An authorization or end-session request's parameters: the query, and the form too when it is a POST
+    (OpenID Connect Core section 3.1.2.1 allows both)."""
+    params = dict(request.query_params)
+    if request.method == "POST":
+        params.update(await page_form(request))
+    return params
 
 
 def context(request: Request, issuer: Issuer) -> TokenContext:

@@ -4,10 +4,11 @@ the new time within ``HELSEBRO_CLOCK_REFRESH_SECONDS``."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import typer
+
+from helsebro.cli import common
 
 clock_app = typer.Typer(help="The server clock: show it, move it forward, freeze and release it.", no_args_is_help=True)
 
@@ -42,13 +43,6 @@ class _Duration(str):
     """A duration the service parses (so its message, not typer's, explains a bad one)."""
 
 
-def _instant(text: str) -> dt.datetime:
-    try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not an ISO 8601 instant, e.g. 2027-03-01T08:00:00Z") from None
-
-
 @clock_app.command("show")
 def show() -> None:
     """Print the server clock."""
@@ -70,7 +64,7 @@ def to(instant: Annotated[str, typer.Argument(help="An instant with a time zone,
     """Move the clock forward to an instant."""
     from helsebro.steering import clock
 
-    _run(clock.move_to, _instant(instant))
+    _run(clock.move_to, common.instant(instant))
 
 
 @clock_app.command("freeze")
@@ -78,7 +72,7 @@ def freeze(at: Annotated[str | None, typer.Option(help="Freeze at this (later) i
     """Stop the clock."""
     from helsebro.steering import clock
 
-    _run(clock.freeze, _instant(at) if at else None)
+    _run(clock.freeze, common.instant(at) if at else None)
 
 
 @clock_app.command("release")

@@ -4,7 +4,6 @@ messages), on the database of ``HELSEBRO_DATABASE_URL``; a running server applie
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 import typer
@@ -14,15 +13,6 @@ from helsebro.cli import common
 faults_app = typer.Typer(
     help="Injected faults: a family, route or client answers with an error, a delay or a dropped connection.", no_args_is_help=True
 )
-
-
-def _instant(text: str | None) -> dt.datetime | None:
-    if text is None:
-        return None
-    try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not an ISO 8601 instant, e.g. 2027-03-01T08:00:00Z") from None
 
 
 def _refused(call: Any, *args: Any) -> Any:
@@ -89,8 +79,8 @@ def add(
             forsinkelseMs=delay_ms,
             kanal=channel,
             antall=count,
-            fra=_instant(start),
-            til=_instant(until),
+            fra=common.instant(start) if start else None,
+            til=common.instant(until) if until else None,
             varighet=duration,
         )
     except ValidationError as exc:

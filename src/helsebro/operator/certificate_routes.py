@@ -9,7 +9,6 @@ from typing import Annotated
 
 from fastapi import Path, Request
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from helsebro import services
@@ -68,9 +67,9 @@ _REFUSED = (registry.UnknownClient, registry.UnknownCertificate, registry.Alread
     responses=_NOT_FOUND,
     summary="Klientens registrerte virksomhetssertifikater",
 )
-async def list_certificates(request: Request, clientId: ClientId) -> list[Sertifikat]:  # noqa: N803
+def list_certificates(request: Request, clientId: ClientId) -> list[Sertifikat]:  # noqa: N803
     try:
-        found = await run_in_threadpool(registry.list_certificates, services.of(request).engine, clientId)
+        found = registry.list_certificates(services.of(request).engine, clientId)
     except _REFUSED as exc:
         raise _refusal(exc) from None
     return [_wire(c) for c in found]
@@ -87,9 +86,9 @@ async def list_certificates(request: Request, clientId: ClientId) -> list[Sertif
     "(organizationIdentifier NTRNO-<orgnr> eller serialNumber). Et registrert sertifikat godtas i `x5c` også når "
     "det ikke er utstedt av helsebros test-CA, og kan navngis med `kid`.",
 )
-async def register_certificate(request: Request, response: Response, clientId: ClientId, body: NyttSertifikat) -> Sertifikat:  # noqa: N803
+def register_certificate(request: Request, response: Response, clientId: ClientId, body: NyttSertifikat) -> Sertifikat:  # noqa: N803
     try:
-        certificate = await run_in_threadpool(registry.register, services.of(request).engine, clientId, body.pem)
+        certificate = registry.register(services.of(request).engine, clientId, body.pem)
     except _REFUSED as exc:
         raise _refusal(exc) from None
     response.headers["Location"] = f"{BASE}/klienter/{clientId}/sertifikater/{certificate.thumbprint}"
@@ -99,9 +98,9 @@ async def register_certificate(request: Request, response: Response, clientId: C
 @router.delete(
     "/klienter/{clientId}/sertifikater/{kid}", tags=[TAG], status_code=204, responses=_NOT_FOUND, summary="Fjern et registrert sertifikat"
 )
-async def remove_certificate(request: Request, clientId: ClientId, kid: Annotated[str, Path(max_length=100)]) -> Response:  # noqa: N803
+def remove_certificate(request: Request, clientId: ClientId, kid: Annotated[str, Path(max_length=100)]) -> Response:  # noqa: N803
     try:
-        await run_in_threadpool(registry.remove, services.of(request).engine, clientId, kid)
+        registry.remove(services.of(request).engine, clientId, kid)
     except _REFUSED as exc:
         raise _refusal(exc) from None
     return Response(status_code=204)

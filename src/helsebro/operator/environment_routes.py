@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from helsebro import db, services
 from helsebro.errors import HelsenorgeError
+from helsebro.operator.kinds_service import catalog_changed
 from helsebro.operator.routes import router  # the operator API's router: its prefix and token check
 from helsebro.testdata import environment_file
 from helsebro.testdata.environment_file import EnvironmentFileError
@@ -30,22 +31,12 @@ def _refused(exc: EnvironmentFileError) -> HelsenorgeError:
     return HelsenorgeError(400, "OP-000400", "Miljøfilen ble avvist, ingenting er endret: " + "; ".join(exc.problems))
 
 
-def _invalidate_catalog(request: Request) -> None:
-    """This process sees a changed catalog now; the others within catalog_refresh_seconds."""
-    state = services.of(request).state.get("verktoy")
-    if state is not None:
-        state.invalidate()
-
-
 @router.get("/miljo", tags=[ENVIRONMENT], summary="Hent testdataene som en miljøfil (som helsebro export)")
-async def get_environment(request: Request) -> dict[str, Any]:
+def get_environment(request: Request) -> dict[str, Any]:
     from helsebro.testdata.export import export
 
-    def read() -> dict[str, Any]:
-        with db.read(services.of(request).engine) as conn:
-            return export(conn)
-
-    return await run_in_threadpool(read)
+    with db.read(services.of(request).engine) as conn:
+        return export(conn)
 
 
 @router.post("/miljo", tags=[ENVIRONMENT], summary="Legg en miljøfil (JSON) oppå dataene som er der nå")
@@ -69,17 +60,17 @@ async def apply_environment(request: Request) -> dict[str, int]:
         counts = await run_in_threadpool(apply)
     except EnvironmentFileError as exc:
         raise _refused(exc) from None
-    _invalidate_catalog(request)
+    catalog_changed(services.of(request).state)
     return counts
 
 
 @router.post("/tilbakestill", tags=[ENVIRONMENT], summary="Gjenopprett standarddataene, med den konfigurerte miljøfilen oppå")
-async def reset(request: Request) -> dict[str, int]:
+def reset(request: Request) -> dict[str, int]:
     from helsebro.testdata import loader
 
     try:
-        counts = await run_in_threadpool(loader.reset, services.of(request).engine)
+        counts = loader.reset(services.of(request).engine)
     except EnvironmentFileError as exc:
         raise _refused(exc) from None
-    _invalidate_catalog(request)
+    catalog_changed(services.of(request).state)
     return counts

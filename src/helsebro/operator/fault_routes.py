@@ -9,7 +9,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from helsebro import _time, services
 from helsebro.errors import HelsenorgeError
@@ -160,9 +159,9 @@ def refused(exc: faults.FaultRefused) -> HelsenorgeError:
     return HelsenorgeError(exc.status, code, exc.message)
 
 
-async def _run(call: Any, *args: Any) -> Any:
+def _run(call: Any, *args: Any) -> Any:
     try:
-        return await run_in_threadpool(call, *args)
+        return call(*args)
     except faults.FaultRefused as exc:
         raise refused(exc) from None
 
@@ -180,29 +179,29 @@ FaultId = Annotated[str, Path(max_length=36, description="Feilens id")]
     description="Kall som feilen treffer, får svaret før ruten kjører: ingenting skrives. En definisjon som ikke kan treffe "
     "noe (ukjent familie, rute eller klient) avvises med 400 OP-000400. Feilene deles av alle API-prosesser på databasen.",
 )
-async def create_fault(request: Request, response: Response, body: InjisertFeilInn) -> InjisertFeil:
-    created = await _run(create, services.of(request).engine, body)
+def create_fault(request: Request, response: Response, body: InjisertFeilInn) -> InjisertFeil:
+    created = _run(create, services.of(request).engine, body)
     response.headers["Location"] = f"{BASE}/feil/{created.id}"
     return view(created)
 
 
 @router.get("/feil", response_model=InjiserteFeil, summary="List injiserte feil (eldste først)")
-async def list_faults(request: Request) -> InjiserteFeil:
-    found = await _run(faults.list_all, services.of(request).engine)
+def list_faults(request: Request) -> InjiserteFeil:
+    found = _run(faults.list_all, services.of(request).engine)
     return InjiserteFeil(feil=[view(item) for item in found])
 
 
 @router.get("/feil/{feil_id}", response_model=InjisertFeil, responses=_NOT_FOUND, summary="Hent en injisert feil")
-async def get_fault(request: Request, feil_id: FaultId) -> InjisertFeil:
-    return view(await _run(faults.get, services.of(request).engine, feil_id))
+def get_fault(request: Request, feil_id: FaultId) -> InjisertFeil:
+    return view(_run(faults.get, services.of(request).engine, feil_id))
 
 
 @router.delete("/feil/{feil_id}", status_code=204, responses=_NOT_FOUND, summary="Fjern en injisert feil")
-async def delete_fault(request: Request, feil_id: FaultId) -> Response:
-    await _run(faults.remove, services.of(request).engine, feil_id)
+def delete_fault(request: Request, feil_id: FaultId) -> Response:
+    _run(faults.remove, services.of(request).engine, feil_id)
     return Response(status_code=204)
 
 
 @router.delete("/feil", response_model=Fjernet, summary="Fjern alle injiserte feil")
-async def clear_faults(request: Request) -> Fjernet:
-    return Fjernet(fjernet=await _run(faults.clear, services.of(request).engine))
+def clear_faults(request: Request) -> Fjernet:
+    return Fjernet(fjernet=_run(faults.clear, services.of(request).engine))

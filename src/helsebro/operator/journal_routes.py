@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from helsebro import services
 from helsebro.errors import HelsenorgeError
@@ -139,7 +138,7 @@ Text = Annotated[str | None, Query(max_length=200)]
     description="Filtre: `klientId`, `familie`, `status` (401, 4xx, 0), `fra`/`til` (tjenerens klokke), `feilkode`, "
     "`metode`, `sti` (begynner med). Tokens, hemmeligheter og passord lagres aldri; fødselsnummer er maskert.",
 )
-async def list_requests(
+def list_requests(
     request: Request,
     klientId: Text = None,  # noqa: N803  (the wire name)
     familie: Annotated[str | None, Query(max_length=40)] = None,
@@ -153,7 +152,7 @@ async def list_requests(
     offset: Offset = 0,
 ) -> Journal:
     found = parse_filter(klientId, familie, status, fra, til, feilkode, metode, sti)
-    entries, more = await run_in_threadpool(journal.query, services.of(request).engine, found, limit, offset)
+    entries, more = journal.query(services.of(request).engine, found, limit, offset)
     return Journal(foresporsler=[view(e, verdict=False) for e in entries], neste=offset + limit if more else None)
 
 
@@ -163,8 +162,8 @@ async def list_requests(
     responses=_NOT_FOUND,
     summary="Ett kall, med tokenkontrollens verdikt for en avvisning",
 )
-async def get_request(request: Request, oppforing_id: Annotated[int, Path(ge=1, le=2**62)]) -> Foresporsel:
-    entry: Any = await run_in_threadpool(journal.get, services.of(request).engine, oppforing_id)
+def get_request(request: Request, oppforing_id: Annotated[int, Path(ge=1, le=2**62)]) -> Foresporsel:
+    entry: Any = journal.get(services.of(request).engine, oppforing_id)
     if entry is None:
         raise HelsenorgeError(404, "OP-000404", f"Kallet {oppforing_id} finnes ikke i journalen")
     return view(entry)

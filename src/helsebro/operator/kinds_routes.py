@@ -43,11 +43,7 @@ def _actor(request: Request) -> str:
 
 
 def _changed(request: Request, kind: Kind) -> None:
-    """This process's copy of the catalog sees the change now; other processes within catalog_refresh_seconds."""
-    if kind.catalog:
-        state = services.of(request).state.get("verktoy")
-        if state is not None:
-            state.invalidate()
+    service.catalog_changed(services.of(request).state, kind)
 
 
 def _add_routes(kind: Kind) -> None:
@@ -58,25 +54,25 @@ def _add_routes(kind: Kind) -> None:
     item_param = Annotated[str, Path(alias=parameter, min_length=1, max_length=200, description=f"{kind.id_field} til en {noun}")]
     body_model = kind.entry  # the class itself, for FastAPI (see the module's docstring)
 
-    async def list_items(request: Request, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
-        return await run_in_threadpool(service.list_entries, _engine(request), kind, limit, offset)
+    def list_items(request: Request, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+        return service.list_entries(_engine(request), kind, limit, offset)
 
-    async def create_item(request: Request, response: Response, body: body_model) -> dict[str, Any]:  # type: ignore[valid-type]
-        created = await run_in_threadpool(service.create_entry, _engine(request), kind, body, _actor(request))
+    def create_item(request: Request, response: Response, body: body_model) -> dict[str, Any]:  # type: ignore[valid-type]
+        created = service.create_entry(_engine(request), kind, body, _actor(request))
         response.headers["Location"] = f"{BASE}{collection}/{created[kind.id_field]}"
         _changed(request, kind)
         return created
 
-    async def get_item(request: Request, item_id: item_param) -> dict[str, Any]:
-        return await run_in_threadpool(service.get_entry, _engine(request), kind, item_id)
+    def get_item(request: Request, item_id: item_param) -> dict[str, Any]:
+        return service.get_entry(_engine(request), kind, item_id)
 
-    async def update_item(request: Request, item_id: item_param, body: body_model) -> dict[str, Any]:  # type: ignore[valid-type]
-        updated = await run_in_threadpool(service.update_entry, _engine(request), kind, item_id, body, _actor(request))
+    def update_item(request: Request, item_id: item_param, body: body_model) -> dict[str, Any]:  # type: ignore[valid-type]
+        updated = service.update_entry(_engine(request), kind, item_id, body, _actor(request))
         _changed(request, kind)
         return updated
 
-    async def delete_item(request: Request, item_id: item_param) -> Response:
-        await run_in_threadpool(service.delete_entry, _engine(request), kind, item_id, _actor(request))
+    def delete_item(request: Request, item_id: item_param) -> Response:
+        service.delete_entry(_engine(request), kind, item_id, _actor(request))
         _changed(request, kind)
         return Response(status_code=204)
 
@@ -149,8 +145,8 @@ async def put_tool_image(request: Request, tool_id: ToolId) -> dict[str, Any]:
     responses={**_NOT_FOUND, 200: {"content": {t: {} for t in kinds.IMAGE_TYPES}}},
     summary="Hent verktøyets bilde",
 )
-async def get_tool_image(request: Request, tool_id: ToolId) -> Response:
-    content_type, data = await run_in_threadpool(service.get_tool_image, _engine(request), tool_id)
+def get_tool_image(request: Request, tool_id: ToolId) -> Response:
+    content_type, data = service.get_tool_image(_engine(request), tool_id)
     return Response(data, media_type=content_type, headers={"X-Content-Type-Options": "nosniff"})
 
 
@@ -162,8 +158,8 @@ async def get_tool_image(request: Request, tool_id: ToolId) -> Response:
     responses=_NOT_FOUND,
     summary="Fjern verktøyets bilde",
 )
-async def delete_tool_image(request: Request, tool_id: ToolId) -> Response:
-    await run_in_threadpool(service.delete_tool_image, _engine(request), tool_id, _actor(request))
+def delete_tool_image(request: Request, tool_id: ToolId) -> Response:
+    service.delete_tool_image(_engine(request), tool_id, _actor(request))
     _changed(request, service.TOOLS)
     return Response(status_code=204)
 
@@ -181,8 +177,8 @@ _GRANT_TAG = _SVARUT_TAG
     responses={**_NOT_FOUND, 201: {"description": "Integrasjonen hadde ikke tilgang fra før"}},
     summary="Gi integrasjonen tilgang til kontoen",
 )
-async def grant_integration(request: Request, response: Response, konto_id: KontoId, integrasjon_id: IntegrasjonId) -> dict[str, Any]:
-    saved, granted = await run_in_threadpool(service.grant_integration, _engine(request), konto_id, integrasjon_id, _actor(request))
+def grant_integration(request: Request, response: Response, konto_id: KontoId, integrasjon_id: IntegrasjonId) -> dict[str, Any]:
+    saved, granted = service.grant_integration(_engine(request), konto_id, integrasjon_id, _actor(request))
     if granted:
         response.status_code = 201
     return saved
@@ -196,6 +192,6 @@ async def grant_integration(request: Request, response: Response, konto_id: Kont
     responses=_NOT_FOUND,
     summary="Ta integrasjonens tilgang til kontoen fra den",
 )
-async def revoke_integration(request: Request, konto_id: KontoId, integrasjon_id: IntegrasjonId) -> Response:
-    await run_in_threadpool(service.revoke_integration, _engine(request), konto_id, integrasjon_id, _actor(request))
+def revoke_integration(request: Request, konto_id: KontoId, integrasjon_id: IntegrasjonId) -> Response:
+    service.revoke_integration(_engine(request), konto_id, integrasjon_id, _actor(request))
     return Response(status_code=204)

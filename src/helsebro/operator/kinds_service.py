@@ -63,6 +63,16 @@ class Kind:
     catalog: bool = False  # a change the Verktøy catalog's in-memory copy must see
 
 
+def catalog_changed(family_state: dict[str, Any], kind: Kind | None = None) -> None:
+    """After a write of ``kind`` (of anything, when None) this process's copy of the Verktøy catalog sees it
+    at once; other processes within catalog_refresh_seconds. ``family_state`` is ``Services.state``."""
+    if kind is not None and not kind.catalog:
+        return
+    catalog = family_state.get("verktoy")
+    if catalog is not None:
+        catalog.invalidate()
+
+
 def _clients(conn: sa.Connection, client_id: str | None) -> list[Entry]:
     return [export.client_entry(c) for c in list_clients(conn) if client_id is None or c.client_id == client_id]
 

@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from helsebro import services
@@ -117,8 +116,8 @@ def _created(response: Response, location: str) -> None:
     "`helsenorgeSamtykke: true` gir innbyggeren Helsenorge-samtykket, så hen blir digitalt aktiv selv "
     "(og havner i DigitaltAktiv-endringsfeeden).",
 )
-async def create_citizen(request: Request, response: Response, body: wire.NyInnbygger) -> wire.Innbygger:
-    created = await run_in_threadpool(service.create_citizen, _engine(request), body, _actor(request))
+def create_citizen(request: Request, response: Response, body: wire.NyInnbygger) -> wire.Innbygger:
+    created = service.create_citizen(_engine(request), body, _actor(request))
     _created(response, f"/innbyggere/{created.fnr}")
     return created
 
@@ -129,8 +128,8 @@ async def create_citizen(request: Request, response: Response, body: wire.NyInnb
     response_model=wire.InnbyggerListe,
     summary="List innbyggere, sortert på navn",
 )
-async def list_citizens(request: Request, navn: Navn = None, limit: Limit = 50, offset: Offset = 0) -> wire.InnbyggerListe:
-    return await run_in_threadpool(service.list_citizens, _engine(request), navn, limit, offset)
+def list_citizens(request: Request, navn: Navn = None, limit: Limit = 50, offset: Offset = 0) -> wire.InnbyggerListe:
+    return service.list_citizens(_engine(request), navn, limit, offset)
 
 
 @router.get(
@@ -140,8 +139,8 @@ async def list_citizens(request: Request, navn: Navn = None, limit: Limit = 50, 
     responses=_NOT_FOUND,
     summary="Hent innbygger med foreldre, barn, fullmakter og Helsenorge-samtykke",
 )
-async def get_citizen(request: Request, fnr: Fnr) -> wire.Innbygger:
-    return await run_in_threadpool(service.get_citizen, _engine(request), fnr)
+def get_citizen(request: Request, fnr: Fnr) -> wire.Innbygger:
+    return service.get_citizen(_engine(request), fnr)
 
 
 @router.patch(
@@ -153,8 +152,8 @@ async def get_citizen(request: Request, fnr: Fnr) -> wire.Innbygger:
     description="Bare feltene som er med, endres. `dodsdato: null` gjør innbyggeren levende igjen; "
     "`helsenorgeSamtykke: false` trekker samtykket tilbake (aktiv=false, med historikk).",
 )
-async def update_citizen(request: Request, fnr: Fnr, body: wire.InnbyggerEndring) -> wire.Innbygger:
-    return await run_in_threadpool(service.update_citizen, _engine(request), fnr, body, _actor(request))
+def update_citizen(request: Request, fnr: Fnr, body: wire.InnbyggerEndring) -> wire.Innbygger:
+    return service.update_citizen(_engine(request), fnr, body, _actor(request))
 
 
 @router.delete(
@@ -165,8 +164,8 @@ async def update_citizen(request: Request, fnr: Fnr, body: wire.InnbyggerEndring
     responses=_NOT_FOUND,
     summary="Slett innbygger med foreldreansvar, fullmakter og PVK-innstillinger (historikken beholdes)",
 )
-async def delete_citizen(request: Request, fnr: Fnr) -> Response:
-    await run_in_threadpool(service.delete_citizen, _engine(request), fnr, _actor(request))
+def delete_citizen(request: Request, fnr: Fnr) -> Response:
+    service.delete_citizen(_engine(request), fnr, _actor(request))
     return Response(status_code=204)
 
 
@@ -178,8 +177,8 @@ async def delete_citizen(request: Request, fnr: Fnr) -> Response:
     responses={**_NOT_FOUND, **_CONFLICT},
     summary="Gi innbyggeren foreldreansvar for et mindreårig barn",
 )
-async def add_parental_responsibility(request: Request, fnr: Fnr, body: wire.NyttForeldreansvar) -> wire.Foreldreansvar:
-    return await run_in_threadpool(service.add_parental_responsibility, _engine(request), fnr, body)
+def add_parental_responsibility(request: Request, fnr: Fnr, body: wire.NyttForeldreansvar) -> wire.Foreldreansvar:
+    return service.add_parental_responsibility(_engine(request), fnr, body)
 
 
 @router.delete(
@@ -190,10 +189,10 @@ async def add_parental_responsibility(request: Request, fnr: Fnr, body: wire.Nyt
     responses=_NOT_FOUND,
     summary="Fjern foreldreansvar",
 )
-async def remove_parental_responsibility(
+def remove_parental_responsibility(
     request: Request, fnr: Fnr, barn_fnr: Annotated[str, Path(alias="barnFnr", description="Barnets fødselsnummer")]
 ) -> Response:
-    await run_in_threadpool(service.remove_parental_responsibility, _engine(request), fnr, barn_fnr)
+    service.remove_parental_responsibility(_engine(request), fnr, barn_fnr)
     return Response(status_code=204)
 
 
@@ -208,15 +207,15 @@ FullmaktId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Fullmaktens id
     responses={**_NOT_FOUND, **_CONFLICT},
     summary="Registrer fullmakt: fullmaktsgiver lar fullmektig handle for seg i en periode",
 )
-async def add_power_of_attorney(request: Request, response: Response, body: wire.NyFullmakt) -> wire.Fullmakt:
-    created = await run_in_threadpool(service.add_power_of_attorney, _engine(request), body)
+def add_power_of_attorney(request: Request, response: Response, body: wire.NyFullmakt) -> wire.Fullmakt:
+    created = service.add_power_of_attorney(_engine(request), body)
     _created(response, f"/fullmakter/{created.id}")
     return created
 
 
 @router.get("/fullmakter/{id}", tags=[CITIZENS], response_model=wire.Fullmakt, responses=_NOT_FOUND, summary="Hent fullmakt")
-async def get_power_of_attorney(request: Request, id: FullmaktId) -> wire.Fullmakt:
-    return await run_in_threadpool(service.get_power_of_attorney, _engine(request), id)
+def get_power_of_attorney(request: Request, id: FullmaktId) -> wire.Fullmakt:
+    return service.get_power_of_attorney(_engine(request), id)
 
 
 @router.patch(
@@ -226,15 +225,15 @@ async def get_power_of_attorney(request: Request, id: FullmaktId) -> wire.Fullma
     responses={**_NOT_FOUND, **_CONFLICT},
     summary="Endre fullmaktens periode (f.eks. avslutt den med gyldigTil)",
 )
-async def change_power_of_attorney(request: Request, id: FullmaktId, body: wire.FullmaktEndring) -> wire.Fullmakt:
-    return await run_in_threadpool(service.change_power_of_attorney, _engine(request), id, body)
+def change_power_of_attorney(request: Request, id: FullmaktId, body: wire.FullmaktEndring) -> wire.Fullmakt:
+    return service.change_power_of_attorney(_engine(request), id, body)
 
 
 @router.delete(
     "/fullmakter/{id}", tags=[CITIZENS], status_code=204, response_class=Response, responses=_NOT_FOUND, summary="Slett fullmakt"
 )
-async def remove_power_of_attorney(request: Request, id: FullmaktId) -> Response:
-    await run_in_threadpool(service.remove_power_of_attorney, _engine(request), id)
+def remove_power_of_attorney(request: Request, id: FullmaktId) -> Response:
+    service.remove_power_of_attorney(_engine(request), id)
     return Response(status_code=204)
 
 
@@ -251,22 +250,22 @@ Hpr = Annotated[str, Path(description="HPR-nummer (1-9 sifre)")]
     responses=_CONFLICT,
     summary="Opprett helsepersonell med autorisasjoner",
 )
-async def create_health_person(request: Request, response: Response, body: wire.NyttHelsepersonell) -> wire.Helsepersonell:
-    created = await run_in_threadpool(service.create_health_person, _engine(request), body)
+def create_health_person(request: Request, response: Response, body: wire.NyttHelsepersonell) -> wire.Helsepersonell:
+    created = service.create_health_person(_engine(request), body)
     _created(response, f"/helsepersonell/{created.hpr_nummer}")
     return created
 
 
 @router.get("/helsepersonell", tags=[PERSONNEL], response_model=wire.HelsepersonellListe, summary="List helsepersonell, sortert på navn")
-async def list_health_personnel(request: Request, navn: Navn = None, limit: Limit = 50, offset: Offset = 0) -> wire.HelsepersonellListe:
-    return await run_in_threadpool(service.list_health_personnel, _engine(request), navn, limit, offset)
+def list_health_personnel(request: Request, navn: Navn = None, limit: Limit = 50, offset: Offset = 0) -> wire.HelsepersonellListe:
+    return service.list_health_personnel(_engine(request), navn, limit, offset)
 
 
 @router.get(
     "/helsepersonell/{hpr}", tags=[PERSONNEL], response_model=wire.Helsepersonell, responses=_NOT_FOUND, summary="Hent helsepersonell"
 )
-async def get_health_person(request: Request, hpr: Hpr) -> wire.Helsepersonell:
-    return await run_in_threadpool(service.get_health_person, _engine(request), hpr)
+def get_health_person(request: Request, hpr: Hpr) -> wire.Helsepersonell:
+    return service.get_health_person(_engine(request), hpr)
 
 
 @router.put(
@@ -276,8 +275,8 @@ async def get_health_person(request: Request, hpr: Hpr) -> wire.Helsepersonell:
     responses={**_NOT_FOUND, **_CONFLICT},
     summary="Erstatt helsepersonellets navn, fødselsnummer og autorisasjoner",
 )
-async def update_health_person(request: Request, hpr: Hpr, body: wire.HelsepersonellEndring) -> wire.Helsepersonell:
-    return await run_in_threadpool(service.update_health_person, _engine(request), hpr, body)
+def update_health_person(request: Request, hpr: Hpr, body: wire.HelsepersonellEndring) -> wire.Helsepersonell:
+    return service.update_health_person(_engine(request), hpr, body)
 
 
 # --- organisations ---------------------------------------------------------------------------------------
@@ -293,22 +292,22 @@ Orgnr = Annotated[str, Path(description="Organisasjonsnummer (9 sifre)")]
     responses=_CONFLICT,
     summary="Opprett organisasjon",
 )
-async def create_organisation(request: Request, response: Response, body: wire.NyOrganisasjon) -> wire.Organisasjon:
-    created = await run_in_threadpool(service.create_organisation, _engine(request), body)
+def create_organisation(request: Request, response: Response, body: wire.NyOrganisasjon) -> wire.Organisasjon:
+    created = service.create_organisation(_engine(request), body)
     _created(response, f"/organisasjoner/{created.orgnr}")
     return created
 
 
 @router.get("/organisasjoner", tags=[ORGANISATIONS], response_model=wire.OrganisasjonListe, summary="List organisasjoner, sortert på navn")
-async def list_organisations(request: Request, navn: Navn = None, limit: Limit = 50, offset: Offset = 0) -> wire.OrganisasjonListe:
-    return await run_in_threadpool(service.list_organisations, _engine(request), navn, limit, offset)
+def list_organisations(request: Request, navn: Navn = None, limit: Limit = 50, offset: Offset = 0) -> wire.OrganisasjonListe:
+    return service.list_organisations(_engine(request), navn, limit, offset)
 
 
 @router.get(
     "/organisasjoner/{orgnr}", tags=[ORGANISATIONS], response_model=wire.Organisasjon, responses=_NOT_FOUND, summary="Hent organisasjon"
 )
-async def get_organisation(request: Request, orgnr: Orgnr) -> wire.Organisasjon:
-    return await run_in_threadpool(service.get_organisation, _engine(request), orgnr)
+def get_organisation(request: Request, orgnr: Orgnr) -> wire.Organisasjon:
+    return service.get_organisation(_engine(request), orgnr)
 
 
 @router.put(
@@ -318,8 +317,8 @@ async def get_organisation(request: Request, orgnr: Orgnr) -> wire.Organisasjon:
     responses={**_NOT_FOUND, **_CONFLICT},
     summary="Erstatt organisasjonens navn og HER-id",
 )
-async def update_organisation(request: Request, orgnr: Orgnr, body: wire.OrganisasjonEndring) -> wire.Organisasjon:
-    return await run_in_threadpool(service.update_organisation, _engine(request), orgnr, body)
+def update_organisation(request: Request, orgnr: Orgnr, body: wire.OrganisasjonEndring) -> wire.Organisasjon:
+    return service.update_organisation(_engine(request), orgnr, body)
 
 
 # Maskinporten clients' business certificates: on this router, from a module of their own.

@@ -13,7 +13,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from helsebro import services
 from helsebro.errors import HelsenorgeError
@@ -74,9 +73,9 @@ def _refused(exc: clock.ClockRefused) -> HelsenorgeError:
     return HelsenorgeError(400, "OP-000400", exc.message) if exc.invalid else HelsenorgeError(409, "OP-000420", exc.message)
 
 
-async def _moved(request: Request, move, *args: Any) -> Klokke:  # noqa: ANN001
+def _moved(request: Request, move, *args: Any) -> Klokke:  # noqa: ANN001
     try:
-        reading = await run_in_threadpool(move, services.of(request).engine, *args)
+        reading = move(services.of(request).engine, *args)
     except clock.ClockRefused as exc:
         raise _refused(exc) from None
     return _view(reading)
@@ -90,8 +89,8 @@ router = APIRouter(prefix=BASE, tags=[CLOCK], route_class=OperatorRoute, respons
 
 
 @router.get("/klokke", response_model=Klokke, summary="Vis tjenerens klokke")
-async def show_clock(request: Request) -> Klokke:
-    return _view(await run_in_threadpool(clock.read, services.of(request).engine))
+def show_clock(request: Request) -> Klokke:
+    return _view(clock.read(services.of(request).engine))
 
 
 @router.post(
@@ -103,27 +102,27 @@ async def show_clock(request: Request) -> Klokke:
     "DigitaltAktiv glemmer etter tre måneder, PTS' planlagte tilbakestilling) skjer med én gang, én gang; "
     "SvarUt-leveranser som venter blir forfalt for arbeiderne. Tokens utløper når klokka passerer `exp`.",
 )
-async def advance_clock(request: Request, body: Fram) -> Klokke:
+def advance_clock(request: Request, body: Fram) -> Klokke:
     try:
         by = clock.parse_duration(body.varighet)
     except clock.ClockRefused as exc:
         raise _refused(exc) from None
-    return await _moved(request, clock.advance, by)
+    return _moved(request, clock.advance, by)
 
 
 @router.post("/klokke/til", response_model=Klokke, responses=_REFUSED, summary="Flytt klokka fram til et tidspunkt")
-async def move_clock_to(request: Request, body: Til) -> Klokke:
-    return await _moved(request, clock.move_to, body.tid)
+def move_clock_to(request: Request, body: Til) -> Klokke:
+    return _moved(request, clock.move_to, body.tid)
 
 
 @router.post("/klokke/frys", response_model=Klokke, responses=_REFUSED, summary="Frys klokka (nå eller ved et senere tidspunkt)")
-async def freeze_clock(request: Request, body: Frys | None = None) -> Klokke:
-    return await _moved(request, clock.freeze, body.tid if body else None)
+def freeze_clock(request: Request, body: Frys | None = None) -> Klokke:
+    return _moved(request, clock.freeze, body.tid if body else None)
 
 
 @router.post("/klokke/slipp", response_model=Klokke, summary="La en fryst klokke gå igjen fra der den står")
-async def release_clock(request: Request) -> Klokke:
-    return await _moved(request, clock.release)
+def release_clock(request: Request) -> Klokke:
+    return _moved(request, clock.release)
 
 
 @router.post(
@@ -134,5 +133,5 @@ async def release_clock(request: Request) -> Klokke:
     description="Bare når den virkelige tiden har tatt igjen klokka; ellers ville tiden gå bakover forbi "
     "lagrede data (409 OP-000420): tilbakestill testdataene i stedet, som også setter klokka til sann tid.",
 )
-async def real_time(request: Request) -> Klokke:
-    return await _moved(request, clock.back_to_real_time)
+def real_time(request: Request) -> Klokke:
+    return _moved(request, clock.back_to_real_time)

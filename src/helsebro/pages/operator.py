@@ -13,11 +13,13 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.routing import APIRoute
 from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
@@ -32,7 +34,39 @@ from helsebro.pages import operator_views as views
 from helsebro.pages.citizen import STATUS_TEXT
 from helsebro.pages.templating import templates
 
-router = APIRouter(prefix="/operator", include_in_schema=False)
+
+class _NotSignedIn(Exception):
+    """From ``signed_in``: the page answers with the way to the login instead (``OperatorPageRoute``)."""
+
+
+async def signed_in(request: Request) -> sessions.OperatorSession:
+    """The operator's session, for a page that needs one (``session: SignedIn``); without one, the login."""
+    session = await _session(request)
+    if session is None:
+        raise _NotSignedIn
+    return session
+
+
+SignedIn = Annotated[sessions.OperatorSession, Depends(signed_in)]
+
+
+class OperatorPageRoute(APIRoute):
+    """An operator page: one that asks for ``SignedIn`` sends a visitor without a session to the login first,
+    before its form is read (so nobody learns whether a form was valid without signing in)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def page(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except _NotSignedIn:
+                return _to_login(request)
+
+        return page
+
+
+router = APIRouter(prefix="/operator", include_in_schema=False, route_class=OperatorPageRoute)
 
 LOGIN_PATH = "/operator/logg-inn"
 CLIENTS_PATH = "/operator/klienter"
@@ -274,10 +308,7 @@ async def log_out(request: Request, csrf: Annotated[str, Form()] = "") -> Respon
 
 
 @router.get("/klienter")
-async def clients_page(request: Request) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def clients_page(request: Request, session: SignedIn) -> Response:
     found = await _read(request, views.clients)
     return _page(
         request,
@@ -288,10 +319,7 @@ async def clients_page(request: Request) -> Response:
 
 
 @router.get("/katalog")
-async def catalog_page(request: Request) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def catalog_page(request: Request, session: SignedIn) -> Response:
     found = await _read(request, views.tools)
     return _page(
         request,
@@ -302,10 +330,7 @@ async def catalog_page(request: Request) -> Response:
 
 
 @router.get("/katalog/{tool_id}")
-async def tool_page(request: Request, tool_id: str) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def tool_page(request: Request, session: SignedIn, tool_id: str) -> Response:
     found = await _read(request, views.tool, str(uuid.UUID(tool_id))) if _is_uuid(tool_id) else None
     if found is None:
         return _not_found(request, session, "Verktøyet finnes ikke i katalogen.")
@@ -319,10 +344,7 @@ async def tool_page(request: Request, tool_id: str) -> Response:
 
 
 @router.get("/katalog/bilde/{image_id}")
-async def tool_image(request: Request, image_id: str) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def tool_image(request: Request, session: SignedIn, image_id: str) -> Response:
     found = await _read(request, views.tool_image, int(image_id)) if image_id.isdigit() and len(image_id) < 10 else None
     if found is None:
         return _not_found(request, session, "Bildet finnes ikke.")
@@ -337,10 +359,7 @@ async def tool_image(request: Request, image_id: str) -> Response:
 
 
 @router.get("/brev")
-async def letters_page(request: Request, status: str = "", side: str = "1") -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def letters_page(request: Request, session: SignedIn, status: str = "", side: str = "1") -> Response:
     wanted = status if status in views.STATUSES else ""
     page = await _read(request, views.letters, wanted or None, _page_number(side))
     counts = await _read(request, views.letter_status_counts)
@@ -357,10 +376,7 @@ async def letters_page(request: Request, status: str = "", side: str = "1") -> R
 
 
 @router.get("/brev/{letter_id}")
-async def letter_page(request: Request, letter_id: str) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def letter_page(request: Request, session: SignedIn, letter_id: str) -> Response:
     found = await _read(request, views.letter, str(uuid.UUID(letter_id))) if _is_uuid(letter_id) else None
     if found is None:
         return _not_found(request, session, "Brevet finnes ikke.")
@@ -374,10 +390,7 @@ async def letter_page(request: Request, letter_id: str) -> Response:
 
 
 @router.get("/endringer")
-async def feed_page(request: Request, side: str = "1") -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def feed_page(request: Request, session: SignedIn, side: str = "1") -> Response:
     page = await _read(request, views.changes, _page_number(side), _time.today())
     context = {
         "page": page,
@@ -389,10 +402,7 @@ async def feed_page(request: Request, side: str = "1") -> Response:
 
 
 @router.get("/pts-logg")
-async def audit_page(request: Request, side: str = "1") -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def audit_page(request: Request, session: SignedIn, side: str = "1") -> Response:
     page = await _read(request, views.audit_entries, _page_number(side))
     context = {
         "page": page,
@@ -437,16 +447,14 @@ def _token_page(
 
 
 @router.get("/token")
-async def token_form(request: Request) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def token_form(request: Request, session: SignedIn) -> Response:
     return _token_page(request, session, {})
 
 
 @router.post("/token")
 async def token_check(
     request: Request,
+    session: SignedIn,
     csrf: Annotated[str, Form()] = "",
     token: Annotated[str, Form()] = "",
     dpop: Annotated[str, Form()] = "",
@@ -454,9 +462,6 @@ async def token_check(
     url: Annotated[str, Form()] = "",
     familie: Annotated[str, Form()] = "",
 ) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
     # Everything but the token and the proof goes back into the form; those two are never echoed.
     form = {"metode": metode if metode in TOKEN_METHODS else "", "url": url.strip()[:2000], "familie": familie}
     if not sessions.csrf_ok(request, session, csrf):

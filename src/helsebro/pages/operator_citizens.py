@@ -25,7 +25,7 @@ from helsebro.identifiers import mask_fnr
 from helsebro.operator import errors, service
 from helsebro.operator import schemas as wire
 from helsebro.pages import operator_session as sessions
-from helsebro.pages.operator import FORM_INVALID, _page, _redirect, _session, _to_login
+from helsebro.pages.operator import FORM_INVALID, OperatorPageRoute, SignedIn, _page, _redirect
 from helsebro.pages.operator_forms import Refused, blank, call, checked
 from helsebro.registries import admin
 from helsebro.svarut import operator_schemas as svarut_wire
@@ -36,7 +36,7 @@ PAGE_SIZE = 50
 POSTKASSER = ("", "digipost", "eboks")
 VARSLING = ("KAN_VARSLES", "KAN_IKKE_VARSLES")
 
-router = APIRouter(prefix=BASE_PATH, include_in_schema=False)
+router = APIRouter(prefix=BASE_PATH, include_in_schema=False, route_class=OperatorPageRoute)
 
 Text = Annotated[str, Form(max_length=300)]
 Csrf = Annotated[str, Form()]
@@ -112,16 +112,14 @@ async def _list_page(
 
 
 @router.get("")
-async def list_page(request: Request) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def list_page(request: Request, session: SignedIn) -> Response:
     return await _list_page(request, session)
 
 
 @router.post("")
 async def create(
     request: Request,
+    session: SignedIn,
     csrf: Csrf = "",
     fornavn: Text = "",
     etternavn: Text = "",
@@ -129,9 +127,6 @@ async def create(
     fnr: Text = "",
     samtykke: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
     form = {"fornavn": fornavn, "etternavn": etternavn, "fodselsdato": fodselsdato, "samtykke": samtykke}  # never the typed fnr back
     if not sessions.csrf_ok(request, session, csrf):
         return await _list_page(request, session, FORM_INVALID, form, 400)
@@ -192,10 +187,7 @@ async def _citizen_page(request: Request, session: sessions.OperatorSession, ref
 
 
 @router.get("/{ref}")
-async def citizen_page(request: Request, ref: str) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def citizen_page(request: Request, session: SignedIn, ref: str) -> Response:
     return await _citizen_page(request, session, ref)
 
 
@@ -216,10 +208,7 @@ ACTIONS = (
 
 
 @router.post("/{ref}/{action}")
-async def change(request: Request, ref: str, action: str) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def change(request: Request, session: SignedIn, ref: str, action: str) -> Response:
     fnr = fnr_of(request, ref)
     if action not in ACTIONS or fnr is None:
         return _page(

@@ -16,24 +16,20 @@ from starlette.responses import Response
 
 from helsebro import _time, services
 from helsebro.pages import operator_session as sessions
-from helsebro.pages.operator import FORM_INVALID, _page, _redirect, _session, _to_login
+from helsebro.pages.operator import FORM_INVALID, OperatorPageRoute, SignedIn, _page, _redirect
 from helsebro.steering import clock
 
 CLOCK_PATH = "/operator/klokke"
 ACTIONS = ("fram", "til", "frys", "slipp", "sanntid")
 
-router = APIRouter(prefix="/operator", include_in_schema=False)
+router = APIRouter(prefix="/operator", include_in_schema=False, route_class=OperatorPageRoute)
 
 
 def parse_instant(text: str) -> dt.datetime:
-    """An ISO 8601 instant with its time zone (as the operator API's ``tid``); ClockRefused naming the form."""
-    value = text.strip()
-    try:
-        instant = dt.datetime.fromisoformat(value)
-    except ValueError:
-        instant = None
-    if instant is None or instant.tzinfo is None:
-        raise clock.ClockRefused(f"tid {value!r}: skriv et tidspunkt med tidssone, f.eks. 2027-03-01T08:00:00Z", invalid=True)
+    """The form's ``tid`` as the operator API takes it; ClockRefused naming the form."""
+    instant = _time.parse_instant(text)
+    if instant is None:
+        raise clock.ClockRefused(f"tid {text.strip()!r}: skriv et tidspunkt med tidssone, f.eks. 2027-03-01T08:00:00Z", invalid=True)
     return instant
 
 
@@ -56,24 +52,19 @@ async def _clock_page(
 
 
 @router.get("/klokke")
-async def clock_page(request: Request) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def clock_page(request: Request, session: SignedIn) -> Response:
     return await _clock_page(request, session)
 
 
 @router.post("/klokke/{action}")
 async def move_clock(
     request: Request,
+    session: SignedIn,
     action: str,
     csrf: Annotated[str, Form()] = "",
     varighet: Annotated[str, Form(max_length=40)] = "",
     tid: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
     if action not in ACTIONS:
         return _page(request, "operator_feil.html", {"title": "Finnes ikke", "message": "Ukjent handling."}, session, 404)
     if not sessions.csrf_ok(request, session, csrf):

@@ -16,14 +16,14 @@ from helsebro.identifiers import mask_fnr
 from helsebro.operator import schemas as wire
 from helsebro.operator import service
 from helsebro.pages import operator_session as sessions
-from helsebro.pages.operator import FORM_INVALID, _page, _redirect, _session, _to_login
+from helsebro.pages.operator import FORM_INVALID, OperatorPageRoute, SignedIn, _page, _redirect
 from helsebro.pages.operator_forms import Refused, blank, call, checked
 
 PERSONNEL_PATH = "/operator/testdata/helsepersonell"
 ORGANISATIONS_PATH = "/operator/testdata/organisasjoner"
 LIST_SIZE = 1000  # the whole register: test data (the API's largest page)
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OperatorPageRoute)
 
 Csrf = Annotated[str, Form()]
 Text = Annotated[str, Form(max_length=300)]
@@ -81,20 +81,21 @@ async def _person_page(request: Request, session: sessions.OperatorSession, hpr:
 
 
 @router.get(PERSONNEL_PATH)
-async def personnel_page(request: Request) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def personnel_page(request: Request, session: SignedIn) -> Response:
     return await _personnel_page(request, session)
 
 
 @router.post(PERSONNEL_PATH)
 async def create_person(
-    request: Request, csrf: Csrf = "", hpr: Text = "", fornavn: Text = "", etternavn: Text = "", fnr: Text = "", autorisasjoner: Lines = ""
+    request: Request,
+    session: SignedIn,
+    csrf: Csrf = "",
+    hpr: Text = "",
+    fornavn: Text = "",
+    etternavn: Text = "",
+    fnr: Text = "",
+    autorisasjoner: Lines = "",
 ) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
     form = {"hpr": hpr, "fornavn": fornavn, "etternavn": etternavn, "autorisasjoner": autorisasjoner}  # never the typed fnr back
     if not sessions.csrf_ok(request, session, csrf):
         return await _personnel_page(request, session, FORM_INVALID, form, 400)
@@ -113,16 +114,14 @@ async def create_person(
 
 
 @router.get(PERSONNEL_PATH + "/{hpr}")
-async def person_page(request: Request, hpr: str) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def person_page(request: Request, session: SignedIn, hpr: str) -> Response:
     return await _person_page(request, session, hpr)
 
 
 @router.post(PERSONNEL_PATH + "/{hpr}")
 async def update_person(
     request: Request,
+    session: SignedIn,
     hpr: str,
     csrf: Csrf = "",
     fornavn: Text = "",
@@ -131,9 +130,6 @@ async def update_person(
     fjern_fnr: Annotated[str, Form(max_length=10)] = "",
     autorisasjoner: Lines = "",
 ) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
     if not sessions.csrf_ok(request, session, csrf):
         return await _person_page(request, session, hpr, FORM_INVALID, 400)
     try:
@@ -174,18 +170,14 @@ async def _organisation_page(
 
 
 @router.get(ORGANISATIONS_PATH)
-async def organisations_page(request: Request) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def organisations_page(request: Request, session: SignedIn) -> Response:
     return await _organisations_page(request, session)
 
 
 @router.post(ORGANISATIONS_PATH)
-async def create_organisation(request: Request, csrf: Csrf = "", orgnr: Text = "", navn: Text = "", her_id: Text = "") -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def create_organisation(
+    request: Request, session: SignedIn, csrf: Csrf = "", orgnr: Text = "", navn: Text = "", her_id: Text = ""
+) -> Response:
     form = {"orgnr": orgnr, "navn": navn, "her_id": her_id}
     if not sessions.csrf_ok(request, session, csrf):
         return await _organisations_page(request, session, FORM_INVALID, form, 400)
@@ -198,18 +190,14 @@ async def create_organisation(request: Request, csrf: Csrf = "", orgnr: Text = "
 
 
 @router.get(ORGANISATIONS_PATH + "/{orgnr}")
-async def organisation_page(request: Request, orgnr: str) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def organisation_page(request: Request, session: SignedIn, orgnr: str) -> Response:
     return await _organisation_page(request, session, orgnr)
 
 
 @router.post(ORGANISATIONS_PATH + "/{orgnr}")
-async def update_organisation(request: Request, orgnr: str, csrf: Csrf = "", navn: Text = "", her_id: Text = "") -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def update_organisation(
+    request: Request, session: SignedIn, orgnr: str, csrf: Csrf = "", navn: Text = "", her_id: Text = ""
+) -> Response:
     if not sessions.csrf_ok(request, session, csrf):
         return await _organisation_page(request, session, orgnr, FORM_INVALID, 400)
     try:

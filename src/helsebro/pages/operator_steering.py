@@ -23,7 +23,16 @@ from helsebro.errors import HelsenorgeError
 from helsebro.operator import fault_routes, journal_routes
 from helsebro.operator.errors import invalid_request
 from helsebro.pages import operator_session as sessions
-from helsebro.pages.operator import CHECK_STATUS_TEXT, FAULTS_PATH, FORM_INVALID, _page, _page_number, _redirect, _session, _to_login
+from helsebro.pages.operator import (
+    CHECK_STATUS_TEXT,
+    FAULTS_PATH,
+    FORM_INVALID,
+    OperatorPageRoute,
+    SignedIn,
+    _page,
+    _page_number,
+    _redirect,
+)
 from helsebro.steering import catalogue, faults, journal
 
 PAGE_SIZE = 50
@@ -35,7 +44,7 @@ ANSWERS = {
 }
 METHODS = ("", *catalogue.METHODS)
 
-router = APIRouter(prefix="/operator", include_in_schema=False)
+router = APIRouter(prefix="/operator", include_in_schema=False, route_class=OperatorPageRoute)
 
 Text = Annotated[str, Form(max_length=300)]
 
@@ -63,16 +72,14 @@ async def _faults_page(
 
 
 @router.get("/feil")
-async def faults_page(request: Request) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def faults_page(request: Request, session: SignedIn) -> Response:
     return await _faults_page(request, session)
 
 
 @router.post("/feil")
 async def add_fault(
     request: Request,
+    session: SignedIn,
     csrf: Text = "",
     familie: Text = "",
     svar: Text = "feil",
@@ -88,9 +95,6 @@ async def add_fault(
     fra: Text = "",
     til: Text = "",
 ) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
     form = {
         "familie": familie,
         "svar": svar,
@@ -120,10 +124,7 @@ async def add_fault(
 
 
 @router.post("/feil/fjern-alle")
-async def clear_faults(request: Request, csrf: Text = "") -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def clear_faults(request: Request, session: SignedIn, csrf: Text = "") -> Response:
     if not sessions.csrf_ok(request, session, csrf):
         return await _faults_page(request, session, FORM_INVALID, status=400)
     await run_in_threadpool(faults.clear, services.of(request).engine)
@@ -131,10 +132,7 @@ async def clear_faults(request: Request, csrf: Text = "") -> Response:
 
 
 @router.post("/feil/{fault_id}/fjern")
-async def remove_fault(request: Request, fault_id: str, csrf: Text = "") -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def remove_fault(request: Request, session: SignedIn, fault_id: str, csrf: Text = "") -> Response:
     if not sessions.csrf_ok(request, session, csrf):
         return await _faults_page(request, session, FORM_INVALID, status=400)
     try:
@@ -150,7 +148,7 @@ JOURNAL_FILTERS = ("klientId", "familie", "metode", "sti", "status", "feilkode",
 
 
 def _instant(text: str | None, name: str) -> dt.datetime | None:
-    """A filter's instant as the operator API takes it (ISO 8601 with a time zone); refused in its words."""
+    """A filter's instant, parsed; whether it has a time zone is the operator API's rule (``parse_filter``)."""
     if text is None:
         return None
     try:
@@ -160,10 +158,7 @@ def _instant(text: str | None, name: str) -> dt.datetime | None:
 
 
 @router.get("/journal")
-async def journal_page(request: Request) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def journal_page(request: Request, session: SignedIn) -> Response:
     asked = {name: request.query_params.get(name, "").strip()[:300] for name in JOURNAL_FILTERS}
     page = _page_number(request.query_params.get("side", "1"))
     error, more = "", False
@@ -200,10 +195,7 @@ async def journal_page(request: Request) -> Response:
 
 
 @router.get("/journal/{entry_id}")
-async def journal_entry_page(request: Request, entry_id: str) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def journal_entry_page(request: Request, session: SignedIn, entry_id: str) -> Response:
     entry = None
     if entry_id.isdigit() and 0 < int(entry_id) < 2**62:
         entry = await run_in_threadpool(journal.get, services.of(request).engine, int(entry_id))

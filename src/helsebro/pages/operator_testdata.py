@@ -20,7 +20,7 @@ from starlette.responses import Response
 from helsebro import services
 from helsebro.operator import kinds_service as service
 from helsebro.pages import operator_session as sessions
-from helsebro.pages.operator import FORM_INVALID, _page, _redirect, _session, _to_login
+from helsebro.pages.operator import FORM_INVALID, OperatorPageRoute, SignedIn, _page, _redirect
 from helsebro.pages.operator_forms import Refused, call, checked
 from helsebro.testdata import kinds as rules
 
@@ -51,7 +51,7 @@ TEMPLATES: dict[str, dict[str, Any]] = {
 }
 ISSUERS = ("helseid", "maskinporten")
 
-router = APIRouter(prefix=BASE_PATH, include_in_schema=False)
+router = APIRouter(prefix=BASE_PATH, include_in_schema=False, route_class=OperatorPageRoute)
 
 Csrf = Annotated[str, Form()]
 Entry = Annotated[str, Form(max_length=MAX_ENTRY_CHARS)]
@@ -67,13 +67,6 @@ def _actor(session: sessions.OperatorSession) -> str:
 
 def _pretty(entry: Any) -> str:
     return json.dumps(entry, indent=2, ensure_ascii=False, default=str)
-
-
-def _invalidate_catalog(request: Request, kind: service.Kind) -> None:
-    if kind.catalog:
-        state = services.of(request).state.get("verktoy")
-        if state is not None:
-            state.invalidate()
 
 
 def _parsed(kind: service.Kind, text: str, **extra: Any) -> Any:
@@ -153,10 +146,7 @@ async def _entry_page(
 
 
 @router.get("")
-async def index(request: Request) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def index(request: Request, session: SignedIn) -> Response:
     context = {
         "kinds": [(slug, title) for slug, (_, title) in KINDS.items()],
         "reset": request.query_params.get("tilbakestilt") == "1",
@@ -167,14 +157,11 @@ async def index(request: Request) -> Response:
 
 
 @router.post("/tilbakestill")
-async def reset(request: Request, csrf: Csrf = "") -> Response:
+async def reset(request: Request, session: SignedIn, csrf: Csrf = "") -> Response:
     """The default data with the configured environment file on top, as POST /operator/api/v1/tilbakestill."""
     from helsebro.testdata import loader
     from helsebro.testdata.environment_file import EnvironmentFileError
 
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
     if not sessions.csrf_ok(request, session, csrf):
         return _page(request, "operator_feil.html", {"title": "Skjemaet er ugyldig", "message": FORM_INVALID}, session, 400)
     try:
@@ -182,7 +169,7 @@ async def reset(request: Request, csrf: Csrf = "") -> Response:
     except EnvironmentFileError as exc:
         message = "Miljøfilen ble avvist, ingenting er endret: " + "; ".join(exc.problems)
         return _page(request, "operator_feil.html", {"title": "Tilbakestillingen ble avvist", "message": message}, session, 400)
-    _invalidate_catalog(request, service.TOOLS)
+    service.catalog_changed(services.of(request).state, service.TOOLS)
     response = _redirect(BASE_PATH + "?tilbakestilt=1")
     # The reset wrote the operator's client again; the operator stays logged in while it may still operate.
     await run_in_threadpool(sessions.renew, request, response, session)
@@ -190,20 +177,14 @@ async def reset(request: Request, csrf: Csrf = "") -> Response:
 
 
 @router.get("/{slug}")
-async def list_page(request: Request, slug: str) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def list_page(request: Request, session: SignedIn, slug: str) -> Response:
     if _kind(slug) is None:
         return _page(request, "operator_feil.html", {"title": "Fant ikke siden", "message": "Ukjent slags testdata."}, session, 404)
     return await _list_page(request, session, slug)
 
 
 @router.post("/{slug}")
-async def create(request: Request, slug: str, csrf: Csrf = "", innhold: Entry = "") -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def create(request: Request, session: SignedIn, slug: str, csrf: Csrf = "", innhold: Entry = "") -> Response:
     kind = _kind(slug)
     if kind is None or kind is service.CLIENTS:  # a client has its own form (below)
         return _page(request, "operator_feil.html", {"title": "Fant ikke siden", "message": "Ukjent slags testdata."}, session, 404)
@@ -213,13 +194,14 @@ async def create(request: Request, slug: str, csrf: Csrf = "", innhold: Entry = 
         created = await call(service.create_entry, _engine(request), kind, _parsed(kind, innhold), _actor(session))
     except Refused as exc:
         return await _list_page(request, session, slug, exc.message, innhold, exc.status)
-    _invalidate_catalog(request, kind)
+    service.catalog_changed(services.of(request).state, kind)
     return _redirect(f"{BASE_PATH}/{slug}/{created[kind.id_field]}?lagret=1")
 
 
 @router.post("/klienter/ny")
 async def create_client(
     request: Request,
+    session: SignedIn,
     csrf: Csrf = "",
     client_id: Annotated[str, Form(max_length=200)] = "",
     name: Annotated[str, Form(max_length=300)] = "",
@@ -231,9 +213,6 @@ async def create_client(
     jwk: UploadFile | None = None,
 ) -> Response:
     """A new client: a public JWK or JWKS uploaded, a JWKS URL fetched now, or a secret made and shown once."""
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
     form = {
         "client_id": client_id,
         "name": name,
@@ -292,20 +271,14 @@ async def _uploaded_key_set(upload: UploadFile | None) -> dict[str, Any]:
 
 
 @router.get("/{slug}/{item_id}")
-async def entry_page(request: Request, slug: str, item_id: str) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def entry_page(request: Request, session: SignedIn, slug: str, item_id: str) -> Response:
     if _kind(slug) is None:
         return _page(request, "operator_feil.html", {"title": "Fant ikke siden", "message": "Ukjent slags testdata."}, session, 404)
     return await _entry_page(request, session, slug, item_id)
 
 
 @router.post("/{slug}/{item_id}")
-async def update(request: Request, slug: str, item_id: str, csrf: Csrf = "", innhold: Entry = "") -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def update(request: Request, session: SignedIn, slug: str, item_id: str, csrf: Csrf = "", innhold: Entry = "") -> Response:
     kind = _kind(slug)
     if kind is None:
         return _page(request, "operator_feil.html", {"title": "Fant ikke siden", "message": "Ukjent slags testdata."}, session, 404)
@@ -315,15 +288,12 @@ async def update(request: Request, slug: str, item_id: str, csrf: Csrf = "", inn
         await call(service.update_entry, _engine(request), kind, item_id, _parsed(kind, innhold), _actor(session))
     except Refused as exc:
         return await _entry_page(request, session, slug, item_id, exc.message, innhold, exc.status)
-    _invalidate_catalog(request, kind)
+    service.catalog_changed(services.of(request).state, kind)
     return _redirect(f"{BASE_PATH}/{slug}/{item_id}?lagret=1")
 
 
 @router.post("/{slug}/{item_id}/slett")
-async def delete(request: Request, slug: str, item_id: str, csrf: Csrf = "") -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def delete(request: Request, session: SignedIn, slug: str, item_id: str, csrf: Csrf = "") -> Response:
     kind = _kind(slug)
     if kind is None:
         return _page(request, "operator_feil.html", {"title": "Fant ikke siden", "message": "Ukjent slags testdata."}, session, 404)
@@ -333,15 +303,12 @@ async def delete(request: Request, slug: str, item_id: str, csrf: Csrf = "") -> 
         await call(service.delete_entry, _engine(request), kind, item_id, _actor(session))
     except Refused as exc:
         return await _entry_page(request, session, slug, item_id, exc.message, status=exc.status)
-    _invalidate_catalog(request, kind)
+    service.catalog_changed(services.of(request).state, kind)
     return _redirect(f"{BASE_PATH}/{slug}?slettet=1")
 
 
 @router.post("/verktoy/{item_id}/bilde")
-async def set_image(request: Request, item_id: str, csrf: Csrf = "", bilde: UploadFile | None = None) -> Response:
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
+async def set_image(request: Request, session: SignedIn, item_id: str, csrf: Csrf = "", bilde: UploadFile | None = None) -> Response:
     if not sessions.csrf_ok(request, session, csrf):
         return await _entry_page(request, session, "verktoy", item_id, FORM_INVALID, status=400)
     try:
@@ -351,18 +318,20 @@ async def set_image(request: Request, item_id: str, csrf: Csrf = "", bilde: Uplo
         await call(service.set_tool_image, _engine(request), item_id, bilde.content_type or "", data, _actor(session))
     except Refused as exc:
         return await _entry_page(request, session, "verktoy", item_id, exc.message, status=exc.status)
-    _invalidate_catalog(request, service.TOOLS)
+    service.catalog_changed(services.of(request).state, service.TOOLS)
     return _redirect(f"{BASE_PATH}/verktoy/{item_id}?lagret=1")
 
 
 @router.post("/svarut-kontoer/{konto_id}/{action}")
 async def account_access(
-    request: Request, konto_id: str, action: str, csrf: Csrf = "", integrasjon_id: Annotated[str, Form(max_length=200)] = ""
+    request: Request,
+    session: SignedIn,
+    konto_id: str,
+    action: str,
+    csrf: Csrf = "",
+    integrasjon_id: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Give an integration access to the account (``tilgang``), or take it away (``tilgang-fjern``)."""
-    session = await _session(request)
-    if session is None:
-        return _to_login(request)
     if action not in ("tilgang", "tilgang-fjern"):
         return _page(request, "operator_feil.html", {"title": "Fant ikke siden", "message": "Ukjent handling."}, session, 404)
     if not sessions.csrf_ok(request, session, csrf):

@@ -10,7 +10,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from helsebro import db, services
 from helsebro.operator.routes import BASE, Limit, Offset, OperatorRoute
@@ -29,7 +28,7 @@ router = APIRouter(prefix=BASE + "/pts", route_class=OperatorRoute, tags=[TAG], 
 
 
 @router.get("/audit", response_model=schemas.PtsLogg, summary="PTS-revisjonslogg: hvert kall mot PTS, nyeste først")
-async def audit_log(
+def audit_log(
     request: Request,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -43,12 +42,12 @@ async def audit_log(
             total, entries = audit.list_entries(conn, limit=limit, offset=offset, off_id=offId, client_id=clientId)
         return schemas.PtsLogg(totalt=total, limit=limit, offset=offset, logg=[_entry(e) for e in entries])
 
-    return await run_in_threadpool(read)
+    return read()
 
 
 @router.post("/reset", response_model=schemas.PtsTilbakestilt, summary="Tilbakestill PTS-dataene til standardsettet (loggen beholdes)")
-async def reset(request: Request) -> schemas.PtsTilbakestilt:
-    counts = await run_in_threadpool(testdata.reset_pts, services.of(request).engine)
+def reset(request: Request) -> schemas.PtsTilbakestilt:
+    counts = testdata.reset_pts(services.of(request).engine)
     return schemas.PtsTilbakestilt(**counts)
 
 

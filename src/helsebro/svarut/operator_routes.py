@@ -13,7 +13,6 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from helsebro import db, services
@@ -65,14 +64,14 @@ def _actor(request: Request) -> str:
 
 
 @router.get("/krr", response_model=wire.KrrListe, summary="List KRR-oppføringer, sortert på fødselsnummer")
-async def list_krr(request: Request, limit: Limit = 50, offset: Offset = 0) -> wire.KrrListe:
-    page = await run_in_threadpool(_read, request, lambda conn: admin.list_krr(conn, limit, offset))
+def list_krr(request: Request, limit: Limit = 50, offset: Offset = 0) -> wire.KrrListe:
+    page = _read(request, lambda conn: admin.list_krr(conn, limit, offset))
     return wire.KrrListe(oppforinger=[wire.KrrOppforing.of(r) for r in page.items], totalt=page.total, limit=page.limit, offset=page.offset)
 
 
 @router.get("/krr/{fnr}", response_model=wire.KrrOppforing, summary="Hent innbyggerens KRR-oppføring (404: ikke i KRR)")
-async def get_krr(request: Request, fnr: Fnr) -> wire.KrrOppforing:
-    return wire.KrrOppforing.of(await run_in_threadpool(_read, request, lambda conn: admin.get_krr(conn, fnr)))
+def get_krr(request: Request, fnr: Fnr) -> wire.KrrOppforing:
+    return wire.KrrOppforing.of(_read(request, lambda conn: admin.get_krr(conn, fnr)))
 
 
 @router.put(
@@ -84,8 +83,8 @@ async def get_krr(request: Request, fnr: Fnr) -> wire.KrrOppforing:
     "digital postkasse → SDP; ellers KAN_VARSLES → innboksen på Helsenorge/Altinn; reservert eller "
     "KAN_IKKE_VARSLES → papir. Brev som allerede er akseptert, beholder kanalen sin.",
 )
-async def put_krr(request: Request, response: Response, fnr: Fnr, body: wire.KrrEndring) -> wire.KrrOppforing:
-    record, created = await run_in_threadpool(_write, request, lambda conn: admin.put_krr(conn, fnr, body.to_admin()))
+def put_krr(request: Request, response: Response, fnr: Fnr, body: wire.KrrEndring) -> wire.KrrOppforing:
+    record, created = _write(request, lambda conn: admin.put_krr(conn, fnr, body.to_admin()))
     if created:
         response.status_code = 201
         response.headers["Location"] = f"{PREFIX}/krr/{fnr}"
@@ -94,8 +93,8 @@ async def put_krr(request: Request, response: Response, fnr: Fnr, body: wire.Krr
 
 
 @router.delete("/krr/{fnr}", status_code=204, response_class=Response, summary="Ta innbyggeren ut av KRR (brev går da på papir)")
-async def delete_krr(request: Request, fnr: Fnr) -> Response:
-    await run_in_threadpool(_write, request, lambda conn: admin.delete_krr(conn, fnr))
+def delete_krr(request: Request, fnr: Fnr) -> Response:
+    _write(request, lambda conn: admin.delete_krr(conn, fnr))
     log.info("operator removed KRR entry", citizen=fnr_hash(fnr), actor=_actor(request))
     return Response(status_code=204)
 
@@ -104,8 +103,8 @@ async def delete_krr(request: Request, fnr: Fnr) -> Response:
 
 
 @router.get("/svarinn", response_model=wire.SvarInnMottakerListe, summary="List organisasjoner som tar imot gjennom SvarInn")
-async def list_svarinn(request: Request, limit: Limit = 50, offset: Offset = 0) -> wire.SvarInnMottakerListe:
-    page = await run_in_threadpool(_read, request, lambda conn: admin.list_svarinn(conn, limit, offset))
+def list_svarinn(request: Request, limit: Limit = 50, offset: Offset = 0) -> wire.SvarInnMottakerListe:
+    page = _read(request, lambda conn: admin.list_svarinn(conn, limit, offset))
     return wire.SvarInnMottakerListe(
         mottakere=[wire.SvarInnMottaker.of(r) for r in page.items], totalt=page.total, limit=page.limit, offset=page.offset
     )
@@ -118,8 +117,8 @@ async def list_svarinn(request: Request, limit: Limit = 50, offset: Offset = 0) 
     responses=_CONFLICT,
     summary="La en organisasjon ta imot gjennom SvarInn (ellers får den brev i Altinn)",
 )
-async def add_svarinn(request: Request, response: Response, body: wire.NySvarInnMottaker) -> wire.SvarInnMottaker:
-    receiver = await run_in_threadpool(_write, request, lambda conn: admin.add_svarinn(conn, body.orgnr))
+def add_svarinn(request: Request, response: Response, body: wire.NySvarInnMottaker) -> wire.SvarInnMottaker:
+    receiver = _write(request, lambda conn: admin.add_svarinn(conn, body.orgnr))
     response.headers["Location"] = f"{PREFIX}/svarinn/{receiver.orgnr}"
     log.info("operator added SvarInn receiver", orgnr=receiver.orgnr, actor=_actor(request))
     return wire.SvarInnMottaker.of(receiver)
@@ -128,8 +127,8 @@ async def add_svarinn(request: Request, response: Response, body: wire.NySvarInn
 @router.delete(
     "/svarinn/{orgnr}", status_code=204, response_class=Response, summary="Organisasjonen får brev i Altinn i stedet for SvarInn"
 )
-async def remove_svarinn(request: Request, orgnr: Orgnr) -> Response:
-    await run_in_threadpool(_write, request, lambda conn: admin.remove_svarinn(conn, orgnr))
+def remove_svarinn(request: Request, orgnr: Orgnr) -> Response:
+    _write(request, lambda conn: admin.remove_svarinn(conn, orgnr))
     log.info("operator removed SvarInn receiver", orgnr=orgnr, actor=_actor(request))
     return Response(status_code=204)
 
@@ -138,8 +137,8 @@ async def remove_svarinn(request: Request, orgnr: Orgnr) -> Response:
 
 
 @router.get("/fastleger/{fnr}", response_model=wire.Fastlege, summary="Hent innbyggerens fastlege (HER-id) i fastlegeregisteret")
-async def get_gp(request: Request, fnr: Fnr) -> wire.Fastlege:
-    her_id = await run_in_threadpool(_read, request, lambda conn: admin.get_gp(conn, fnr))
+def get_gp(request: Request, fnr: Fnr) -> wire.Fastlege:
+    her_id = _read(request, lambda conn: admin.get_gp(conn, fnr))
     return wire.Fastlege(fnr=fnr, her_id=her_id)
 
 
@@ -149,8 +148,8 @@ async def get_gp(request: Request, fnr: Fnr) -> wire.Fastlege:
     responses={201: {"model": wire.Fastlege, "description": "Innbyggeren hadde ingen fastlege fra før"}},
     summary="Sett innbyggerens fastlege (for nhn-brev med mottakertype FASTLEGE)",
 )
-async def set_gp(request: Request, response: Response, fnr: Fnr, body: wire.FastlegeEndring) -> wire.Fastlege:
-    created = await run_in_threadpool(_write, request, lambda conn: admin.set_gp(conn, fnr, body.her_id))
+def set_gp(request: Request, response: Response, fnr: Fnr, body: wire.FastlegeEndring) -> wire.Fastlege:
+    created = _write(request, lambda conn: admin.set_gp(conn, fnr, body.her_id))
     if created:
         response.status_code = 201
         response.headers["Location"] = f"{PREFIX}/fastleger/{fnr}"
@@ -159,8 +158,8 @@ async def set_gp(request: Request, response: Response, fnr: Fnr, body: wire.Fast
 
 
 @router.delete("/fastleger/{fnr}", status_code=204, response_class=Response, summary="Fjern innbyggerens fastlege")
-async def remove_gp(request: Request, fnr: Fnr) -> Response:
-    await run_in_threadpool(_write, request, lambda conn: admin.remove_gp(conn, fnr))
+def remove_gp(request: Request, fnr: Fnr) -> Response:
+    _write(request, lambda conn: admin.remove_gp(conn, fnr))
     log.info("operator removed GP", citizen=fnr_hash(fnr), actor=_actor(request))
     return Response(status_code=204)
 
@@ -169,8 +168,8 @@ async def remove_gp(request: Request, fnr: Fnr) -> Response:
 
 
 @router.get("/forsendelsestyper", response_model=wire.Forsendelsestyper, summary="List registrerte forsendelsestyper")
-async def list_forsendelsestyper(request: Request) -> wire.Forsendelsestyper:
-    return wire.Forsendelsestyper(forsendelsestyper=await run_in_threadpool(_read, request, receiving_systems.list_types))
+def list_forsendelsestyper(request: Request) -> wire.Forsendelsestyper:
+    return wire.Forsendelsestyper(forsendelsestyper=_read(request, receiving_systems.list_types))
 
 
 @router.post(
@@ -180,16 +179,16 @@ async def list_forsendelsestyper(request: Request) -> wire.Forsendelsestyper:
     responses=_CONFLICT,
     summary="Registrer en forsendelsestype (vises i v2 GET /forsendelsestyper)",
 )
-async def add_forsendelsestype(request: Request, response: Response, body: wire.NyForsendelsestype) -> wire.Forsendelsestyper:
-    await run_in_threadpool(_write, request, lambda conn: receiving_systems.add_type(conn, body.navn))
+def add_forsendelsestype(request: Request, response: Response, body: wire.NyForsendelsestype) -> wire.Forsendelsestyper:
+    _write(request, lambda conn: receiving_systems.add_type(conn, body.navn))
     response.headers["Location"] = f"{PREFIX}/forsendelsestyper/{body.navn}"
     log.info("operator added forsendelsestype", navn=body.navn, actor=_actor(request))
-    return wire.Forsendelsestyper(forsendelsestyper=await run_in_threadpool(_read, request, receiving_systems.list_types))
+    return wire.Forsendelsestyper(forsendelsestyper=_read(request, receiving_systems.list_types))
 
 
 @router.delete("/forsendelsestyper/{navn}", status_code=204, response_class=Response, summary="Fjern en forsendelsestype")
-async def remove_forsendelsestype(request: Request, navn: str) -> Response:
-    await run_in_threadpool(_write, request, lambda conn: receiving_systems.remove_type(conn, navn))
+def remove_forsendelsestype(request: Request, navn: str) -> Response:
+    _write(request, lambda conn: receiving_systems.remove_type(conn, navn))
     log.info("operator removed forsendelsestype", navn=navn, actor=_actor(request))
     return Response(status_code=204)
 
@@ -199,8 +198,8 @@ async def remove_forsendelsestype(request: Request, navn: str) -> Response:
     response_model=wire.Mottakersystemer,
     summary="List mottakersystemer: de registrerte, og SvarInn-mottakernes standardsystemer (som v2 GET /mottakersystem)",
 )
-async def list_mottakersystemer(request: Request) -> wire.Mottakersystemer:
-    systems = await run_in_threadpool(_read, request, receiving_systems.all_systems)
+def list_mottakersystemer(request: Request) -> wire.Mottakersystemer:
+    systems = _read(request, receiving_systems.all_systems)
     return wire.Mottakersystemer(mottakersystemer=[wire.Mottakersystem.of(s) for s in systems])
 
 
@@ -211,9 +210,8 @@ async def list_mottakersystemer(request: Request) -> wire.Mottakersystemer:
     responses=_CONFLICT,
     summary="Registrer et mottakersystem: brev av forsendelsestypen til organisasjonen hentes gjennom SvarInn",
 )
-async def add_mottakersystem(request: Request, response: Response, body: wire.NyttMottakersystem) -> wire.Mottakersystem:
-    system = await run_in_threadpool(
-        _write,
+def add_mottakersystem(request: Request, response: Response, body: wire.NyttMottakersystem) -> wire.Mottakersystem:
+    system = _write(
         request,
         lambda conn: receiving_systems.add_system(conn, body.navn, body.organisasjonsnummer, body.forsendelse_type, body.niva, body.id),
     )
@@ -223,7 +221,7 @@ async def add_mottakersystem(request: Request, response: Response, body: wire.Ny
 
 
 @router.delete("/mottakersystemer/{system_id}", status_code=204, response_class=Response, summary="Fjern et registrert mottakersystem")
-async def remove_mottakersystem(request: Request, system_id: str) -> Response:
-    await run_in_threadpool(_write, request, lambda conn: receiving_systems.remove_system(conn, system_id))
+def remove_mottakersystem(request: Request, system_id: str) -> Response:
+    _write(request, lambda conn: receiving_systems.remove_system(conn, system_id))
     log.info("operator removed receiving system", actor=_actor(request))
     return Response(status_code=204)
