@@ -134,7 +134,7 @@ def pts_script(env: dict[str, str], base: str) -> Path:
     import uuid
 
     from helsebro.auth.client_side import dpop_proof, load_private_key
-    from helsebro.cli.tokens import read_private_jwk
+    from helsebro.cli.key_files import read_private_jwk
 
     key_file = Path(env["HELSEBRO_DATA_DIR"]) / "pts-dpop.jwk.json"
     command = [sys.executable, "-m", "helsebro", "token", "-s", "nhn:pts/api", "--hpr", PTS_PROFESSIONAL, "--exchange"]

@@ -24,6 +24,17 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
         command.upgrade(alembic_config(connection), revision)
 
 
+def is_current(engine: Engine) -> bool:
+    """True when the database is at every head of the package's migrations: reads the migration scripts and the
+    applied revisions only (not the models, which import every family), so a CLI command starts fast."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    with engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads()) == heads
+
+
 def current_revision(engine: Engine) -> str | None:
     """The applied head revision(s), comma-separated when branches are not merged yet."""
     from alembic.runtime.migration import MigrationContext

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from helsebro.cli.tokens import ensure_dpop_key
+from helsebro.cli.key_files import ensure_dpop_key
 
 
 @pytest.fixture()

@@ -4,6 +4,7 @@ refused change to end a command (its message, exit code 2)."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -38,14 +39,19 @@ def prepare(settings: Settings, *, apply_environment: bool = False) -> None:
     from helsebro import migrate
     from helsebro.auth.keys import KeyStore
     from helsebro.cli import environment
-    from helsebro.testdata import loader
 
     database = engine(settings)
-    migrate.upgrade(database)
+    if not migrate.is_current(database):  # the check alone skips importing every family's models
+        migrate.upgrade(database)
     # Before any API process starts, so that several workers do not each make a first key.
     KeyStore(database, settings.access_token_seconds).load()
+    empty = _has_no_clients(database)
+    if not empty and not apply_environment and not settings.operator_secret:
+        return  # the common case of a command: nothing to load (and the loader, which knows every family, not imported)
+    from helsebro.testdata import loader
+
     with environment.refusing_a_bad_file():
-        if loader.is_empty(database):
+        if empty:
             with err.status("Loading the default data ..."):
                 counts = loader.load_defaults(database)
             err.print(f"Loaded default data: {counts}")
@@ -55,8 +61,21 @@ def prepare(settings: Settings, *, apply_environment: bool = False) -> None:
         loader.apply_operator_secret(database, settings.operator_secret)
 
 
+def _has_no_clients(database: sa.Engine) -> bool:
+    """An empty database (never loaded): the loader's own test, without importing the loader."""
+    import sqlalchemy as sa
+
+    from helsebro import db
+    from helsebro.auth.tables import api_clients
+
+    with db.read(database) as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(api_clients)).scalar() == 0
+
+
 def prepared_engine() -> sa.Engine:
     """The configured database, migrated and holding the default data (as every command that changes data needs)."""
+    import helsebro.families  # noqa: F401  (registers the hooks by which the registries' rules reach PVK and DigitaltAktiv)
+
     configured = settings()
     prepare(configured)
     return engine(configured)
@@ -95,6 +114,16 @@ def read(query: Callable[..., T]) -> T:
 
 def print_json(model: Any) -> None:
     print(json.dumps(model.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False))
+
+
+def instant(text: str) -> dt.datetime:
+    """An option's ISO 8601 instant with its time zone; typer's BadParameter (exit 2) otherwise."""
+    from helsebro._time import parse_instant
+
+    value = parse_instant(text)
+    if value is None:
+        raise typer.BadParameter(f"{text!r} is not an ISO 8601 instant with a time zone, e.g. 2027-03-01T08:00:00Z")
+    return value
 
 
 def safe_url(url: str) -> str:

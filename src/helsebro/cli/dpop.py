@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import typer
 from rich.console import Console
 
-from helsebro.cli.tokens import TokenCommandError, ensure_dpop_key, read_private_jwk
+from helsebro.cli.key_files import TokenCommandError, ensure_dpop_key, read_private_jwk
 from helsebro.client.auth import DPoP
 
 app = typer.Typer()

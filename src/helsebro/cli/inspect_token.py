@@ -5,23 +5,25 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Column, Table
 
-from helsebro.auth.inspection import FAILED, PASSED, Report, UnusableInput, inspect, title
+if TYPE_CHECKING:
+    from helsebro.auth.inspection import Report
 
 app = typer.Typer()
 
 ACCEPTED, REFUSED, UNUSABLE = 0, 1, 2
-_STYLE = {PASSED: "green", FAILED: "red"}
 
 
 def _read(value: str, what: str) -> str:
     """The argument, or stdin for '-'."""
+    from helsebro.auth.inspection import UnusableInput
+
     text = sys.stdin.read() if value == "-" else value
     if not text.strip():
         raise UnusableInput(f"{what} is empty")
@@ -31,6 +33,7 @@ def _read(value: str, what: str) -> str:
 def _run(token: str, proof: str | None, method: str | None, url: str | None, path: str | None, family: str | None) -> Report:
     import helsebro.families  # noqa: F401  (tells the inspector what each route asks)
     from helsebro import services
+    from helsebro.auth.inspection import inspect
     from helsebro.cli.common import engine as _engine
     from helsebro.cli.common import prepare as _prepare
     from helsebro.cli.common import settings as _settings
@@ -42,6 +45,9 @@ def _run(token: str, proof: str | None, method: str | None, url: str | None, pat
 
 
 def print_report(report: Report, console: Console) -> None:
+    from helsebro.auth.inspection import FAILED, PASSED, title
+
+    style = {PASSED: "green", FAILED: "red"}
     for heading, value in (
         ("Header", report.header),
         ("Claims", report.claims),
@@ -55,7 +61,7 @@ def print_report(report: Report, console: Console) -> None:
         Column("check", no_wrap=True), Column("result", no_wrap=True), Column("why", overflow="fold"), title="Checks, in the guard's order"
     )
     for line in report.lines:
-        result = f"[{_STYLE.get(line.status, 'dim')}]{line.status}[/]" + (" ◀" if line.decisive else "")
+        result = f"[{style.get(line.status, 'dim')}]{line.status}[/]" + (" ◀" if line.decisive else "")
         table.add_row(title(line.name), result, escape(line.en))
     console.print(table)
     where = _where(report)
@@ -87,6 +93,8 @@ def inspect_token(
 ) -> None:
     """Explain, check by check, whether helsebro would accept TOKEN (the same checks as the APIs, in the same
     order). Exit code 0: accepted, 1: refused, 2: unusable input. The token is never logged or stored."""
+    from helsebro.auth.inspection import UnusableInput
+
     out, err = Console(), Console(stderr=True)
     if token == "-" and dpop == "-":
         err.print("[red]only one of TOKEN and --dpop can be read from stdin[/red]")

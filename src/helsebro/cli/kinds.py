@@ -89,11 +89,27 @@ def _print(entry: Any) -> None:
     print(json.dumps(entry, indent=2, ensure_ascii=False, default=str))
 
 
-def add_commands(app: typer.Typer, kind: Any, noun: str, *, skip: tuple[str, ...] = ()) -> None:
+# The kinds with their commands: the name of the kind in ``operator.kinds_service`` (imported only when a command
+# runs: it knows every family's models) and its id field, for the arguments' help (a unit test keeps it right).
+KIND_COMMANDS = (
+    ("CLIENTS", "client_id", "client"),
+    ("TOOLS", "VerktoyId", "tool"),
+    ("GUIDANCE", "id", "guidance service"),
+    ("PVK_DEFINITIONS", "definisjonGuid", "PVK definition"),
+    ("SVARUT_ACCOUNTS", "kontoId", "SvarUt account"),
+    ("SVARUT_INTEGRATIONS", "integrasjonId", "integration"),
+)
+
+
+def add_commands(app: typer.Typer, kind_name: str, id_field: str, noun: str, *, skip: tuple[str, ...] = ()) -> None:
     """list, show, create, update and delete for one kind, on its command group."""
-    item_id = Annotated[str, typer.Argument(metavar=kind.id_field.upper(), help=f"The {noun}'s {kind.id_field}.")]
+    item_id = Annotated[str, typer.Argument(metavar=id_field.upper(), help=f"The {noun}'s {id_field}.")]
+
+    def resolved() -> Any:
+        return getattr(_service(), kind_name)
 
     def list_items(limit: Limit = 50, offset: Offset = 0, as_json: AsJson = False) -> None:
+        kind = resolved()
         page = _run(_service().list_entries, kind, limit, offset)
         if as_json:
             _print(page)
@@ -107,24 +123,26 @@ def add_commands(app: typer.Typer, kind: Any, noun: str, *, skip: tuple[str, ...
         Console().print(table)
 
     def show(identifier: item_id) -> None:
-        _print(_run(_service().get_entry, kind, identifier))
+        _print(_run(_service().get_entry, resolved(), identifier))
 
     def create(source: EntryFile) -> None:
+        kind = resolved()
         created = _run(_service().create_entry, kind, _entry(kind, source), CLI_ACTOR)
-        err.print(f"Created {noun} {created[kind.id_field]}.")
+        err.print(f"Created {noun} {created[id_field]}.")
         _print(created)
 
     def update(identifier: item_id, source: EntryFile) -> None:
+        kind = resolved()
         _print(_run(_service().update_entry, kind, identifier, _entry(kind, source), CLI_ACTOR))
         err.print(f"Replaced {noun} {identifier}.")
 
     def delete(identifier: item_id) -> None:
-        _run(_service().delete_entry, kind, identifier, CLI_ACTOR)
+        _run(_service().delete_entry, resolved(), identifier, CLI_ACTOR)
         err.print(f"Deleted {noun} {identifier}.")
 
     list_items.__doc__ = f"List {noun}s in the environment file's shape (--json) or as a table."
     show.__doc__ = f"Print a {noun} as JSON, in the environment file's shape (what update takes)."
-    create.__doc__ = f"Create a {noun} from FILE (refused when its {kind.id_field} is taken)."
+    create.__doc__ = f"Create a {noun} from FILE (refused when its {id_field} is taken)."
     update.__doc__ = f"Replace a {noun} with FILE (the same shape show prints)."
     delete.__doc__ = f"Delete a {noun} (refused, with the reason, while other data depends on it)."
     for name, command in (("list", list_items), ("show", show), ("create", create), ("update", update), ("delete", delete)):
@@ -134,15 +152,17 @@ def add_commands(app: typer.Typer, kind: Any, noun: str, *, skip: tuple[str, ...
 
 def register(clients_app: typer.Typer, svarut_app: typer.Typer) -> None:
     """Add the kinds' commands: clients beside ``clients add|list``, SvarUt's under ``svarut``."""
-    from helsebro.operator import kinds_service as kinds
-
-    add_commands(clients_app, kinds.CLIENTS, "client", skip=("list", "create"))
+    groups = {
+        "CLIENTS": clients_app,
+        "TOOLS": tools_app,
+        "GUIDANCE": guidance_app,
+        "PVK_DEFINITIONS": pvk_app,
+        "SVARUT_ACCOUNTS": accounts_app,
+        "SVARUT_INTEGRATIONS": integrations_app,
+    }
+    for kind_name, id_field, noun in KIND_COMMANDS:
+        add_commands(groups[kind_name], kind_name, id_field, noun, skip=("list", "create") if kind_name == "CLIENTS" else ())
     clients_app.command("create")(_create_client)
-    add_commands(tools_app, kinds.TOOLS, "tool")
-    add_commands(guidance_app, kinds.GUIDANCE, "guidance service")
-    add_commands(pvk_app, kinds.PVK_DEFINITIONS, "PVK definition")
-    add_commands(accounts_app, kinds.SVARUT_ACCOUNTS, "SvarUt account")
-    add_commands(integrations_app, kinds.SVARUT_INTEGRATIONS, "integration")
     svarut_app.add_typer(accounts_app, name="accounts")
     svarut_app.add_typer(integrations_app, name="integrations")
 

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Column, Table
 
-from helsebro.cli import certs, clock, dpop, faults, inspect_token, kinds, registries, svarut, worker
+from helsebro.cli import certs, clock, dpop, faults, inspect_token, key_files, kinds, registries, svarut, worker
 from helsebro.cli import environment as environment_cli  # `environment` is an option of serve and reset
 from helsebro.cli.common import engine as _engine
 from helsebro.cli.common import err, safe_url
@@ -207,7 +207,7 @@ def token(
 
     settings = _settings()
     _prepare(settings)
-    if dpop_key and tokens_cli.ensure_dpop_key(dpop_key):
+    if dpop_key and key_files.ensure_dpop_key(dpop_key):
         err.print(f"Wrote a new DPoP key (EC P-256) to {dpop_key}: sign your DPoP proofs with it.")
     if (exchange or audience) and not hpr:
         err.print("[red]--exchange and --audience exchange a health professional's user token: add --hpr[/red]")
@@ -225,7 +225,7 @@ def token(
             response = tokens_cli.exchanged(settings, _engine(settings), scope, client, key, dpop_key, hpr, audience, details)
         else:
             response = tokens_cli.fetch(settings, _engine(settings), scope, client, key, dpop_key, hpr, details)
-    except tokens_cli.TokenCommandError as exc:
+    except key_files.TokenCommandError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     print(json.dumps(response, indent=2) if full else response["access_token"])
@@ -242,13 +242,12 @@ def client_assertion_command(
     """Print a private_key_jwt client assertion (60 s, good once) for a curl to HelseID's PAR or token endpoint."""
     from helsebro.auth.client_side import client_assertion, load_private_key
     from helsebro.auth.issuers import HELSEID
-    from helsebro.cli import tokens as tokens_cli
-    from helsebro.testdata import loader
+    from helsebro.testdata.files import demo_private_key
 
     settings = _settings()
     try:
-        jwk = tokens_cli.read_private_jwk(key, "--key") if key else loader.demo_private_key(client)
-    except (FileNotFoundError, tokens_cli.TokenCommandError) as exc:
+        jwk = key_files.read_private_jwk(key, "--key") if key else demo_private_key(client)
+    except (FileNotFoundError, key_files.TokenCommandError) as exc:
         err.print(f"[red]no private key for {client!r}: pass --key FILE ({exc})[/red]")
         raise typer.Exit(2) from exc
     print(client_assertion(client, load_private_key(jwk), audience or HELSEID.url(settings.base_url())))

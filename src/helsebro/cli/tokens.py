@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 import sqlalchemy as sa
-from joserfc.errors import JoseError
-from joserfc.jwk import ECKey
 
 from helsebro import _time, db
 from helsebro.auth import client_auth, grants, user_tokens
@@ -19,52 +15,17 @@ from helsebro.auth.issuers import HELSEID
 from helsebro.auth.keys import KeyStore
 from helsebro.auth.replay import ReplayCache
 from helsebro.auth.scopes import canonical
+from helsebro.cli.key_files import TokenCommandError, read_private_jwk
 from helsebro.errors import OAuthError
 from helsebro.services import server_secret
 from helsebro.settings import Settings
-from helsebro.testdata import loader
-
-
-class TokenCommandError(Exception):
-    pass
-
-
-def ensure_dpop_key(path: Path) -> bool:
-    """Write a new EC P-256 DPoP key to ``path`` unless the file exists (a DPoP key is the client's own, made
-    once and kept). True when it wrote one."""
-    if path.exists():
-        return False
-    # A private key: readable by its owner only, and never written through a file (or link) that appeared meanwhile.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "w") as file:
-        file.write(json.dumps(ECKey.generate_key("P-256").as_dict(private=True), indent=1) + "\n")
-    return True
-
-
-def read_private_jwk(path: Path, option: str) -> dict:
-    """A private RSA or EC JWK from a file, or a TokenCommandError saying what is wrong with the file."""
-    try:
-        jwk = json.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise TokenCommandError(f"{option} {path}: no such file") from exc
-    except (OSError, ValueError) as exc:  # ValueError: not UTF-8 or not JSON
-        raise TokenCommandError(f"{option} {path}: not a JSON file ({exc})") from exc
-    if not isinstance(jwk, dict) or jwk.get("kty") not in ("RSA", "EC"):
-        raise TokenCommandError(f"{option} {path}: not an RSA or EC key in JWK (JSON) form")
-    try:
-        load_private_key(jwk)
-    except (JoseError, ValueError) as exc:
-        raise TokenCommandError(f"{option} {path}: not a usable private key ({exc})") from exc
-    return jwk
+from helsebro.testdata import files as demo_files
 
 
 def default_client_for(scopes: list[str]) -> str:
     """The first demo client (with a key in the package) granted every scope asked for."""
     wanted = {canonical(s) for s in scopes}
-    for entry in loader.read_json("clients.json")["clients"]:
+    for entry in demo_files.read_json("clients.json")["clients"]:
         if entry.get("key_file") and wanted <= {canonical(s) for s in entry["scopes"]}:
             return entry["client_id"]
     raise TokenCommandError(f"no demo client holds all of {' '.join(scopes)}; name one with --client")
@@ -128,7 +89,7 @@ def _grant(
 ) -> dict:
     """Run one grant through the token endpoint's code, authenticated with the client's private_key_jwt."""
     try:
-        jwk = read_private_jwk(key_file, "--key") if key_file else loader.demo_private_key(client_id)
+        jwk = read_private_jwk(key_file, "--key") if key_file else demo_files.demo_private_key(client_id)
     except FileNotFoundError as exc:
         raise TokenCommandError(f"no private key for {client_id!r}: pass --key FILE") from exc
     base = settings.base_url()

@@ -16,7 +16,7 @@ from helsebro.client.personvern import PersonvernClient
 from helsebro.client.pts import PtsClient
 from helsebro.client.svarut import SvarUtClient
 from helsebro.client.verktoy import VerktoyClient
-from helsebro.testdata import loader
+from helsebro.testdata import files as demo_files
 
 VERKTOY_CLIENT = "helsebro-demo-verktoy"
 EPJ_CLIENT = "helsebro-demo-epj"
@@ -62,7 +62,7 @@ def demo_clients(base_url: str, *, public_url: str | None = None, dpop: bool = T
     http = httpx.Client(timeout=timeout)
 
     def helseid(client_id: str, with_dpop: bool) -> HelseId:
-        key = loader.demo_private_key(client_id)
+        key = demo_files.demo_private_key(client_id)
         return HelseId(
             client_id,
             key,
@@ -76,7 +76,7 @@ def demo_clients(base_url: str, *, public_url: str | None = None, dpop: bool = T
     epj_dpop = epj if dpop else helseid(EPJ_CLIENT, True)
     maskinporten = Maskinporten(
         KOMMUNE_CLIENT,
-        loader.demo_private_key(KOMMUNE_CLIENT),
+        demo_files.demo_private_key(KOMMUNE_CLIENT),
         issuer=public + "/maskinporten",
         token_endpoint=base + "/maskinporten/token",
         http=http,

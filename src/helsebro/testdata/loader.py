@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,10 +23,9 @@ from helsebro.registries.tables import foreldreansvar, fullmakt, helsepersonell,
 from helsebro.settings import Settings
 from helsebro.steering import clock, faults, journal
 from helsebro.testdata import environment, people
+from helsebro.testdata.files import HERE, demo_private_key, read_json  # noqa: F401  (demo_private_key: for the loader's callers)
 from helsebro.verktoy import store
 from helsebro.verktoy.tables import veiledningstjeneste
-
-HERE = Path(__file__).parent
 
 # Tables the default data fills, children first (the order to empty them in): each family's, then the
 # registries and the clients. Signing keys and the server secret are not data: they survive a reset so issued
@@ -42,15 +40,6 @@ DATA_TABLES = (
     used_jtis,
     api_clients,
 )
-
-
-def read_json(name: str) -> dict[str, Any]:
-    return json.loads((HERE / name).read_text(encoding="utf-8"))
-
-
-def demo_private_key(client_id: str) -> dict[str, Any]:
-    """The TEST ONLY private key of a demo client (for `helsebro token` and tests)."""
-    return json.loads((HERE / "demo_keys" / f"{client_id}.jwk.json").read_text())
 
 
 def is_empty(engine: sa.Engine) -> bool:
