@@ -8,6 +8,7 @@ Tests that need PostgreSQL skip with a reason when it is not reachable, unless H
 from __future__ import annotations
 
 import functools
+import json
 import os
 import secrets
 import tempfile
@@ -37,6 +38,21 @@ PG_BASE = os.environ.get("HELSEBRO_TEST_POSTGRES", "postgresql://postgres@127.0.
 PUBLIC_URL = "http://testserver"
 
 warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
+
+
+# How long each test file took in a full run (seconds, rounded; files under 5 s are left out): the order in
+# which xdist hands files to the workers. Longest first, so no long file starts last and runs alone while the
+# other worker idles (xdist's own order, by number of tests, put the crash tests last: ~1 minute lost per run).
+# Stale figures cost only speed. Refresh from a run with --junitxml: python -m tests.module_seconds JUNIT.xml
+MODULE_SECONDS: dict[str, float] = json.loads((Path(__file__).parent / "module_seconds.json").read_text())
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    def expected_seconds(item) -> float:
+        module = item.nodeid.split("::", 1)[0]
+        return MODULE_SECONDS.get(module, 0.0)
+
+    items.sort(key=expected_seconds, reverse=True)  # stable: a file's tests keep their order
 
 
 def skip_or_fail(reason: str) -> None:

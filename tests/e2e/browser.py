@@ -42,11 +42,16 @@ def launch() -> Iterator:
 
 
 def tab_to(page, target, limit: int = 250) -> None:
-    """Presses Tab until ``target`` has the focus: proves it is reachable by keyboard, in the page's order."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if target.evaluate("element => element === document.activeElement"):
-            return
+    """Presses Tab until ``target`` has the focus: proves it is reachable by keyboard, in the page's order.
+    The element is found once (a role or label query after every key press cost most of a browser test's time)."""
+    element = target.element_handle()
+    try:
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            if element.evaluate("element => element === document.activeElement"):
+                return
+    finally:
+        element.dispose()
     pytest.fail(f"never reached by Tab: {target}")
 
 

@@ -106,7 +106,8 @@ def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:
             yield from start_server(data_dir, {"HELSEBRO_DATABASE_URL": url})
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
 def chromium():
-    """Headless Debian Chromium for the pages' browser tests (tests/e2e/browser.py)."""
+    """Headless Debian Chromium for the pages' browser tests (tests/e2e/browser.py): one per test file (each test
+    opens a context of its own, so no cookie or page is shared), as starting it costs about a second."""
     yield from browser.launch()

@@ -90,6 +90,15 @@ def assert_focus_is_visible(target) -> None:
     assert style[0] != "none" and style[1] != "0px", style
 
 
+def type_into(page, field, text: str) -> None:
+    """Reach the field with Tab, select what is there and enter ``text`` over it, as a paste does: one input
+    event (typing a JSON entry a key at a time cost a browser test seconds and proved nothing more)."""
+    tab_to(page, field)
+    assert_focus_is_visible(field)
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(text)
+
+
 def assert_masked(page, *numbers: str) -> None:
     html = page.content()
     for number in numbers:

@@ -27,6 +27,7 @@ from tests.e2e.test_operator_pages_browser import (
     follow_by_keyboard,
     press_enter_and_wait,
     shoot,
+    type_into,
 )
 from tests.support import SECRET, SECRET_CLIENT
 
@@ -59,13 +60,6 @@ def page(server):
 def width(request, page) -> str:
     page.set_viewport_size(WIDTHS[request.param])
     return request.param
-
-
-def type_into(page, field, text: str) -> None:
-    tab_to(page, field)
-    assert_focus_is_visible(field)
-    page.keyboard.press("Control+A")
-    page.keyboard.type(text)
 
 
 def choose(page, select, label: str) -> None:

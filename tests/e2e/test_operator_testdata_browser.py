@@ -24,19 +24,12 @@ from tests.e2e.test_operator_pages_browser import (
     follow_by_keyboard,
     press_enter_and_wait,
     shoot,
+    type_into,
 )
 
 WIDTHS = {"telefon": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 PNG = Path(kinds.__file__).parent / "images" / "1.png"
 ORGNR = "921000006"
-
-
-def type_into(page, field, text: str) -> None:
-    """Reach the field with Tab, select what is there and type over it."""
-    tab_to(page, field)
-    assert_focus_is_visible(field)
-    page.keyboard.press("Control+A")
-    page.keyboard.type(text)
 
 
 def logged_in(chromium, url: str, width: str):
