@@ -48,6 +48,9 @@ MODULE_SECONDS: dict[str, float] = json.loads((Path(__file__).parent / "module_s
 
 
 def pytest_collection_modifyitems(config, items) -> None:
+    if config.pluginmanager.has_plugin("randomly"):  # the flake hunt (-p randomly): its random order stands
+        return
+
     def expected_seconds(item) -> float:
         module = item.nodeid.split("::", 1)[0]
         return MODULE_SECONDS.get(module, 0.0)

@@ -291,7 +291,9 @@ def _fault_target(ctx: TokenContext, params: dict[str, str]) -> tuple[str, str |
 # -- userinfo -----------------------------------------------------------------------------------------------
 
 
-@router.api_route(USERINFO_PATH, methods=["GET", "POST"], summary="UserInfo: the logged-in professional's claims, hpr_details included")
+# One decorator per method, so each gets an operation id of its own in the OpenAPI document.
+@router.get(USERINFO_PATH, summary="UserInfo: the logged-in professional's claims, hpr_details included")
+@router.post(USERINFO_PATH, summary="UserInfo: the logged-in professional's claims, hpr_details included")
 async def userinfo(request: Request) -> JSONResponse:
     svc = services.of(request)
     issuer = HELSEID.url(services.public_base(request))
@@ -327,13 +329,15 @@ def _userinfo(engine: sa.Engine, claims: Mapping[str, Any]) -> dict[str, Any]:
 # -- end session (RP-initiated logout) ---------------------------------------------------------------------
 
 
-@router.api_route(
-    END_SESSION_PATH,
-    methods=["GET", "POST"],
-    summary="End session: logs the professional out (id_token_hint), back to a registered post_logout_redirect_uri",
-    response_class=HTMLResponse,
-    responses=_PAGE_RESPONSES,
-)
+_END_SESSION = {
+    "summary": "End session: logs the professional out (id_token_hint), back to a registered post_logout_redirect_uri",
+    "response_class": HTMLResponse,
+    "responses": _PAGE_RESPONSES,
+}
+
+
+@router.get(END_SESSION_PATH, **_END_SESSION)  # type: ignore[arg-type]
+@router.post(END_SESSION_PATH, **_END_SESSION)  # type: ignore[arg-type]
 async def end_session(request: Request) -> Response:
     ctx = token_http.context(request, HELSEID)
     params = await token_http.authorization_parameters(request)

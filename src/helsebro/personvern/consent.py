@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from helsebro.personvern.tables import pvk_definisjon, pvk_innstilling
+from helsebro.personvern.tables import TYPE_SAMTYKKE, pvk_definisjon, pvk_innstilling
 
 HELSENORGE_CONSENT = "5b0e3c1d-8a47-4f6e-9b2d-7c1a0e4f3d58"
-HELSENORGE_PART = "HN"
-TYPE_SAMTYKKE = "samtykke"
+HELSENORGE_PART = "HN"  # the part whose samtykke is the Helsenorge consent (in any case, as PVK reads part codes)
 
+# Every definition that counts as a Helsenorge consent: what ``service.Definition.is_helsenorge_consent`` says.
 _HELSENORGE_CONSENTS = sa.select(pvk_definisjon.c.guid).where(
-    pvk_definisjon.c.part_kode == HELSENORGE_PART, pvk_definisjon.c.type_pi == TYPE_SAMTYKKE
+    sa.func.upper(pvk_definisjon.c.part_kode) == HELSENORGE_PART, pvk_definisjon.c.type_pi == TYPE_SAMTYKKE
 )
 
 

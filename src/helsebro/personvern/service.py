@@ -49,7 +49,7 @@ from helsebro._time import as_utc, isoformat_z, utcnow
 from helsebro.auth.clients import get_client, pvk_parts_of
 from helsebro.identifiers import fnr_problem
 from helsebro.personvern import errors
-from helsebro.personvern.consent import HELSENORGE_CONSENT
+from helsebro.personvern.consent import HELSENORGE_CONSENT, HELSENORGE_PART
 from helsebro.personvern.inputs import (
     DefinitionQuery,
     PartQuery,
@@ -68,7 +68,6 @@ from helsebro.registries import service as registries
 
 ENDRET, IKKE_ENDRET = "endret", "ikkeEndret"
 ACTIVE_PAGE_SIZE = 1000  # HentInnbyggereAktivePiForDefinisjon: settings per page
-HELSENORGE_PART = "HN"  # the part whose samtykke is the Helsenorge consent behind DigitaltAktiv
 ALL_PARTS = "*"
 _LAST_SEKVENSNUMMER = 2**31 - 1  # the column is a 32-bit integer: a reference past it is past the end
 

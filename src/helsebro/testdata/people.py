@@ -8,6 +8,7 @@ could belong to a real person. The identifiers the seeds' examples use are added
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from dataclasses import dataclass, field
 
@@ -189,7 +190,14 @@ def _born(rng: random.Random, min_age: int, max_age: int) -> dt.date:
     return TODAY - dt.timedelta(days=rng.randint(min_age * 365 + 1, max_age * 365 + 300))
 
 
+@functools.cache
 def generate(families: int = 70, singles: int = 60) -> Population:
+    """The synthetic population: the same on every call (a fixed seed and reference date), so it is made once per
+    process and shared: every reset and every family's test data read it, none may change it."""
+    return _generate(families, singles)
+
+
+def _generate(families: int, singles: int) -> Population:
     rng = random.Random(SEED)
     used: set[str] = {SEED_CITIZEN}
     population = Population()
