@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from joserfc.jwk import KeySet
 
+from helsebro import db
 from helsebro.auth.scopes import OPERATOR_SCOPE, canonical
 from helsebro.auth.tables import api_clients
 
@@ -101,3 +102,9 @@ def save_client(conn: sa.Connection, client: ApiClient) -> None:
     updated = conn.execute(sa.update(api_clients).where(api_clients.c.client_id == client.client_id).values(**values)).rowcount
     if not updated:
         conn.execute(sa.insert(api_clients).values(client_id=client.client_id, **values))
+
+
+def none_registered(engine: sa.Engine) -> bool:
+    """No client at all: a database the default data was never loaded into."""
+    with db.read(engine) as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(api_clients)).scalar() == 0

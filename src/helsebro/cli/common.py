@@ -37,6 +37,7 @@ def engine(settings: Settings) -> sa.Engine:
 def prepare(settings: Settings, *, apply_environment: bool = False) -> None:
     """Migrate, make the first signing key, and load the default data into an empty database."""
     from helsebro import migrate
+    from helsebro.auth.clients import none_registered
     from helsebro.auth.keys import KeyStore
     from helsebro.cli import environment
 
@@ -45,7 +46,7 @@ def prepare(settings: Settings, *, apply_environment: bool = False) -> None:
         migrate.upgrade(database)
     # Before any API process starts, so that several workers do not each make a first key.
     KeyStore(database, settings.access_token_seconds).load()
-    empty = _has_no_clients(database)
+    empty = none_registered(database)  # never loaded
     if not empty and not apply_environment and not settings.operator_secret:
         return  # the common case of a command: nothing to load (and the loader, which knows every family, not imported)
     from helsebro.testdata import loader
@@ -59,17 +60,6 @@ def prepare(settings: Settings, *, apply_environment: bool = False) -> None:
             environment.apply_configured(database)
     if settings.operator_secret:
         loader.apply_operator_secret(database, settings.operator_secret)
-
-
-def _has_no_clients(database: sa.Engine) -> bool:
-    """An empty database (never loaded): the loader's own test, without importing the loader."""
-    import sqlalchemy as sa
-
-    from helsebro import db
-    from helsebro.auth.tables import api_clients
-
-    with db.read(database) as conn:
-        return conn.execute(sa.select(sa.func.count()).select_from(api_clients)).scalar() == 0
 
 
 def prepared_engine() -> sa.Engine:

@@ -42,11 +42,6 @@ DATA_TABLES = (
 )
 
 
-def is_empty(engine: sa.Engine) -> bool:
-    with db.read(engine) as conn:
-        return conn.execute(sa.select(sa.func.count()).select_from(api_clients)).scalar() == 0
-
-
 def load_defaults(engine: sa.Engine) -> dict[str, int]:
     """Fill the database with the default data in one transaction, and the environment file (HELSEBRO_ENVIRONMENT)
     on top. Returns counts per kind."""
